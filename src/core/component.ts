@@ -1,0 +1,111 @@
+import type { Logger } from 'pino';
+import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
+import type { z } from 'zod';
+import type { Batch, BatchKind } from './batch.js';
+import type { Clock } from './clock.js';
+import type { FlowControl } from './flow.js';
+import type { ComponentMetrics, MetricsRegistry } from './metrics.js';
+
+/** What every component gets from the runner. */
+export interface ComponentContext {
+  /** The component id: a source or sink name, or `transform/step` for an operator step. */
+  readonly id: string;
+  readonly log: Logger;
+  /** This component's metrics; the runner already counts batches, items and bytes in and out. */
+  readonly metrics: ComponentMetrics;
+  /** Every component's metrics, for sinks that report status (stdout summary, live view). */
+  readonly registry: MetricsRegistry;
+  /** Time-based operators schedule through this, so tests can run them in virtual time. */
+  readonly scheduler: SchedulerLike;
+  /** Aborted when the pipeline stops: sources complete, long waits end. */
+  readonly signal: AbortSignal;
+  readonly clock: Clock;
+  /** Pause/resume from blocking sinks downstream; sources must honor it. */
+  readonly flow: FlowControl;
+  /** Base directory that file paths from config are confined to. */
+  readonly dataDir: string;
+  readonly pipeline: PipelineInfo;
+  /**
+   * Sends a batch to one of the operator's named outputs (see `outputs` in defineOperator), e.g. a
+   * dead-letter output or a route branch. Throws for a name the operator did not declare.
+   */
+  emit(output: string, batch: Batch): void;
+}
+
+export interface PipelineInfo {
+  readonly name: string;
+  /** Absolute path of the pipeline file, or "<inline>". */
+  readonly file: string;
+  /** The pipeline file's text after overrides, stored inside recordings. */
+  readonly configText: string;
+}
+
+/** How kinds are declared: fixed, or depending on the component's options. */
+export type KindSpec<O> = BatchKind | ((options: O) => BatchKind);
+
+/** A strict zod object; every field carries a description and an example (checked by a test). */
+export type OptionsSchema = z.ZodObject<z.ZodRawShape>;
+
+interface DefinitionBase<S extends OptionsSchema> {
+  /** The YAML `type` name, snake_case. */
+  readonly type: string;
+  /** One line for `pipeline list` and the generated reference. */
+  readonly summary: string;
+  readonly options: S;
+}
+
+export interface SourceDefinition<S extends OptionsSchema = OptionsSchema> extends DefinitionBase<S> {
+  readonly role: 'source';
+  readonly output: KindSpec<z.output<S>>;
+  /** An Observable of batches that completes when `context.signal` aborts and honors `context.flow`. */
+  create(options: z.output<S>, context: ComponentContext): Observable<Batch>;
+}
+
+export interface OperatorDefinition<S extends OptionsSchema = OptionsSchema> extends DefinitionBase<S> {
+  readonly role: 'operator';
+  readonly input: KindSpec<z.output<S>>;
+  readonly output: KindSpec<z.output<S>>;
+  /** Named side outputs (dead letters, route branches), addressable as `transform.name`. */
+  readonly outputs?: (options: z.output<S>) => Record<string, BatchKind>;
+  /**
+   * Maps batches of the input kind to batches of the output kind. Must not mutate input batches;
+   * flushes partial state when the input completes.
+   */
+  create(options: z.output<S>, context: ComponentContext): OperatorFunction<Batch, Batch>;
+}
+
+export type WhenFull = 'block' | 'drop_newest' | 'drop_oldest' | 'sample';
+
+export interface SinkInstance {
+  /** Resolves when the batch is handled; the runner sends the next batch only after that. */
+  write(batch: Batch): Promise<void> | void;
+  /** Flushes and releases everything; called once, after the last write. */
+  close(): Promise<void>;
+}
+
+export interface SinkDefinition<S extends OptionsSchema = OptionsSchema> extends DefinitionBase<S> {
+  readonly role: 'sink';
+  /** Kinds the sink accepts. */
+  readonly input: readonly BatchKind[];
+  /** The buffer policy used when the pipeline file does not set `when_full`. */
+  readonly defaultWhenFull: WhenFull;
+  create(options: z.output<S>, context: ComponentContext): SinkInstance | Promise<SinkInstance>;
+}
+
+export type ComponentDefinition = SourceDefinition | OperatorDefinition | SinkDefinition;
+
+export function defineSource<S extends OptionsSchema>(def: Omit<SourceDefinition<S>, 'role'>): SourceDefinition<S> {
+  return Object.freeze({ ...def, role: 'source' as const });
+}
+
+export function defineOperator<S extends OptionsSchema>(def: Omit<OperatorDefinition<S>, 'role'>): OperatorDefinition<S> {
+  return Object.freeze({ ...def, role: 'operator' as const });
+}
+
+export function defineSink<S extends OptionsSchema>(def: Omit<SinkDefinition<S>, 'role'>): SinkDefinition<S> {
+  return Object.freeze({ ...def, role: 'sink' as const });
+}
+
+export function resolveKind<O>(spec: KindSpec<O>, options: O): BatchKind {
+  return typeof spec === 'function' ? spec(options) : spec;
+}
