@@ -1,5 +1,9 @@
 import type { ComponentDefinition } from './core/component.js';
 import { Registry } from './core/registry.js';
+import { captureSink } from './sinks/capture.js';
+import { stdoutSink } from './sinks/stdout/index.js';
+import { fileSource } from './sources/file.js';
+import { simulatorSource } from './sources/simulator/index.js';
 
 /**
  * Every component the `pipeline` command knows, listed explicitly (no import side effects).
@@ -7,8 +11,12 @@ import { Registry } from './core/registry.js';
  */
 export const COMPONENTS: readonly ComponentDefinition[] = [
   // sources
+  simulatorSource,
+  fileSource,
   // operators
   // sinks
+  stdoutSink,
+  captureSink,
 ];
 
 export function defaultRegistry(): Registry {
