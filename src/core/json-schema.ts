@@ -12,9 +12,9 @@ export function optionsJsonSchema(definition: ComponentDefinition): JsonSchema {
     // zod leaves out examples and defaults of options that transform their input (durations, sizes):
     // they are written in the input form, so put them back.
     override: (ctx) => {
-      const meta = z.globalRegistry.get(ctx.zodSchema as z.ZodType);
+      const meta = z.globalRegistry.get(ctx.zodSchema as unknown as z.ZodType);
       if (meta?.examples && ctx.jsonSchema.examples === undefined) ctx.jsonSchema.examples = meta.examples as unknown[];
-      const def = (ctx.zodSchema as z.ZodType)._zod.def as { type: string; defaultValue?: unknown };
+      const def = (ctx.zodSchema as unknown as z.ZodType)._zod.def as { type: string; defaultValue?: unknown };
       if (def.type === 'default' && ctx.jsonSchema.default === undefined) ctx.jsonSchema.default = def.defaultValue;
     },
   }) as JsonSchema;

@@ -143,7 +143,7 @@ sinks:
     const out = collected.get('out')!;
     expect(out.closed).toBe(true);
     expect(out.batches).toHaveLength(1);
-    const rows = (out.batches[0] as { columns: { rows: Float64Array } }).columns.rows[0];
+    const rows = (out.batches[0] as unknown as { columns: { rows: Float64Array } }).columns.rows[0];
     expect(rows).toBe(r.metrics.get('node')!.itemsOut);
     expect(rows).toBeGreaterThan(0);
     expect(collected.get('tenth')!.closed).toBe(true);

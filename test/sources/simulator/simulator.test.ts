@@ -6,7 +6,7 @@ import { SIMULATED_TASK_UTILIZATION, SIMULATED_TASKS } from '../../../src/source
 import { collectSource, concatBytes } from '../../helpers/collect.js';
 import { readFrames } from '../../helpers/frames.js';
 
-const run = async (options: Parameters<typeof simulatorSource.options.parse>[0]) => {
+const run = async (options: Record<string, unknown>) => {
   const { batches, context } = await collectSource(simulatorSource, { rate: 'max', ...options });
   return { bytes: concatBytes(batches), batches, counters: context.metrics.snapshot().counters };
 };
