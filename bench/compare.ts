@@ -111,11 +111,13 @@ for (let round = 0; round < REPEATS; round++) {
 }
 
 const rate = (r: Run) => r.samples / r.wallS;
+/** Samples per CPU-second: steadier than wall time on a machine shared with other work. */
+const cpuRate = (r: Run) => r.samples / r.cpuS;
 const rows: Record<string, string | number>[] = [];
 for (const contender of contenders) {
   const list = runs.get(contender)!;
   const reference = contenders.find((k) => k.job === contender.job && k.name === 'telemetry-pipeline');
-  const ratios = reference && reference !== contender ? list.map((r, i) => rate(runs.get(reference)![i]) / rate(r)) : [];
+  const ratio = (of: (r: Run) => number) => (reference && reference !== contender ? median(list.map((r, i) => of(runs.get(reference)![i]) / of(r))).toFixed(2) + 'x' : '-');
   const last = list[list.length - 1];
   rows.push({
     job: contender.job,
@@ -127,14 +129,15 @@ for (const contender of contenders) {
     'M samples/s': (median(list.map(rate)) / 1e6).toFixed(3),
     'MB/s': median(list.map((r) => r.bytesIn / r.wallS / 1e6)).toFixed(1),
     'CPU s': median(list.map((r) => r.cpuS)).toFixed(2),
-    'M samples/CPU-s': (median(list.map((r) => r.samples / r.cpuS)) / 1e6).toFixed(3),
+    'M samples/CPU-s': (median(list.map(cpuRate)) / 1e6).toFixed(3),
     'peak RSS MB': median(list.map((r) => r.peakRssMb)).toFixed(0),
     'out MB': median(list.map((r) => r.outMb)).toFixed(0),
-    'ours / this': ratios.length ? `${median(ratios).toFixed(2)}x` : '-',
+    'ours / this (wall)': ratio(rate),
+    'ours / this (CPU)': ratio(cpuRate),
   });
 }
 notes.push(
-  `${REPEATS} alternating rounds; medians; "ours / this" = median over rounds of (our samples/s) / (its samples/s) in the same round, same job`,
+  `${REPEATS} alternating rounds; medians; "ours / this" = median over rounds of our rate / its rate in the same round and job, by wall time and by CPU time (samples per CPU-second)`,
   `expected good frames ${input.expectedGoodFrames} of ${input.counters.frames_sent} sent (injected: ${input.counters.injected_bit_flips} bit flips, ${input.counters.injected_drops} drops, ${input.counters.injected_garbage_bytes} garbage bytes)`,
   `the Node peer reads the first ${(Math.min(NODE_PEER_BYTES, input.bytes) / 1e6).toFixed(0)} MB only (BENCH_NODE_PEER_BYTES)`,
 );
