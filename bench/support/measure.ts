@@ -37,7 +37,7 @@ export function measure(command: string, args: readonly string[], options: { tim
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const wallS = (performance.now() - started) / 1000;
-      if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code ?? signal}:\n${stderr.slice(-2000)}`));
+      if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code ?? signal}:\n${stdout.slice(-1000)}\n${stderr.slice(-1000)}`));
       const field = (label: string) => Number(new RegExp(`${label}: ([0-9.]+)`).exec(stderr)?.[1] ?? NaN);
       resolve({
         wallS,

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCPeer, cCommand, type Command, missingComponents, nodeCommand, type PeerResult, pythonCommand, pythonPeerMissing, ROOT } from '../../bench/peers/index.js';
 import { DEFAULT_PARAMS, ensureReferenceInput, type ReferenceInput } from '../../bench/reference-input.js';
 import { lastJsonLine } from '../../bench/support/measure.js';
+import { pipelineCounts } from '../../bench/support/pipeline-counts.js';
 import { COMPONENTS } from '../../src/components.js';
 import { loadPipelineText } from '../../src/core/config/load.js';
 import { silentLogger } from '../../src/core/log.js';
@@ -50,7 +51,7 @@ function generatedSums(seed: number, frames: number): { voltage: bigint; current
   return { voltage: sum('voltage_raw'), current: sum('current_raw') };
 }
 
-/** Our frame + crc + decode steps (bench/pipelines/decode-only.yml) into a collecting sink. */
+/** Our frame (with CRC) + decode steps (bench/pipelines/decode-only.yml) into a collecting sink. */
 async function ourDecoder(input: ReferenceInput): Promise<PeerResult> {
   const pipeline = readFileSync(path.join(ROOT, 'bench/pipelines/decode-only.yml'), 'utf8').replace(/count: \{[^}]*\}/, 'count: { type: collect, inputs: [samples], keep: true }');
   const plan = loadPipelineText(pipeline, new Registry([...COMPONENTS, collectSink]), { overrides: [`sources.input.path=${path.basename(input.path)}`] });
@@ -62,13 +63,13 @@ async function ourDecoder(input: ReferenceInput): Promise<PeerResult> {
     for (const v of batch.columns.voltage_raw as Uint32Array) voltage += BigInt(v);
     for (const c of batch.columns.current_raw as Uint32Array) current += BigInt(c);
   }
-  const snapshot = result.metrics.snapshot();
+  const counts = pipelineCounts({ reason: result.reason, metrics: result.metrics.snapshot() });
   return {
     peer: 'ours',
-    bytes_in: input.bytes,
-    frames_good: snapshot.find((m) => m.type === 'crc')!.items_out,
-    frames_bad: snapshot.reduce((n, m) => n + (m.errors.crc ?? 0), 0),
-    samples: collected.get('count')!.items,
+    bytes_in: counts.bytesIn,
+    frames_good: counts.framesGood,
+    frames_bad: counts.framesBad,
+    samples: counts.samples,
     sum_voltage_raw: String(voltage),
     sum_current_raw: String(current),
   };
@@ -132,6 +133,7 @@ describe('benchmark peers', () => {
   it.skipIf(oursMissing.length > 0 || !('binary' in c))('our frame + crc + decode agrees with the C reference and the Python stack', async () => {
     const ours = await ourDecoder(faulty);
     expect(ours.frames_good).toBe(faulty.expectedGoodFrames);
+    expect(ours.frames_bad).toBeGreaterThanOrEqual(faulty.counters.injected_bit_flips);
     same(ours, await runPeer(cCommand((c as { binary: string }).binary, faulty.path, dir, { write: false })));
     if (pythonMissing === null) same(ours, await runPeer(pythonCommand(faulty.path, path.join(dir, 'ours.h5'))));
   });
