@@ -28,3 +28,23 @@ export function registerDeviceWriter(context: ComponentContext, writer: DeviceWr
 export function findDeviceWriter(context: ComponentContext, sourceId: string): DeviceWriter | undefined {
   return tables.get(context.registry)?.get(sourceId);
 }
+
+/**
+ * Registers a writer that sends to whatever `current()` returns (the open port or socket of the
+ * present connection) and counts bytes offered while there is none as `write_while_disconnected`.
+ * Unregisters itself when the pipeline stops.
+ */
+export function registerSessionWriter(context: ComponentContext, current: () => { write(data: Buffer): unknown } | undefined): void {
+  const unregister = registerDeviceWriter(context, {
+    write(data) {
+      const target = current();
+      if (target === undefined) {
+        context.metrics.error('write_while_disconnected', data.length);
+        return false;
+      }
+      target.write(data);
+      return true;
+    },
+  });
+  context.signal.addEventListener('abort', unregister, { once: true });
+}

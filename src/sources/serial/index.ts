@@ -1,5 +1,5 @@
 import { defineSource } from '../../core/component.js';
-import { registerDeviceWriter } from '../../core/device-writers.js';
+import { registerSessionWriter } from '../../core/device-writers.js';
 import { reconnectingSource } from '../../core/reconnect.js';
 import { describeMatch, resolvePortPath } from './match.js';
 import { serialOptions } from './options.js';
@@ -20,17 +20,7 @@ export const serialSource = defineSource({
   create(options, context) {
     let current: SerialSession | undefined;
     let currentPath = options.path ?? describeMatch(options.match ?? {});
-    const unregister = registerDeviceWriter(context, {
-      write(data) {
-        if (current === undefined || !current.port.isOpen) {
-          context.metrics.error('write_while_disconnected', data.length);
-          return false;
-        }
-        current.port.write(data);
-        return true;
-      },
-    });
-    context.signal.addEventListener('abort', unregister, { once: true });
+    registerSessionWriter(context, () => (current?.port.isOpen ? current.port : undefined));
     return reconnectingSource(context, {
       describe: () => `serial ${currentPath}`,
       backoff: options.backoff,
