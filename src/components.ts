@@ -1,5 +1,8 @@
 import type { ComponentDefinition } from './core/component.js';
 import { Registry } from './core/registry.js';
+import { serialSource } from './sources/serial/index.js';
+import { tcpSource } from './sources/tcp/index.js';
+import { udpSource } from './sources/udp.js';
 
 /**
  * Every component the `pipeline` command knows, listed explicitly (no import side effects).
@@ -7,6 +10,9 @@ import { Registry } from './core/registry.js';
  */
 export const COMPONENTS: readonly ComponentDefinition[] = [
   // sources
+  serialSource,
+  tcpSource,
+  udpSource,
   // operators
   // sinks
 ];
