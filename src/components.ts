@@ -1,5 +1,6 @@
 import type { ComponentDefinition } from './core/component.js';
 import { Registry } from './core/registry.js';
+import { relaySink } from './sinks/relay/index.js';
 import { serialSource } from './sources/serial/index.js';
 import { tcpSource } from './sources/tcp/index.js';
 import { udpSource } from './sources/udp.js';
@@ -15,6 +16,7 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   udpSource,
   // operators
   // sinks
+  relaySink,
 ];
 
 export function defaultRegistry(): Registry {
