@@ -1,7 +1,11 @@
 import type { ComponentDefinition } from './core/component.js';
 import { Registry } from './core/registry.js';
+import { captureSink } from './sinks/capture.js';
 import { relaySink } from './sinks/relay/index.js';
+import { stdoutSink } from './sinks/stdout/index.js';
+import { fileSource } from './sources/file.js';
 import { serialSource } from './sources/serial/index.js';
+import { simulatorSource } from './sources/simulator/index.js';
 import { tcpSource } from './sources/tcp/index.js';
 import { udpSource } from './sources/udp.js';
 
@@ -11,11 +15,15 @@ import { udpSource } from './sources/udp.js';
  */
 export const COMPONENTS: readonly ComponentDefinition[] = [
   // sources
+  simulatorSource,
+  fileSource,
   serialSource,
   tcpSource,
   udpSource,
   // operators
   // sinks
+  stdoutSink,
+  captureSink,
   relaySink,
 ];
 
