@@ -85,6 +85,13 @@ describe('serial source on a socat pty pair', () => {
     expect(run.error).toBeUndefined();
   });
 
+  it('reopens the port when the device goes quiet for idle_timeout', async () => {
+    start({ idle_timeout: '300ms' });
+    await waitFor(() => (context.metrics.gauges.get('connection') ?? 0) >= 2, 'reopen after idle timeout');
+    expect(context.metrics.errors.get('idle_timeout')).toBeGreaterThanOrEqual(1);
+    expect(context.metrics.counters.get('reconnects')).toBeGreaterThanOrEqual(1);
+  });
+
   it('stops reading while paused, so the writer blocks, and loses nothing', async () => {
     const run = start({});
     await waitFor(() => context.metrics.gauges.get('connected') === 1, 'connect');

@@ -28,6 +28,13 @@ export const serialOptions = z
     rtscts: z.boolean().default(false).meta({ description: 'Hardware flow control (RTS/CTS): while the pipeline is paused the adapter holds the device off.', examples: [false, true] }),
     xon: z.boolean().default(false).meta({ description: 'Software flow control (XON/XOFF) in both directions; only for text protocols, as 0x11/0x13 bytes are then reserved.', examples: [false, true] }),
     open_timeout: duration().prefault('5s').meta({ description: 'How long opening the port may take before the attempt counts as failed (error reason `timeout`) and is retried.', examples: ['5s', '500ms'] }),
+    idle_timeout: duration()
+      .prefault(0)
+      .meta({
+        description:
+          'Reopen the port when no data arrives for this long (error reason `idle_timeout`), for devices that stop streaming after a reset without the port going away; 0 turns it off. An unplugged device is noticed without it (its device node disappears).',
+        examples: ['2s', 0],
+      }),
     on_connect: hexBytes()
       .optional()
       .meta({ description: 'Bytes sent to the device after every (re)connect, e.g. the command that starts streaming.', examples: ['7B 10 00 7D', [0x7b, 0x10, 0x00, 0x7d]] }),

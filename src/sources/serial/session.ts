@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import { bytesBatch, type Batch } from '../../core/batch.js';
 import { withTimeout } from '../../core/backoff.js';
@@ -5,6 +6,9 @@ import type { ComponentContext } from '../../core/component.js';
 import { followFlow } from '../../core/follow-flow.js';
 import type { Session } from '../../core/reconnect.js';
 import type { SerialOptions } from './options.js';
+
+/** How often an open port's device node and idle time are checked. */
+export const WATCH_INTERVAL_MS = 250;
 
 /** An open serial port feeding the pipeline until it is lost or closed. */
 export interface SerialSession extends Session {
@@ -38,7 +42,28 @@ export async function openSerialSession(path: string, options: SerialOptions, co
   const endedPromise = new Promise<Error | undefined>((resolve) => (ended = resolve));
   const stopFollowing = followFlow(context.flow, port);
   let lastError: Error | undefined;
-  port.on('data', (chunk: Buffer) => emit(bytesBatch(context.id, chunk, context.clock.nowNs())));
+  let lastDataMs = Date.now();
+  port.on('data', (chunk: Buffer) => {
+    lastDataMs = Date.now();
+    emit(bytesBatch(context.id, chunk, context.clock.nowNs()));
+  });
+  const lose = (reason: Error) => {
+    lastError = reason;
+    if (port.isOpen) port.close(() => undefined);
+  };
+  // After a hangup (USB unplug, pty closed) Linux may answer reads with 0 bytes instead of an error,
+  // which the port binding retries forever; so the source also watches the device node and the data.
+  const watchdog = setInterval(() => {
+    stat(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') lose(new Error(`${path} disappeared (device unplugged?)`));
+    });
+    if (options.idle_timeout > 0 && !context.flow.paused && Date.now() - lastDataMs > options.idle_timeout) {
+      context.metrics.error('idle_timeout');
+      lose(new Error(`no data for ${options.idle_timeout} ms (idle_timeout)`));
+    }
+  }, WATCH_INTERVAL_MS);
+  // Time spent paused is not idle time.
+  const idleReset = context.flow.paused$.subscribe(() => (lastDataMs = Date.now()));
   port.on('error', (error: Error) => {
     lastError = error;
     context.metrics.error('io');
@@ -48,7 +73,9 @@ export async function openSerialSession(path: string, options: SerialOptions, co
   });
   port.on('close', (error?: Error) => finish(error ?? lastError));
   function finish(reason: Error | undefined): void {
+    clearInterval(watchdog);
     stopFollowing();
+    idleReset.unsubscribe();
     ended(reason);
   }
   if (options.on_connect !== undefined) port.write(options.on_connect);
