@@ -34,11 +34,13 @@ export interface ReconnectOptions {
 }
 
 const REASONS: ReadonlyArray<[RegExp, string]> = [
+  [/E_LIST_PORTS/, 'list_failed'],
   [/ENOENT|No such file/i, 'not_found'],
   [/EACCES|Permission denied/i, 'permission'],
   [/EBUSY|Resource busy|Resource temporarily unavailable|lock/i, 'busy'],
   [/EIO|Input\/output/i, 'io'],
   [/ECONNREFUSED/, 'refused'],
+  [/EADDRINUSE/, 'address_in_use'],
   [/ECONNRESET|EPIPE/, 'reset'],
   [/EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN/, 'unreachable'],
   [/timed out|ETIMEDOUT/i, 'timeout'],

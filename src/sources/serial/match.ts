@@ -26,7 +26,8 @@ export async function resolvePortPath(options: SerialOptions, list: () => Promis
   try {
     ports = await list();
   } catch (error) {
-    throw new Error(`cannot list serial ports to find ${describeMatch(options.match)} (${(error as Error).message}; is udevadm installed?)`);
+    const message = `cannot list serial ports to find ${describeMatch(options.match)} (${(error as Error).message}; is udevadm installed?)`;
+    throw Object.assign(new Error(message), { code: 'E_LIST_PORTS' });
   }
   const found = ports.find((port) => portMatches(port, options.match as Match));
   if (found !== undefined) return found.path;
