@@ -30,7 +30,7 @@ describe('serial port matching by USB ids', () => {
 
   it('says that listing needs udevadm when it fails', async () => {
     const failing = () => Promise.reject(new Error('spawn udevadm ENOENT'));
-    const error = await resolvePortPath(serialOptions.parse({ match: { vendor_id: '1366' } }), failing).catch((e: Error) => e);
+    const error = (await resolvePortPath(serialOptions.parse({ match: { vendor_id: '1366' } }), failing).catch((e: Error) => e)) as Error;
     expect(error.message).toBe('cannot list serial ports to find vendor_id=1366 (spawn udevadm ENOENT; is udevadm installed?)');
     expect(connectErrorReason(error)).toBe('list_failed');
   });
