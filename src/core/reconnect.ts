@@ -29,6 +29,8 @@ export interface ReconnectOptions {
   readonly retry: boolean;
   /** Opens the handle and starts pushing batches through `emit`; rejects when it cannot. */
   connect(emit: (batch: Batch) => void, signal: AbortSignal): Promise<Session>;
+  /** Word for a successful connect in the log: "connected" by default, "listening" for a server. */
+  readonly connectedAs?: string;
   /** Short error reason for metrics; defaults to `connectErrorReason`. */
   classify?(error: Error): string;
 }
@@ -100,12 +102,12 @@ async function runLoop(context: ComponentContext, options: ReconnectOptions, emi
     attempt = 0;
     metrics.gauge('connection', connection);
     metrics.gauge('connected', 1);
-    if (lostAtMs === undefined) log.info({ connection }, `${options.describe()}: connected`);
+    if (lostAtMs === undefined) log.info({ connection }, `${options.describe()}: ${options.connectedAs ?? 'connected'}`);
     else {
       const gapMs = Date.now() - lostAtMs;
       metrics.count('reconnects');
       metrics.count('disconnected_ms', gapMs);
-      log.warn({ connection, gap_ms: gapMs }, `${options.describe()}: reconnected after ${gapMs} ms without data (connection ${connection})`);
+      log.warn({ connection, gap_ms: gapMs }, `${options.describe()}: ${options.connectedAs === 'listening' ? 'listening again' : 'reconnected'} after ${gapMs} ms without data (connection ${connection})`);
     }
     const onAbort = () => session.close();
     signal.addEventListener('abort', onAbort, { once: true });

@@ -30,6 +30,7 @@ export const tcpSource = defineSource({
       describe: () => (options.mode === 'client' ? `tcp ${address}` : `tcp server on ${address}`),
       backoff: options.backoff,
       retry: options.retry,
+      connectedAs: options.mode === 'server' ? 'listening' : 'connected',
       async connect(emit) {
         if (options.mode === 'server') {
           const session = await listenServer(options, context, emit);
