@@ -29,7 +29,8 @@ const wholeFrames = (mb: number) => Math.floor((mb * 1e6) / FRAME_BYTES) * FRAME
 const PTY_BYTES = wholeFrames(Number(process.env.BENCH_PTY_MB ?? 32));
 const TCP_BYTES = wholeFrames(Number(process.env.BENCH_TCP_MB ?? 256));
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-const WRITER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'support', 'device-writer.ts');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const WRITER = path.join(HERE, 'support', 'device-writer.ts');
 
 /** Counts bytes and a running CRC-32; calls `done` when `expected` bytes have arrived. */
 const counting = { bytes: 0, crc: 0, frames: 0, expected: 0, expectedFrames: 0, batches: 0, firstAt: 0, cpu0: process.cpuUsage(), done: () => undefined as void };
@@ -66,7 +67,7 @@ const CAN_FRAME = registry.get('operator', 'frame') !== undefined && registry.ge
 let framing = false;
 
 function startWriter(args: string[]): { child: ChildProcess; line: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, ...args], { cwd: path.dirname(HERE), stdio: ['ignore', 'pipe', 'inherit'] });
   const line = new Promise<string>((resolve, reject) => {
     child.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
     child.once('exit', (code) => reject(new Error(`device writer exited with ${code}`)));

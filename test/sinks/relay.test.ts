@@ -10,9 +10,10 @@ import { MetricsRegistry } from '../../src/core/metrics.js';
 import { standaloneContext, type StandaloneContext } from '../../src/core/testing.js';
 import { relaySink } from '../../src/sinks/relay/index.js';
 import { serialSource } from '../../src/sources/serial/index.js';
+import { tcpSource } from '../../src/sources/tcp/index.js';
 import { collect } from '../helpers/collect.js';
 import { PtyPair, waitFor } from '../helpers/socat.js';
-import { connectTo } from '../helpers/tcp-device.js';
+import { connectTo, TcpDevice } from '../helpers/tcp-device.js';
 
 /** A relay client that keeps what it receives. */
 async function client(port: number) {
@@ -91,6 +92,22 @@ describe('relay sink', () => {
     }
     await waitFor(() => context.metrics.gauges.get('clients') === 0, 'slow client disconnected');
     expect(context.metrics.counters.get('client_dropped_bytes')).toBeGreaterThan(0);
+  });
+
+  it('writes client bytes through to a tcp source\'s device', async () => {
+    const dev = new TcpDevice();
+    await dev.start();
+    cleanups.push(() => dev.stop());
+    const registry = new MetricsRegistry();
+    const sourceContext = standaloneContext('node', { kind: 'source', type: 'tcp', registry });
+    cleanups.push(() => sourceContext.abort.abort());
+    collect(tcpSource.create(tcpSource.options.parse({ port: dev.port }), sourceContext));
+    await waitFor(() => dev.sockets.size === 1, 'tcp source connected');
+    const { context, port } = await relay({ write_through: 'node' }, registry);
+    const c = await connect(port);
+    c.socket.write('PING');
+    await waitFor(() => dev.received.toString() === 'PING', 'bytes at the device');
+    expect(context.metrics.counters.get('written_through_bytes')).toBe(4);
   });
 
   it('counts client bytes when the write_through source cannot write', async () => {
