@@ -4,7 +4,7 @@ import { sleep } from '../../src/core/backoff.js';
 import { standaloneContext, type StandaloneContext } from '../../src/core/testing.js';
 import { tcpSource } from '../../src/sources/tcp/index.js';
 import { collect } from '../helpers/collect.js';
-import { waitFor } from '../helpers/socat.js';
+import { waitFor } from '../helpers/wait.js';
 import { connectTo, TcpDevice } from '../helpers/tcp-device.js';
 
 const FAST_RETRY = { backoff: { initial: '20ms', max: '200ms' } };

@@ -5,7 +5,7 @@ import { standaloneContext, type StandaloneContext } from '../../src/core/testin
 import { udpSource } from '../../src/sources/udp.js';
 import { collect } from '../helpers/collect.js';
 import { sendDatagram, sendIperfDatagrams } from '../helpers/iperf-sender.js';
-import { waitFor } from '../helpers/socat.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('udp source', () => {
   let context: StandaloneContext;

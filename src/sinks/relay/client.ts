@@ -1,5 +1,6 @@
 import type net from 'node:net';
 
+/** What a relay client that falls behind loses (see the relay's `client_policy`). */
 export type ClientPolicy = 'drop_newest' | 'drop_oldest' | 'disconnect';
 
 /** What a relay client reports back to the sink's metrics. */

@@ -53,4 +53,5 @@ export const serialOptions = z
     }
   });
 
+/** Parsed `serial` options: durations in ms, sizes in bytes, `on_connect` as a Buffer. */
 export type SerialOptions = z.output<typeof serialOptions>;

@@ -6,6 +6,7 @@ import type { Session } from '../../core/reconnect.js';
 import type { TcpOptions } from './options.js';
 import { attachSocket } from './socket.js';
 
+/** A connected client socket feeding the pipeline until it closes. */
 export interface ClientSession extends Session {
   readonly socket: net.Socket;
 }

@@ -28,4 +28,5 @@ export const tcpOptions = z.strictObject({
   max_connections: z.number().int().positive().default(8).meta({ description: 'Server: connections accepted at once; more are refused and counted (`rejected_connections`).', examples: [8, 1] }),
 });
 
+/** Parsed `tcp` options: durations in ms, `on_connect` as a Buffer. */
 export type TcpOptions = z.output<typeof tcpOptions>;
