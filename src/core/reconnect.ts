@@ -87,8 +87,9 @@ async function runLoop(context: ComponentContext, options: ReconnectOptions, emi
       if (signal.aborted) return;
       const reason = (options.classify ?? connectErrorReason)(error as Error);
       metrics.error(reason);
-      const message = `${options.describe()}: ${(error as Error).message}`;
-      if (!options.retry) throw new Error(`${context.id}: ${message} (retry is off, so the source stops)`);
+      // serialport puts "Error: " inside its messages; the log and the run's error say it already.
+      const message = `${options.describe()}: ${(error as Error).message.replace(/^Error:\s*/, '')}`;
+      if (!options.retry) throw new Error(`${message} (retry is off, so the source stops)`);
       const delay = backoffDelayMs(attempt++, options.backoff);
       log.warn({ reason, attempt, retry_in_ms: Math.round(delay) }, `${message}; retrying in ${Math.round(delay)} ms`);
       await sleep(delay, signal);
@@ -118,7 +119,7 @@ async function runLoop(context: ComponentContext, options: ReconnectOptions, emi
     lostAtMs = Date.now();
     metrics.count('disconnects');
     const message = `${options.describe()}: connection ${connection} lost (${reason?.message ?? 'closed by the other end'})`;
-    if (!options.retry) throw new Error(`${context.id}: ${message} (retry is off, so the source stops)`);
+    if (!options.retry) throw new Error(`${message} (retry is off, so the source stops)`);
     const delay = backoffDelayMs(attempt++, options.backoff);
     log.warn({ connection, retry_in_ms: Math.round(delay) }, `${message}; reconnecting in ${Math.round(delay)} ms`);
     await sleep(delay, signal);

@@ -127,7 +127,7 @@ describe('serial source with a bad path', () => {
     const context = standaloneContext('node', { kind: 'source', type: 'serial' });
     const run = collect(serialSource.create(serialSource.options.parse({ path: '/nonexistent/ttyACM9', retry: false }), context));
     await waitFor(() => run.error !== undefined, 'error');
-    expect(run.error!.message).toMatch(/node: serial \/nonexistent\/ttyACM9: .*No such file.*retry is off/);
+    expect(run.error!.message).toMatch(/^serial \/nonexistent\/ttyACM9: No such file or directory.*retry is off/);
     expect(context.metrics.errors.get('not_found')).toBe(1);
   });
 
