@@ -13,7 +13,8 @@ import type { ComponentContext } from './component.js';
  * - each reconnect after a loss is counted (`reconnects`) and logged with the gap it left; the gauges
  *   `connection` (1 for the first connection, +1 per reconnect), `connected` (0/1) and the counter
  *   `disconnected_ms` (total time without a device) make the gap visible in metrics and summaries;
- * - with `retry: false` the first failure ends the source with an error instead.
+ * - with `retry: false` the first failure ends the source with an error instead (a connection closed
+ *   cleanly by the other end just ends it).
  */
 export interface Session {
   /** Resolves (with the reason) when the connection is lost; never rejects. */
@@ -80,9 +81,9 @@ async function runLoop(context: ComponentContext, options: ReconnectOptions, emi
   let lostAtMs: number | undefined;
   metrics.gauge('connected', 0);
   while (!signal.aborted) {
-    let session: Session;
+    let session: Session | undefined;
     try {
-      session = await options.connect(emit, signal);
+      session = await untilAborted(options.connect(emit, signal), signal);
     } catch (error) {
       if (signal.aborted) return;
       const reason = (options.classify ?? connectErrorReason)(error as Error);
@@ -95,10 +96,7 @@ async function runLoop(context: ComponentContext, options: ReconnectOptions, emi
       await sleep(delay, signal);
       continue;
     }
-    if (signal.aborted) {
-      session.close();
-      return;
-    }
+    if (session === undefined) return; // aborted while connecting
     connection++;
     attempt = 0;
     metrics.gauge('connection', connection);
@@ -119,9 +117,42 @@ async function runLoop(context: ComponentContext, options: ReconnectOptions, emi
     lostAtMs = Date.now();
     metrics.count('disconnects');
     const message = `${options.describe()}: connection ${connection} lost (${reason?.message ?? 'closed by the other end'})`;
+    if (!options.retry && reason === undefined) {
+      log.info(`${message}; retry is off, so the source ends`);
+      return;
+    }
     if (!options.retry) throw new Error(`${message} (retry is off, so the source stops)`);
     const delay = backoffDelayMs(attempt++, options.backoff);
     log.warn({ connection, retry_in_ms: Math.round(delay) }, `${message}; reconnecting in ${Math.round(delay)} ms`);
     await sleep(delay, signal);
   }
+}
+
+/**
+ * Resolves with the session, or with undefined as soon as `signal` aborts (a connect without a
+ * timeout must not hold the pipeline's stop); a session that opens after the abort is closed.
+ */
+function untilAborted(connecting: Promise<Session>, signal: AbortSignal): Promise<Session | undefined> {
+  if (signal.aborted) {
+    connecting.then((session) => session.close(), () => undefined);
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      connecting.then((session) => session.close(), () => undefined);
+      resolve(undefined);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    connecting.then(
+      (session) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) session.close();
+        resolve(signal.aborted ? undefined : session);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -66,6 +66,17 @@ describe('tcp source', () => {
     expect(run.error!.message).toMatch(new RegExp(`tcp 127.0.0.1:${port}: .*ECONNREFUSED.*retry is off`));
   });
 
+  it('ends with the data when the device closes cleanly and retry is false', async () => {
+    const dev = await device();
+    const run = start({ port: dev.port, retry: false });
+    await waitFor(() => dev.sockets.size === 1, 'connection');
+    await dev.write(Buffer.from('finite stream'));
+    for (const socket of dev.sockets) socket.end();
+    await waitFor(() => run.completed, 'completion');
+    expect(run.error).toBeUndefined();
+    expect(run.data().toString()).toBe('finite stream');
+  });
+
   it('pauses the socket under backpressure and loses nothing', async () => {
     const dev = await device();
     const run = start({ port: dev.port });

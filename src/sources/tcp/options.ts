@@ -23,7 +23,7 @@ export const tcpOptions = z.strictObject({
   retry: z
     .boolean()
     .default(true)
-    .meta({ description: 'Retry with backoff when the connect (or, as a server, the listen) fails or the connection is lost; false makes the source stop with an error instead.', examples: [true, false] }),
+    .meta({ description: 'Retry with backoff when the connect (or, as a server, the listen) fails or the connection is lost; false makes the source stop with an error instead (a connection the other end closes cleanly just ends the source, e.g. a finite stream).', examples: [true, false] }),
   backoff: backoffOption(),
   max_connections: z.number().int().positive().default(8).meta({ description: 'Server: connections accepted at once; more are refused and counted (`rejected_connections`).', examples: [8, 1] }),
 });
