@@ -13,13 +13,15 @@ import { parse, stringify } from 'yaml';
 import type { ComponentSnapshot } from '../src/core/metrics.js';
 import { missingComponents } from './peers/index.js';
 import { DATA_DIR } from './reference-input.js';
-import { measure } from './support/measure.js';
+import { type Measured, measure } from './support/measure.js';
 import { report } from './support/report.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const NODES = (process.env.BENCH_SCALING_NODES ?? '1,10,30,100').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SCALING_SECONDS ?? 20);
 const FRAMES_PER_S = 4000;
+/** How long a run may take to stop after its duration before it is killed (and reported as such). */
+const STOP_GRACE_S = 60;
 const SAMPLES_PER_FRAME = 25;
 const WORK_DIR = path.join(DATA_DIR, 'scaling');
 const HARVEST = path.join(HERE, 'pipelines/harvest-file.yml');
@@ -42,6 +44,8 @@ function pipeline(nodes: number, mode: Mode): string {
 }
 
 interface Outcome {
+  /** Why the run has no figures (it did not stop in time, or failed). */
+  failed?: string;
   cores: number;
   framesSent: number;
   written: number;
@@ -54,9 +58,14 @@ interface Outcome {
 async function runNodes(nodes: number, mode: Mode): Promise<Outcome> {
   const file = path.join(WORK_DIR, `scaling-${nodes}-${mode === 'record' ? 'record' : 'sim'}.yml`);
   writeFileSync(file, pipeline(nodes, mode));
-  const measured = await measure(process.execPath, ['--import', 'tsx', path.join(HERE, 'support/run-pipeline.ts'), file, '--duration', `${SECONDS}s`, '--data-dir', DATA_DIR], {
-    timeoutMs: (SECONDS + 120) * 1000,
-  });
+  let measured: Measured;
+  try {
+    measured = await measure(process.execPath, ['--import', 'tsx', path.join(HERE, 'support/run-pipeline.ts'), file, '--duration', `${SECONDS}s`, '--data-dir', DATA_DIR], {
+      timeoutMs: (SECONDS + STOP_GRACE_S) * 1000,
+    });
+  } catch (error) {
+    return { failed: (error as Error).message.split('\n')[0], cores: NaN, framesSent: 0, written: 0, drops: 0, gaps: 0, errors: 0, peakRssMb: NaN };
+  }
   // The recordings are not kept: only their counts matter here.
   for (const name of readdirSync(WORK_DIR)) if (!name.endsWith('.yml')) rmSync(path.join(WORK_DIR, name), { recursive: true, force: true });
   const result = measured.result as { cpu_s: number; wall_s: number; metrics: ComponentSnapshot[] };
@@ -84,11 +93,14 @@ let largestLossless = 0;
 for (const nodes of NODES) {
   const sim = await runNodes(nodes, 'simulators only');
   const rec = await runNodes(nodes, 'record');
+  for (const [what, outcome] of [['simulators only', sim], ['record', rec]] as const) {
+    if (outcome.failed) notes.push(`${nodes} nodes, ${what}: ${outcome.failed}`);
+  }
   const due = nodes * FRAMES_PER_S * SECONDS;
   const recordsPerFrame = operatorsMissing.length > 0 ? 0 : SAMPLES_PER_FRAME;
   const lost = recordsPerFrame > 0 ? rec.framesSent * recordsPerFrame - rec.written : 0;
   const realTime = rec.framesSent / due;
-  const lossless = lost === 0 && rec.drops === 0 && rec.gaps === 0 && rec.errors === 0 && realTime > 0.98;
+  const lossless = !rec.failed && lost === 0 && rec.drops === 0 && rec.gaps === 0 && rec.errors === 0 && realTime > 0.98;
   if (lossless) largestLossless = Math.max(largestLossless, nodes);
   rows.push({
     nodes,

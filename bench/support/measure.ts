@@ -24,12 +24,17 @@ export function haveGnuTime(): boolean {
 export function measure(command: string, args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(GNU_TIME, ['-v', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env, cwd: options.cwd });
+    // Its own process group, so a timeout kills the measured program too, not only /usr/bin/time.
+    const child = spawn(GNU_TIME, ['-v', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env, cwd: options.cwd, detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 15 * 60_000);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      process.kill(-child.pid!, 'SIGKILL');
+    }, options.timeoutMs ?? 15 * 60_000);
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
@@ -37,6 +42,7 @@ export function measure(command: string, args: readonly string[], options: { tim
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const wallS = (performance.now() - started) / 1000;
+      if (timedOut) return reject(new Error(`${command} ${args.join(' ')} ran past ${options.timeoutMs} ms and was killed`));
       if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code ?? signal}:\n${stdout.slice(-1000)}\n${stderr.slice(-1000)}`));
       const field = (label: string) => Number(new RegExp(`${label}: ([0-9.]+)`).exec(stderr)?.[1] ?? NaN);
       resolve({
