@@ -4,9 +4,10 @@
 // the median of the first quarter. Goal: RSS <= 150 MB and drift <= 5 % over 60 minutes.
 //   npm run soak -- --minutes 60
 //   npm run soak -- --minutes 2 --interval 2s      (a quick look)
+//   npm run soak -- --pipeline bench/pipelines/soak-harvest.yml   (the full chain of DESIGN.md)
 // Not a benchmark of `npm run bench` (it takes an hour) and not part of CI.
 import { fork } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,8 @@ if (!(minutes > 0)) throw new Error(`--minutes must be a positive number, got ${
 const intervalMs = parseDurationMs(values.interval!);
 const pipelineFile = path.resolve(values.pipeline ?? path.join(ROOT, 'pipelines/harvest.yml'));
 const workDir = path.join(DATA_DIR, 'soak');
+// Each soak starts from an empty folder, so recordings of earlier soaks do not pile up.
+rmSync(workDir, { recursive: true, force: true });
 mkdirSync(workDir, { recursive: true });
 
 /** A free port on 127.0.0.1 for each live-view sink, so the soak never collides with a running demo. */
