@@ -102,21 +102,22 @@ for (const nodes of NODES) {
   const realTime = rec.framesSent / due;
   const lossless = !rec.failed && lost === 0 && rec.drops === 0 && rec.gaps === 0 && rec.errors === 0 && realTime > 0.98;
   if (lossless) largestLossless = Math.max(largestLossless, nodes);
+  const figure = (value: string | number) => (rec.failed ? 'n/a' : value);
   rows.push({
     nodes,
     chain,
     'M samples/s due': ((nodes * FRAMES_PER_S * SAMPLES_PER_FRAME) / 1e6).toFixed(1),
-    'frames sent': rec.framesSent,
-    'real time %': (realTime * 100).toFixed(1),
-    'items into sink': rec.written,
-    'records lost': recordsPerFrame > 0 ? lost : 'n/a',
-    drops: rec.drops,
-    'seq gaps': rec.gaps,
-    errors: rec.errors,
-    'cores (all)': rec.cores.toFixed(2),
-    'cores (simulators only)': sim.cores.toFixed(2),
-    'peak RSS MB': rec.peakRssMb.toFixed(0),
-    lossless: lossless ? 'yes' : 'no',
+    'frames sent': figure(rec.framesSent),
+    'real time %': figure((realTime * 100).toFixed(1)),
+    'items into sink': figure(rec.written),
+    'records lost': recordsPerFrame > 0 ? figure(lost) : 'n/a',
+    drops: figure(rec.drops),
+    'seq gaps': figure(rec.gaps),
+    errors: figure(rec.errors),
+    'cores (all)': figure(rec.cores.toFixed(2)),
+    'cores (simulators only)': sim.failed ? 'n/a' : sim.cores.toFixed(2),
+    'peak RSS MB': figure(rec.peakRssMb.toFixed(0)),
+    lossless: lossless ? 'yes' : rec.failed ? 'no (did not stop)' : 'no',
   });
   console.log(JSON.stringify(rows[rows.length - 1]));
 }
