@@ -1,0 +1,95 @@
+import type { BytesBatch, FramesBatch } from '../../core/batch.js';
+import type { ComponentMetrics } from '../../core/metrics.js';
+import { ScanOutput, type Scanner } from './output.js';
+
+/**
+ * Drives a scanner over a stream of reads. Frames inside one read are views of that read's buffer.
+ * A frame split across reads is completed by joining the kept tail with just enough of the next read
+ * (at most one frame span), so only split frames are copied; the rest of the read is scanned in place.
+ */
+export class Framer {
+  private carry: Buffer | undefined;
+  /** Absolute stream position of carry[0], or of the next read when there is no carry. */
+  private carryBase = 0;
+  private readonly out: ScanOutput;
+
+  constructor(
+    private readonly scanner: Scanner,
+    private readonly metrics: ComponentMetrics,
+    out: ScanOutput,
+  ) {
+    this.out = out;
+  }
+
+  /** Scans one read; returns the frame batches it completed (none, one, or two when a frame was split). */
+  push(batch: BytesBatch): FramesBatch[] {
+    const data = batch.data;
+    const emitted: FramesBatch[] = [];
+    let from = 0;
+    if (this.carry !== undefined) {
+      const carry = this.carry;
+      const window = Math.min(data.length, this.scanner.maxSpan);
+      const joined = Buffer.allocUnsafeSlow(carry.length + window);
+      carry.copy(joined, 0);
+      data.copy(joined, carry.length, 0, window);
+      const keep = this.pass(joined, this.carryBase, 0, carry.length, batch, emitted);
+      if (keep < carry.length) {
+        if (window < data.length) throw new Error(`frame: a frame start was left unresolved within ${window} bytes`);
+        this.carry = joined.subarray(keep);
+        this.carryBase += keep;
+        return emitted;
+      }
+      from = keep - carry.length;
+      this.carryBase += carry.length;
+      this.carry = undefined;
+    }
+    const keep = this.pass(data, this.carryBase, from, data.length, batch, emitted);
+    // The read is immutable, so the kept tail can stay a view until the next read joins it.
+    this.carry = keep < data.length ? data.subarray(keep) : undefined;
+    this.carryBase += keep;
+    return emitted;
+  }
+
+  /** The input ended: settles the kept tail. */
+  finish(source: string, hostTimeNs: number): FramesBatch | undefined {
+    if (this.carry === undefined) return undefined;
+    const carry = this.carry;
+    this.carry = undefined;
+    const out = this.begin(carry, hostTimeNs);
+    this.scanner.finish(carry, this.carryBase, 0, carry.length, out);
+    this.carryBase += carry.length;
+    this.count(carry.length);
+    return out.toBatch(source);
+  }
+
+  private begin(buf: Buffer, hostTimeNs: number): ScanOutput {
+    const out = this.out;
+    out.begin(buf, hostTimeNs);
+    if (this.scanner.unescapes) {
+      out.target = Buffer.allocUnsafeSlow(buf.length);
+      out.buffer = out.target;
+    }
+    return out;
+  }
+
+  private pass(buf: Buffer, base: number, from: number, limit: number, batch: BytesBatch, emitted: FramesBatch[]): number {
+    const out = this.begin(buf, batch.hostTimeNs);
+    const keep = this.scanner.scan(buf, base, from, buf.length, limit, out);
+    this.count(keep - from);
+    const frames = out.toBatch(batch.source);
+    if (frames) emitted.push(frames);
+    return keep;
+  }
+
+  /** Counts the pass: bytes consumed are either framed (frames and their delimiters) or skipped. */
+  private count(consumed: number): void {
+    const { out, metrics } = this;
+    if (out.skipped) metrics.error('resync_bytes', out.skipped);
+    if (consumed - out.skipped) metrics.count('framed_bytes', consumed - out.skipped);
+    const r = out.rejects;
+    if (r.oversize) metrics.error('oversize', r.oversize);
+    if (r.crc) metrics.error('crc', r.crc);
+    if (r.short) metrics.error('short', r.short);
+    if (r.decode) metrics.error('decode', r.decode);
+  }
+}
