@@ -24,18 +24,24 @@ export interface DelimitedSpec {
 }
 
 const NEED_MORE = -1;
-const REJECTED = -2;
-const RECENT_ENDS = 8;
+const MISMATCH = -2;
+const OVERSIZE = -3;
+const SHORT = -4;
+const BAD_CRC = -5;
+const REASON = { [OVERSIZE]: 'oversize', [SHORT]: 'short', [BAD_CRC]: 'crc' } as const;
 
 /**
  * Scans for start-marked frames. A candidate is checked by everything the format offers (length
  * bounds, end bytes, CRC); a failed candidate costs one byte: scanning resumes at the next byte.
  *
  * With a CRC a passing candidate is trusted and scanning jumps past it. Without one, a candidate
- * found after a resync could be garbage that merely looks like a frame and swallows the real frame
- * start behind it, so until a frame starts exactly where an earlier one ended (back in sync), every
- * passing candidate is emitted and scanning goes on from its next byte; a downstream `crc` step then
- * drops the impostors and the real frame is not lost.
+ * could be garbage that merely looks like a frame and swallows the real frame start behind it. So a
+ * passing candidate is emitted, but scanning jumps past it only when the next frame starts right at
+ * its end; otherwise scanning goes on from its next byte, finds the real frame inside, and a
+ * downstream `crc` step drops the impostor: the real frame is not lost.
+ *
+ * Rejections are counted by reason only where a frame was due (right after the previous frame, or
+ * at the start of the stream); candidates met while hunting for sync only add resync bytes.
  */
 export class DelimitedScanner implements Scanner {
   readonly unescapes = false;
@@ -43,14 +49,17 @@ export class DelimitedScanner implements Scanner {
   private readonly trusting: boolean;
   /** Absolute stream position up to which bytes are accounted for (framed or skipped). */
   private coveredEnd = 0;
-  private readonly ends = new Float64Array(RECENT_ENDS).fill(-1);
-  private endsAt = 0;
+  /** Absolute start of the last emitted frame: a frame kept to check its successor is not emitted twice. */
+  private lastStart = -1;
+  /** Absolute end of the last emitted frame: where the next frame is due. */
+  private lastEnd = 0;
 
   constructor(private readonly spec: DelimitedSpec) {
     const onlyStart = spec.size === undefined && spec.length === undefined && spec.end === undefined;
-    this.maxSpan = spec.size ?? spec.maxLength + (onlyStart ? spec.start.length : 0);
-    // Tentative emission needs a check beyond the start marker to tell candidates apart.
-    this.trusting = spec.check !== undefined || spec.start.length === 0 || (spec.end === undefined && spec.length === undefined);
+    // Checking the successor needs the next frame as well: two frames' worth of input.
+    this.trusting = spec.check !== undefined || spec.start.length === 0 || onlyStart;
+    const frameSpan = spec.size ?? spec.maxLength + (onlyStart ? spec.start.length : 0);
+    this.maxSpan = this.trusting ? frameSpan : 2 * frameSpan;
   }
 
   scan(buf: Buffer, base: number, from: number, to: number, limit: number, out: ScanOutput): number {
@@ -77,31 +86,46 @@ export class DelimitedScanner implements Scanner {
         this.skipTo(buf, base, p, out);
         return p;
       }
-      const length = this.evaluate(buf, p, to, out, final);
+      const length = this.evaluate(buf, p, to, final);
       if (length === NEED_MORE) {
         this.skipTo(buf, base, p, out);
         return p;
       }
-      if (length === REJECTED) {
+      if (length < 0) {
+        if (length !== MISMATCH && base + p === this.lastEnd) out.reject(REASON[length]);
         pos = p + 1;
         continue;
       }
-      this.skipTo(buf, base, p, out);
-      out.frame(p, length);
-      const end = base + p + length;
-      if (end > this.coveredEnd) this.coveredEnd = end;
-      const inSync = this.trusting || this.isRecentEnd(base + p);
-      this.ends[this.endsAt] = end;
-      this.endsAt = (this.endsAt + 1) % RECENT_ENDS;
-      pos = inSync ? p + length : p + 1;
+      const start = base + p;
+      if (start > this.lastStart) {
+        this.skipTo(buf, base, p, out);
+        out.frame(p, length);
+        this.lastStart = start;
+        this.lastEnd = start + length;
+        if (this.lastEnd > this.coveredEnd) this.coveredEnd = this.lastEnd;
+      }
+      if (this.trusting) {
+        pos = p + length;
+        continue;
+      }
+      const next = this.successor(buf, p + length, to, final);
+      if (next === NEED_MORE) {
+        this.skipTo(buf, base, p, out);
+        return p;
+      }
+      pos = next > 0 ? p + length : p + 1;
     }
     this.skipTo(buf, base, pos, out);
     return pos;
   }
 
-  private isRecentEnd(position: number): boolean {
-    for (let i = 0; i < RECENT_ENDS; i++) if (this.ends[i] === position) return true;
-    return false;
+  /** Whether a valid frame starts exactly at `at`: its length, a rejection, or NEED_MORE. */
+  private successor(buf: Buffer, at: number, to: number, final: boolean): number {
+    const start = this.spec.start;
+    if (at + start.length > to) return final ? MISMATCH : NEED_MORE;
+    if (!matchAt(buf, at, start)) return MISMATCH;
+    const length = this.evaluate(buf, at, to, final);
+    return length === NEED_MORE && final ? SHORT : length;
   }
 
   /** Marks the bytes before `pos` as accounted for, skipping those no frame covered. */
@@ -124,49 +148,35 @@ export class DelimitedScanner implements Scanner {
     return i >= 0 && i + start.length <= to ? i : -1;
   }
 
-  /** Length of the frame at `p`, NEED_MORE, or REJECTED (a counted reason, or a silent mismatch). */
-  private evaluate(buf: Buffer, p: number, to: number, out: ScanOutput, final: boolean): number {
+  /** Length of the frame at `p`, NEED_MORE, or a rejection (MISMATCH is not counted). */
+  private evaluate(buf: Buffer, p: number, to: number, final: boolean): number {
     const { spec } = this;
     let length: number;
     if (spec.size !== undefined) {
       length = spec.size;
     } else if (spec.length !== undefined) {
       const at = p + spec.length.offset;
-      if (at + spec.length.size > to) return final ? this.short(out) : NEED_MORE;
+      if (at + spec.length.size > to) return final ? SHORT : NEED_MORE;
       length = spec.length.read(buf, at) + spec.length.adjust;
-      if (length > spec.maxLength) {
-        out.reject('oversize');
-        return REJECTED;
-      }
-      if (length < spec.minLength) {
-        out.reject('short');
-        return REJECTED;
-      }
+      if (length > spec.maxLength) return OVERSIZE;
+      if (length < spec.minLength) return SHORT;
     } else {
-      return this.searchEnd(buf, p, to, out, final);
+      return this.searchEnd(buf, p, to, final);
     }
-    if (p + length > to) return final ? this.short(out) : NEED_MORE;
-    if (spec.end !== undefined && !matchAt(buf, p + length - spec.end.length, spec.end)) return REJECTED;
+    if (p + length > to) return final ? SHORT : NEED_MORE;
+    if (spec.end !== undefined && !matchAt(buf, p + length - spec.end.length, spec.end)) return MISMATCH;
     if (spec.check !== undefined) {
       const verdict = spec.check(buf, p, length);
-      if (verdict !== CRC_OK) {
-        out.reject(verdict === CRC_BAD ? 'crc' : 'short');
-        return REJECTED;
-      }
+      if (verdict !== CRC_OK) return verdict === CRC_BAD ? BAD_CRC : SHORT;
     }
     return length;
-  }
-
-  private short(out: ScanOutput): number {
-    out.reject('short');
-    return REJECTED;
   }
 
   /**
    * Frames without a length field end at the end marker, or just before the next start marker.
    * With a CRC, a failing candidate is extended to the next marker (the payload may hold one).
    */
-  private searchEnd(buf: Buffer, p: number, to: number, out: ScanOutput, final: boolean): number {
+  private searchEnd(buf: Buffer, p: number, to: number, final: boolean): number {
     const { spec } = this;
     const marker = spec.end ?? spec.start;
     const included = spec.end !== undefined ? marker.length : 0;
@@ -175,19 +185,15 @@ export class DelimitedScanner implements Scanner {
     for (;;) {
       let e = buf.indexOf(marker, from);
       if (e >= 0 && e + marker.length > to) e = -1;
-      let length = e < 0 ? to - p : e + included - p;
-      if (length > spec.maxLength) {
-        out.reject(failed ? 'crc' : 'oversize');
-        return REJECTED;
-      }
+      const length = e < 0 ? to - p : e + included - p;
+      if (length > spec.maxLength) return failed ? BAD_CRC : OVERSIZE;
       if (e < 0) {
-        // The last frame of a start-marked stream ends with the input.
         if (!final) return NEED_MORE;
-        if (spec.end !== undefined || length <= spec.start.length) return this.short(out);
-        length = to - p;
+        // The last frame of a start-marked stream ends with the input.
+        if (spec.end !== undefined || length <= spec.start.length) return SHORT;
       }
       if (length < spec.minLength) {
-        if (e < 0) return this.short(out);
+        if (e < 0) return SHORT;
         from = e + 1;
         continue;
       }
@@ -195,10 +201,7 @@ export class DelimitedScanner implements Scanner {
       const verdict = spec.check(buf, p, length);
       if (verdict === CRC_OK) return length;
       failed = true;
-      if (e < 0) {
-        out.reject('crc');
-        return REJECTED;
-      }
+      if (e < 0) return BAD_CRC;
       from = e + 1;
     }
   }
