@@ -1,5 +1,9 @@
 import type { ComponentDefinition } from './core/component.js';
 import { Registry } from './core/registry.js';
+import { crcOperator } from './operators/crc/index.js';
+import { decodeOperator } from './operators/decode/index.js';
+import { frameOperator } from './operators/frame/index.js';
+import { routeOperator } from './operators/route.js';
 
 /**
  * Every component the `pipeline` command knows, listed explicitly (no import side effects).
@@ -8,6 +12,10 @@ import { Registry } from './core/registry.js';
 export const COMPONENTS: readonly ComponentDefinition[] = [
   // sources
   // operators
+  frameOperator,
+  crcOperator,
+  decodeOperator,
+  routeOperator,
   // sinks
 ];
 

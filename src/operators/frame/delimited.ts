@@ -92,7 +92,7 @@ export class DelimitedScanner implements Scanner {
         return p;
       }
       if (length < 0) {
-        if (length !== MISMATCH && base + p === this.lastEnd) out.reject(REASON[length]);
+        if (length !== MISMATCH && base + p === this.lastEnd) out.reject(REASON[length as keyof typeof REASON]);
         pos = p + 1;
         continue;
       }

@@ -7,7 +7,7 @@ import { encodeFrame } from '../../../src/sources/simulator/protocol.js';
 import { framesHex, framesOf, prng, randomBytes, splitAt } from '../../support/bytes.js';
 
 const HARVEST_FRAME = { format: 'delimited', start: 0x7b, end: 0x7d, length: { offset: 8, type: 'u16le', adjust: 13 } } as const;
-const HARVEST_CRC = { algorithm: 'CRC-16/IBM-3740', over: [1, -3], value: { offset: -3, type: 'u16le' } } as const;
+const HARVEST_CRC = { algorithm: 'CRC-16/IBM-3740', over: [1, -3] as [number, number], value: { offset: -3, type: 'u16le' as const } };
 
 /** Reference frames whose payloads are full of start and end bytes. */
 function trickyFrames(n: number, seed = 1): Buffer[] {
@@ -118,7 +118,7 @@ describe('frame: delimited', () => {
   it('extends an end-delimited frame past an end byte in its payload when the CRC says so', async () => {
     const body = Buffer.from([0x01, 0x7d, 0x02]);
     const frame = Buffer.concat([Buffer.from([0x7b]), body, Buffer.alloc(2), Buffer.from([0x7d])]);
-    const crc = { algorithm: 'CRC-16/XMODEM', over: [1, -3], value: { offset: -3, type: 'u16be' } } as const;
+    const crc = { algorithm: 'CRC-16/XMODEM', over: [1, -3] as [number, number], value: { offset: -3, type: 'u16be' as const } };
     const { resolveCrc } = await import('../../../src/core/crc/index.js');
     frame.writeUInt16BE(resolveCrc('CRC-16/XMODEM').compute(body), 4);
     const { output, context } = await runOperator(frameOperator, { start: 0x7b, end: 0x7d, crc }, [bytesBatch('dev', frame, 0)]);

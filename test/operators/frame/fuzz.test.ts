@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import type { Batch } from '../../../src/core/batch.js';
 import { resolveCrc } from '../../../src/core/crc/index.js';
 import { runOperator } from '../../../src/core/testing.js';
@@ -11,13 +12,13 @@ import { cobsEncode, hdlcEncode, slipEncode } from '../../support/encoders.js';
 const SPECIALS = [0x7b, 0x7d, 0x7e, 0xc0, 0xdb, 0x00, 0x0a];
 const X25 = resolveCrc('CRC-16/IBM-SDLC');
 const XMODEM = resolveCrc('CRC-16/XMODEM');
-const HARVEST_CRC = { algorithm: 'CRC-16/IBM-3740', over: [1, -3], value: { offset: -3, type: 'u16le' } };
+const HARVEST_CRC = { algorithm: 'CRC-16/IBM-3740', over: [1, -3] as [number, number], value: { offset: -3, type: 'u16le' as const } };
 
 interface FormatCase {
   name: string;
   options: Record<string, unknown>;
   /** A downstream crc step, for the case where frame itself has no CRC. */
-  crcStep?: Record<string, unknown>;
+  crcStep?: z.input<typeof crcOperator.options>;
   /** Builds one frame: what goes on the wire and what the operator must deliver. */
   make(random: () => number, seq: number): { wire: Buffer; frame: Buffer };
   /** Damages a wire frame: returns the damaged bytes. */
