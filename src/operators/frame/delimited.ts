@@ -53,6 +53,8 @@ export class DelimitedScanner implements Scanner {
   private lastStart = -1;
   /** Absolute end of the last emitted frame: where the next frame is due. */
   private lastEnd = 0;
+  /** After NEED_MORE from evaluate: bytes from the candidate start it needs (0 = unknown). */
+  private needed = 0;
 
   constructor(private readonly spec: DelimitedSpec) {
     const onlyStart = spec.size === undefined && spec.length === undefined && spec.end === undefined;
@@ -89,6 +91,7 @@ export class DelimitedScanner implements Scanner {
       const length = this.evaluate(buf, p, to, final);
       if (length === NEED_MORE) {
         this.skipTo(buf, base, p, out);
+        out.need = this.needed;
         return p;
       }
       if (length < 0) {
@@ -111,6 +114,7 @@ export class DelimitedScanner implements Scanner {
       const next = this.successor(buf, p + length, to, final);
       if (next === NEED_MORE) {
         this.skipTo(buf, base, p, out);
+        out.need = length + this.needed;
         return p;
       }
       pos = next > 0 ? p + length : p + 1;
@@ -122,10 +126,18 @@ export class DelimitedScanner implements Scanner {
   /** Whether a valid frame starts exactly at `at`: its length, a rejection, or NEED_MORE. */
   private successor(buf: Buffer, at: number, to: number, final: boolean): number {
     const start = this.spec.start;
-    if (at + start.length > to) return final ? MISMATCH : NEED_MORE;
+    if (at + start.length > to) {
+      this.needed = start.length;
+      return final ? MISMATCH : NEED_MORE;
+    }
     if (!matchAt(buf, at, start)) return MISMATCH;
     const length = this.evaluate(buf, at, to, final);
     return length === NEED_MORE && final ? SHORT : length;
+  }
+
+  private needMore(bytes: number): number {
+    this.needed = bytes;
+    return NEED_MORE;
   }
 
   /** Marks the bytes before `pos` as accounted for, skipping those no frame covered. */
@@ -156,14 +168,14 @@ export class DelimitedScanner implements Scanner {
       length = spec.size;
     } else if (spec.length !== undefined) {
       const at = p + spec.length.offset;
-      if (at + spec.length.size > to) return final ? SHORT : NEED_MORE;
+      if (at + spec.length.size > to) return final ? SHORT : this.needMore(spec.length.offset + spec.length.size);
       length = spec.length.read(buf, at) + spec.length.adjust;
       if (length > spec.maxLength) return OVERSIZE;
       if (length < spec.minLength) return SHORT;
     } else {
       return this.searchEnd(buf, p, to, final);
     }
-    if (p + length > to) return final ? SHORT : NEED_MORE;
+    if (p + length > to) return final ? SHORT : this.needMore(length);
     if (spec.end !== undefined && !matchAt(buf, p + length - spec.end.length, spec.end)) return MISMATCH;
     if (spec.check !== undefined) {
       const verdict = spec.check(buf, p, length);
@@ -188,7 +200,7 @@ export class DelimitedScanner implements Scanner {
       const length = e < 0 ? to - p : e + included - p;
       if (length > spec.maxLength) return failed ? BAD_CRC : OVERSIZE;
       if (e < 0) {
-        if (!final) return NEED_MORE;
+        if (!final) return this.needMore(0);
         // The last frame of a start-marked stream ends with the input.
         if (spec.end !== undefined || length <= spec.start.length) return SHORT;
       }

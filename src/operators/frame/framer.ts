@@ -21,32 +21,37 @@ export class Framer {
     this.out = out;
   }
 
-  /** Scans one read; returns the frame batches it completed (none, one, or two when a frame was split). */
+  /** Scans one read; returns the frame batches it completed. */
   push(batch: BytesBatch): FramesBatch[] {
     const data = batch.data;
     const emitted: FramesBatch[] = [];
     let from = 0;
-    if (this.carry !== undefined) {
+    // Complete the frame split across reads: join the kept tail with as much of this read as the
+    // scanner says it needs (or one frame span), and repeat while it still needs more.
+    while (this.carry !== undefined && from < data.length) {
       const carry = this.carry;
-      const window = Math.min(data.length, this.scanner.maxSpan);
+      const wanted = this.out.need > carry.length ? this.out.need - carry.length : this.scanner.maxSpan;
+      const window = Math.min(data.length - from, wanted);
       const joined = Buffer.allocUnsafeSlow(carry.length + window);
       carry.copy(joined, 0);
-      data.copy(joined, carry.length, 0, window);
+      data.copy(joined, carry.length, from, from + window);
       const keep = this.pass(joined, this.carryBase, 0, carry.length, batch, emitted);
       if (keep < carry.length) {
-        if (window < data.length) throw new Error(`frame: a frame start was left unresolved within ${window} bytes`);
         this.carry = joined.subarray(keep);
         this.carryBase += keep;
-        return emitted;
+        from += window;
+        continue;
       }
-      from = keep - carry.length;
-      this.carryBase += carry.length;
+      from += keep - carry.length;
+      this.carryBase += keep;
       this.carry = undefined;
     }
-    const keep = this.pass(data, this.carryBase, from, data.length, batch, emitted);
-    // The read is immutable, so the kept tail can stay a view until the next read joins it.
-    this.carry = keep < data.length ? data.subarray(keep) : undefined;
-    this.carryBase += keep;
+    if (from < data.length) {
+      const keep = this.pass(data, this.carryBase - from, from, data.length, batch, emitted);
+      // The read is immutable, so the kept tail can stay a view until the next read joins it.
+      this.carry = keep < data.length ? data.subarray(keep) : undefined;
+      this.carryBase += keep - from;
+    }
     return emitted;
   }
 

@@ -15,6 +15,8 @@ export class ScanOutput {
   /** Where unescaping formats write frames; allocated by the driver for the pass. */
   target: Buffer = Buffer.alloc(0);
   written = 0;
+  /** Set by a scanner that stopped for more input: bytes from the returned position it needs (0 = unknown). */
+  need = 0;
   count = 0;
   skipped = 0;
   readonly rejects: Record<CandidateReject, number> = { oversize: 0, crc: 0, short: 0, decode: 0 };
@@ -32,6 +34,7 @@ export class ScanOutput {
     this.hostTimeNs = hostTimeNs;
     this.count = 0;
     this.written = 0;
+    this.need = 0;
     this.skipped = 0;
     this.rejects.oversize = this.rejects.crc = this.rejects.short = this.rejects.decode = 0;
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { bytesBatch, framesBatch, type Batch, type RecordsBatch } from '../../../src/core/batch.js';
 import { runOperator } from '../../../src/core/testing.js';
 import { crcOperator } from '../../../src/operators/crc/index.js';
@@ -7,10 +8,12 @@ import { frameOperator } from '../../../src/operators/frame/index.js';
 import { encodeFrame } from '../../../src/sources/simulator/protocol.js';
 import { splitAt } from '../../support/bytes.js';
 
+type DecodeInput = z.input<typeof decodeOperator.options>;
+
 /** The harvest steps exactly as DESIGN.md section 2 writes them. */
-const HARVEST = {
+const HARVEST: { frame: z.input<typeof frameOperator.options>; crc: z.input<typeof crcOperator.options>; decode: DecodeInput } = {
   frame: { format: 'delimited', start: 0x7b, end: 0x7d, length: { offset: 8, type: 'u16le', adjust: 13 } },
-  crc: { algorithm: 'CRC-16/IBM-3740', over: [1, -3] as [number, number], value: { offset: -3, type: 'u16le' as const } },
+  crc: { algorithm: 'CRC-16/IBM-3740', over: [1, -3], value: { offset: -3, type: 'u16le' } },
   decode: {
     fields: [
       { name: 'seq', type: 'u16le', offset: 2 },
@@ -25,7 +28,7 @@ const HARVEST = {
       ],
     },
   },
-} as const;
+};
 
 function sampleFrame(seq: number, ticks: number, k = 25): Buffer {
   const payload = Buffer.alloc(8 * k);
@@ -86,7 +89,7 @@ describe('decode: binary', () => {
     frame.write('hi\0\0', 35, 'latin1');
     frame.set([1, 2, 3], 39);
     const batch = framesBatch('d', frame, Uint32Array.of(0), Uint32Array.of(48), Float64Array.of(9));
-    const fields = [
+    const fields: DecodeInput['fields'] = [
       { name: 'a', type: 'i8', offset: 0 },
       { name: 'b', type: 'i16be', offset: 1 },
       { name: 'c', type: 'u32be', offset: 3 },
@@ -97,8 +100,8 @@ describe('decode: binary', () => {
       { name: 'h', type: 'string', offset: 35, length: 4 },
       { name: 'raw', type: 'bytes', offset: 39, length: 3 },
       { name: 'tail', type: 'u8', offset: -1 },
-    ] as const;
-    const { output } = await runOperator(decodeOperator, { fields: [...fields] }, [batch]);
+    ];
+    const { output } = await runOperator(decodeOperator, { fields }, [batch]);
     const [r] = records(output);
     expect(r.columns.a).toEqual(Int8Array.of(-5));
     expect(r.columns.b).toEqual(Int16Array.of(-1234));
@@ -121,12 +124,12 @@ describe('decode: binary', () => {
     const offsets = Uint32Array.of(0, good.length, good.length + other.length);
     const lengths = Uint32Array.of(good.length, other.length, liar.length);
     const batch = framesBatch('d', stream, offsets, lengths, new Float64Array(3));
-    const options = {
+    const options: DecodeInput = {
       when: { offset: 1, equals: 0x01 },
       fields: [{ name: 'seq', type: 'u16', offset: 2 }],
       repeat: { offset: 10, count: { offset: 8, type: 'u16le', in: 'bytes' }, fields: [{ name: 'v', type: 'u16' }] },
       dead_letter: 'bad',
-    } as const;
+    };
     const { output, context } = await runOperator(decodeOperator, options, [batch]);
     const [r] = records(output);
     expect(Array.from(r.columns.v as Uint16Array)).toEqual([1, 2, 3]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import type { Batch, RecordsBatch, StringColumn } from '../../../src/core/batch.js';
 import { runOperator } from '../../../src/core/testing.js';
 import { decodeOperator } from '../../../src/operators/decode/index.js';
@@ -17,7 +18,7 @@ function rows(output: Batch[]): RecordsBatch[] {
 describe('decode: text', () => {
   it('decodes csv with a header, picking and typing columns, and skips a repeated header', async () => {
     const frames = await linesOf('t,temp,label\r\n1,20.5,a\n2,21,"b,c"\nt,temp,label\n3,x,d\n', [9, 20]);
-    const options = { text: { format: 'csv', header: true, columns: [{ name: 't', type: 'i64' }, { name: 'temp' }, { name: 'label', type: 'string' }] }, dead_letter: 'bad' } as const;
+    const options: z.input<typeof decodeOperator.options> = { text: { format: 'csv', header: true, columns: [{ name: 't', type: 'i64' }, { name: 'temp' }, { name: 'label', type: 'string' }] }, dead_letter: 'bad' };
     const { output, context } = await runOperator(decodeOperator, options, frames);
     const batches = rows(output);
     expect(batches.flatMap((b) => Array.from(b.columns.t as BigInt64Array))).toEqual([1n, 2n]);
@@ -47,7 +48,7 @@ describe('decode: text', () => {
 
   it('decodes key=value lines and rejects lines missing a column or holding a non-number', async () => {
     const frames = await linesOf('t=1 v=3.3 state="ok"\nv: 4, t: 2; state=warn\nt=3\nt=abc v=1 state=x\n');
-    const options = { text: { format: 'key_value', columns: [{ name: 't', type: 'u32' }, { name: 'v' }, { name: 'state', type: 'string' }] } } as const;
+    const options: z.input<typeof decodeOperator.options> = { text: { format: 'key_value', columns: [{ name: 't', type: 'u32' }, { name: 'v' }, { name: 'state', type: 'string' }] } };
     const { output, context } = await runOperator(decodeOperator, options, frames);
     const [r] = rows(output);
     expect(r.columns.t).toEqual(Uint32Array.of(1, 2));
