@@ -4,6 +4,10 @@ import { crcOperator } from './operators/crc/index.js';
 import { decodeOperator } from './operators/decode/index.js';
 import { frameOperator } from './operators/frame/index.js';
 import { routeOperator } from './operators/route.js';
+import { captureSink } from './sinks/capture.js';
+import { stdoutSink } from './sinks/stdout/index.js';
+import { fileSource } from './sources/file.js';
+import { simulatorSource } from './sources/simulator/index.js';
 
 /**
  * Every component the `pipeline` command knows, listed explicitly (no import side effects).
@@ -11,12 +15,16 @@ import { routeOperator } from './operators/route.js';
  */
 export const COMPONENTS: readonly ComponentDefinition[] = [
   // sources
+  simulatorSource,
+  fileSource,
   // operators
   frameOperator,
   crcOperator,
   decodeOperator,
   routeOperator,
   // sinks
+  stdoutSink,
+  captureSink,
 ];
 
 export function defaultRegistry(): Registry {
