@@ -48,14 +48,36 @@ function buildTables(params: CrcParams): Int32Array[] {
   return tables;
 }
 
+/**
+ * Eight bytes per step are read as two 32-bit words through a DataView (two loads instead of eight);
+ * the view is cached per backing ArrayBuffer, so a batch of frames in one buffer builds it once.
+ */
+function viewCache() {
+  let buffer: ArrayBufferLike | undefined;
+  let view: DataView | undefined;
+  return (d: Uint8Array): DataView => {
+    if (d.buffer !== buffer) {
+      buffer = d.buffer;
+      view = new DataView(d.buffer);
+    }
+    return view!;
+  };
+}
+
 function reflectedRun(tables: Int32Array[], init: number) {
   const [t0, t1, t2, t3, t4, t5, t6, t7] = tables;
+  const viewOf = viewCache();
   return (d: Uint8Array, start: number, end: number): number => {
     let c = init;
     let i = start;
-    for (; i + 8 <= end; i += 8) {
-      const a = c ^ (d[i] | (d[i + 1] << 8) | (d[i + 2] << 16) | (d[i + 3] << 24));
-      c = t7[a & 0xff] ^ t6[(a >>> 8) & 0xff] ^ t5[(a >>> 16) & 0xff] ^ t4[a >>> 24] ^ t3[d[i + 4]] ^ t2[d[i + 5]] ^ t1[d[i + 6]] ^ t0[d[i + 7]];
+    if (end - start >= 16) {
+      const view = viewOf(d);
+      const base = d.byteOffset;
+      for (; i + 8 <= end; i += 8) {
+        const a = c ^ view.getInt32(base + i, true);
+        const b = view.getInt32(base + i + 4, true);
+        c = t7[a & 0xff] ^ t6[(a >>> 8) & 0xff] ^ t5[(a >>> 16) & 0xff] ^ t4[a >>> 24] ^ t3[b & 0xff] ^ t2[(b >>> 8) & 0xff] ^ t1[(b >>> 16) & 0xff] ^ t0[b >>> 24];
+      }
     }
     for (; i < end; i++) c = (c >>> 8) ^ t0[(c ^ d[i]) & 0xff];
     return c;
@@ -64,12 +86,18 @@ function reflectedRun(tables: Int32Array[], init: number) {
 
 function normalRun(tables: Int32Array[], init: number) {
   const [t0, t1, t2, t3, t4, t5, t6, t7] = tables;
+  const viewOf = viewCache();
   return (d: Uint8Array, start: number, end: number): number => {
     let c = init;
     let i = start;
-    for (; i + 8 <= end; i += 8) {
-      const a = c ^ ((d[i] << 24) | (d[i + 1] << 16) | (d[i + 2] << 8) | d[i + 3]);
-      c = t7[a >>> 24] ^ t6[(a >>> 16) & 0xff] ^ t5[(a >>> 8) & 0xff] ^ t4[a & 0xff] ^ t3[d[i + 4]] ^ t2[d[i + 5]] ^ t1[d[i + 6]] ^ t0[d[i + 7]];
+    if (end - start >= 16) {
+      const view = viewOf(d);
+      const base = d.byteOffset;
+      for (; i + 8 <= end; i += 8) {
+        const a = c ^ view.getInt32(base + i, false);
+        const b = view.getInt32(base + i + 4, false);
+        c = t7[a >>> 24] ^ t6[(a >>> 16) & 0xff] ^ t5[(a >>> 8) & 0xff] ^ t4[a & 0xff] ^ t3[b >>> 24] ^ t2[(b >>> 16) & 0xff] ^ t1[(b >>> 8) & 0xff] ^ t0[b & 0xff];
+      }
     }
     for (; i < end; i++) c = (c << 8) ^ t0[((c >>> 24) ^ d[i]) & 0xff];
     return c;

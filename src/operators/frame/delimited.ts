@@ -91,7 +91,8 @@ export class DelimitedScanner implements Scanner {
       const length = this.evaluate(buf, p, to, final);
       if (length === NEED_MORE) {
         this.skipTo(buf, base, p, out);
-        out.need = this.needed;
+        // Without trust a frame also waits for its successor: only a full span resolves it in one join.
+        out.need = this.trusting ? this.needed : 0;
         return p;
       }
       if (length < 0) {
@@ -114,7 +115,6 @@ export class DelimitedScanner implements Scanner {
       const next = this.successor(buf, p + length, to, final);
       if (next === NEED_MORE) {
         this.skipTo(buf, base, p, out);
-        out.need = length + this.needed;
         return p;
       }
       pos = next > 0 ? p + length : p + 1;

@@ -89,9 +89,13 @@ describe('custom CRC parameters', () => {
         refout: random() < 0.5,
         xorout: Math.floor(random() * max),
       };
-      const data = Buffer.alloc(Math.floor(random() * 40));
-      for (let i = 0; i < data.length; i++) data[i] = Math.floor(random() * 256);
+      // A view at an odd offset into a larger buffer, as frames are, long enough for the word loop.
+      const backing = Buffer.alloc(80);
+      for (let i = 0; i < backing.length; i++) backing[i] = Math.floor(random() * 256);
+      const from = 1 + Math.floor(random() * 7);
+      const data = backing.subarray(from, from + Math.floor(random() * 70));
       expect(createCrc(params).compute(data), JSON.stringify(params)).toBe(bitwiseCrc(params, data));
+      expect(createCrc(params).compute(backing, from, from + data.length)).toBe(bitwiseCrc(params, data));
     }
   });
 
