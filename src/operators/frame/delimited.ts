@@ -40,8 +40,9 @@ const REASON = { [OVERSIZE]: 'oversize', [SHORT]: 'short', [BAD_CRC]: 'crc' } as
  * its end; otherwise scanning goes on from its next byte, finds the real frame inside, and a
  * downstream `crc` step drops the impostor: the real frame is not lost.
  *
- * Rejections are counted by reason only where a frame was due (right after the previous frame, or
- * at the start of the stream); candidates met while hunting for sync only add resync bytes.
+ * CRC failures are always counted; oversize and short candidates only where a frame was due (right
+ * after the previous frame, or at the start of the stream), since while hunting for sync most start
+ * bytes are payload or noise: those only add resync bytes.
  */
 export class DelimitedScanner implements Scanner {
   readonly unescapes = false;
@@ -96,7 +97,9 @@ export class DelimitedScanner implements Scanner {
         return p;
       }
       if (length < 0) {
-        if (length !== MISMATCH && base + p === this.lastEnd) out.reject(REASON[length as keyof typeof REASON]);
+        // A CRC failure needs a plausible length and end marker first, so it is nearly always a real
+        // damaged frame: always counted. Other rejections count only where a frame was due.
+        if (length === BAD_CRC || (length !== MISMATCH && base + p === this.lastEnd)) out.reject(REASON[length as keyof typeof REASON]);
         pos = p + 1;
         continue;
       }
