@@ -4,7 +4,7 @@
 //   node --import tsx bench/byte-operators.ts        (BENCH_MB=200 BENCH_PEER_MB=4 BENCH_REPEATS=5)
 import { PacketLengthParser } from '@serialport/parser-packet-length';
 import { crc16ccitt } from 'crc';
-import { from, type OperatorFunction } from 'rxjs';
+import { from, type Observable, type OperatorFunction } from 'rxjs';
 import { bytesBatch, type Batch, type BytesBatch } from '../src/core/batch.js';
 import { buildOperator, standaloneContext } from '../src/core/testing.js';
 import { crcOperator } from '../src/operators/crc/index.js';
@@ -72,7 +72,7 @@ function runOurs(batches: BytesBatch[], steps: Step[]): { ms: number; frames: nu
   let frames = 0;
   let rows = 0;
   const start = performance.now();
-  let stream = from(batches);
+  let stream: Observable<Batch> = from(batches);
   for (const op of operators) stream = stream.pipe(op);
   stream.subscribe((b) => {
     if (b.kind === 'frames') frames += b.count;

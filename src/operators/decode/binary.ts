@@ -1,5 +1,6 @@
 import { allocColumn, type ColumnData, type Field, type FramesBatch, type NumericColumn, type NumericColumnType } from '../../core/batch.js';
 import { BinaryColumnBuilder, StringColumnBuilder, fieldText } from './columns.js';
+import type { FrameLayout } from './layout.js';
 import type { BaseType, DecodeOptions, FieldType } from './options.js';
 
 /** One output column of a binary decode, resolved from its option. */
@@ -22,16 +23,6 @@ function parseType(type: FieldType): { base: Plan['base']; little: boolean } {
   if (type === 'bytes' || type === 'string') return { base: type, little: true };
   const match = /^([uif]\d+)(le|be)?$/.exec(type)!;
   return { base: match[1] as BaseType, little: match[2] !== 'be' };
-}
-
-/** Rows of one batch: where each row's frame and group start, which frame it came from. */
-export interface RowLayout {
-  rows: number;
-  frameStart: Uint32Array;
-  frameEnd: Uint32Array;
-  groupStart: Uint32Array;
-  groupIndex: Uint32Array;
-  hostTime: Float64Array;
 }
 
 /** Decodes binary fields of accepted frames into typed columns. */
@@ -87,35 +78,66 @@ export class BinaryDecoder {
     return n * this.stride <= room ? n : -1;
   }
 
-  /** Fills every column for the rows laid out in `layout`. */
-  decode(batch: FramesBatch, layout: RowLayout): Record<string, ColumnData> {
+  /** Fills every column, plus the index column and host times, for the frames in `layout`. */
+  decode(batch: FramesBatch, layout: FrameLayout): { columns: Record<string, ColumnData>; hostTime: Float64Array } {
     const buf = batch.buffer;
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const columns: Record<string, ColumnData> = {};
+    const rows = new RowWalk(batch, layout, this.options.repeat?.offset ?? 0, this.stride);
     for (const plan of this.plans) {
-      const positions = plan.inGroup ? layout.groupStart : plan.offset >= 0 ? layout.frameStart : layout.frameEnd;
-      const add = plan.offset;
-      if (plan.base === 'bytes' || plan.base === 'string') columns[plan.name] = this.runs(buf, plan, positions, add, layout);
+      if (plan.base === 'bytes' || plan.base === 'string') columns[plan.name] = this.runs(buf, plan, rows);
       else {
         const column = allocColumn(plan.base as NumericColumnType, layout.rows);
-        fill(view, column, plan.base, plan.little, positions, add, layout.rows);
+        if (plan.inGroup) fillGroups(view, column, plan, rows);
+        else fillFrames(view, column, plan, rows);
         columns[plan.name] = column;
       }
     }
-    if (this.options.repeat?.index_as) columns[this.options.repeat.index_as] = layout.groupIndex.slice(0, layout.rows);
-    return columns;
+    const index = this.options.repeat?.index_as;
+    if (index) {
+      const column = new Uint32Array(layout.rows);
+      for (let f = 0, r = 0; f < layout.count; f++) for (let g = 0; g < layout.groups[f]; g++) column[r++] = g;
+      columns[index] = column;
+    }
+    const hostTime = new Float64Array(layout.rows);
+    for (let f = 0, r = 0; f < layout.count; f++) {
+      const n = layout.groups[f];
+      hostTime.fill(batch.hostTimeNs[layout.frames[f]], r, r + n);
+      r += n;
+    }
+    return { columns, hostTime };
   }
 
-  private runs(buf: Buffer, plan: Plan, positions: Uint32Array, add: number, layout: RowLayout): ColumnData {
-    const strings = plan.base === 'string' ? new StringColumnBuilder(layout.rows) : undefined;
-    const bytes = plan.base === 'bytes' ? new BinaryColumnBuilder(layout.rows) : undefined;
-    for (let r = 0; r < layout.rows; r++) {
-      const start = positions[r] + add;
-      const end = plan.length !== undefined ? start + plan.length : layout.frameEnd[r];
+  private runs(buf: Buffer, plan: Plan, walk: RowWalk): ColumnData {
+    const rows = walk.layout.rows;
+    const strings = plan.base === 'string' ? new StringColumnBuilder(rows) : undefined;
+    const bytes = plan.base === 'bytes' ? new BinaryColumnBuilder(rows) : undefined;
+    walk.each((r, frameStart, frameEnd, groupStart) => {
+      const start = plan.inGroup ? groupStart + plan.offset : plan.offset >= 0 ? frameStart + plan.offset : frameEnd + plan.offset;
+      const end = plan.length !== undefined ? start + plan.length : frameEnd;
       if (strings) strings.set(r, fieldText(buf, start, end));
       else bytes!.push(buf.subarray(start, end));
-    }
+    });
     return strings ? strings.build() : bytes!.build();
+  }
+}
+
+/** Walks the rows of a layout: frame start and end and group start of each row. */
+class RowWalk {
+  constructor(
+    readonly batch: FramesBatch,
+    readonly layout: FrameLayout,
+    readonly repeatOffset: number,
+    readonly stride: number,
+  ) {}
+
+  each(visit: (row: number, frameStart: number, frameEnd: number, groupStart: number) => void): void {
+    const { batch, layout } = this;
+    for (let f = 0, r = 0; f < layout.count; f++) {
+      const start = batch.offsets[layout.frames[f]];
+      const end = start + batch.lengths[layout.frames[f]];
+      for (let g = 0; g < layout.groups[f]; g++) visit(r++, start, end, start + this.repeatOffset + g * this.stride);
+    }
   }
 }
 
@@ -130,42 +152,55 @@ function readUnsigned(buf: Uint8Array, at: number, size: number, little: boolean
   return value;
 }
 
-/** One tight loop per type, so each stays monomorphic. */
-function fill(view: DataView, column: NumericColumn, base: BaseType, little: boolean, positions: Uint32Array, add: number, rows: number): void {
+type Reader = (view: DataView, at: number) => number | bigint;
+
+/** Readers with the byte order fixed, so V8 inlines each DataView call. */
+function reader(base: BaseType, little: boolean): Reader {
   switch (base) {
     case 'u8':
-      for (let r = 0; r < rows; r++) column[r] = view.getUint8(positions[r] + add);
-      return;
+      return (v, at) => v.getUint8(at);
     case 'i8':
-      for (let r = 0; r < rows; r++) column[r] = view.getInt8(positions[r] + add);
-      return;
+      return (v, at) => v.getInt8(at);
     case 'u16':
-      for (let r = 0; r < rows; r++) column[r] = view.getUint16(positions[r] + add, little);
-      return;
+      return little ? (v, at) => v.getUint16(at, true) : (v, at) => v.getUint16(at, false);
     case 'i16':
-      for (let r = 0; r < rows; r++) column[r] = view.getInt16(positions[r] + add, little);
-      return;
+      return little ? (v, at) => v.getInt16(at, true) : (v, at) => v.getInt16(at, false);
     case 'u32':
-      for (let r = 0; r < rows; r++) column[r] = view.getUint32(positions[r] + add, little);
-      return;
+      return little ? (v, at) => v.getUint32(at, true) : (v, at) => v.getUint32(at, false);
     case 'i32':
-      for (let r = 0; r < rows; r++) column[r] = view.getInt32(positions[r] + add, little);
-      return;
+      return little ? (v, at) => v.getInt32(at, true) : (v, at) => v.getInt32(at, false);
     case 'f32':
-      for (let r = 0; r < rows; r++) column[r] = view.getFloat32(positions[r] + add, little);
-      return;
+      return little ? (v, at) => v.getFloat32(at, true) : (v, at) => v.getFloat32(at, false);
     case 'f64':
-      for (let r = 0; r < rows; r++) column[r] = view.getFloat64(positions[r] + add, little);
-      return;
-    case 'u64': {
-      const c = column as BigUint64Array;
-      for (let r = 0; r < rows; r++) c[r] = view.getBigUint64(positions[r] + add, little);
-      return;
-    }
-    case 'i64': {
-      const c = column as BigInt64Array;
-      for (let r = 0; r < rows; r++) c[r] = view.getBigInt64(positions[r] + add, little);
-      return;
-    }
+      return little ? (v, at) => v.getFloat64(at, true) : (v, at) => v.getFloat64(at, false);
+    case 'u64':
+      return little ? (v, at) => v.getBigUint64(at, true) : (v, at) => v.getBigUint64(at, false);
+    case 'i64':
+      return little ? (v, at) => v.getBigInt64(at, true) : (v, at) => v.getBigInt64(at, false);
+  }
+}
+
+/** A header field: read once per frame, repeated on each of the frame's rows. */
+function fillFrames(view: DataView, column: NumericColumn, plan: Plan, walk: RowWalk): void {
+  const read = reader(plan.base as BaseType, plan.little);
+  const { batch, layout } = walk;
+  const fill = column.fill.bind(column) as (value: number | bigint, start: number, end: number) => void;
+  for (let f = 0, r = 0; f < layout.count; f++) {
+    const i = layout.frames[f];
+    const at = plan.offset >= 0 ? batch.offsets[i] + plan.offset : batch.offsets[i] + batch.lengths[i] + plan.offset;
+    const n = layout.groups[f];
+    fill(read(view, at), r, r + n);
+    r += n;
+  }
+}
+
+/** A group field: one read per row, walking the groups of each frame by the stride. */
+function fillGroups(view: DataView, column: NumericColumn, plan: Plan, walk: RowWalk): void {
+  const read = reader(plan.base as BaseType, plan.little);
+  const { batch, layout, stride } = walk;
+  const target = column as unknown as { [row: number]: number | bigint };
+  for (let f = 0, r = 0; f < layout.count; f++) {
+    let at = batch.offsets[layout.frames[f]] + walk.repeatOffset + plan.offset;
+    for (let g = layout.groups[f]; g > 0; g--, at += stride) target[r++] = read(view, at);
   }
 }

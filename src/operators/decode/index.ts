@@ -3,7 +3,7 @@ import { defineOperator } from '../../core/component.js';
 import { batchOperator } from '../batch-operator.js';
 import { DeadLetters, deadLetterOutputs } from '../dead-letters.js';
 import { BinaryDecoder } from './binary.js';
-import { layoutRows } from './layout.js';
+import { layoutFrames } from './layout.js';
 import { decodeOptions } from './options.js';
 import { TextLineDecoder } from './text.js';
 
@@ -41,13 +41,13 @@ export const decodeOperator = defineOperator({
           return;
         }
         const counts = { skipped: 0, short: 0 };
-        const layout = layoutRows(batch, options, binary!, dead, counts);
+        const layout = layoutFrames(batch, options, binary!, dead, counts);
         if (counts.skipped) context.metrics.count('frames_skipped', counts.skipped);
         if (counts.short) context.metrics.error('short', counts.short);
         dead.flush(batch.source);
         if (layout.rows === 0) return;
-        const columns = binary!.decode(batch, layout);
-        emit(recordsBatch(batch.source, binaryFields, { ...columns, host_time: layout.hostTime }, layout.rows));
+        const { columns, hostTime } = binary!.decode(batch, layout);
+        emit(recordsBatch(batch.source, binaryFields, { ...columns, host_time: hostTime }, layout.rows));
       },
     });
   },

@@ -1,6 +1,6 @@
 import type { FramesBatch } from '../../core/batch.js';
 import type { DeadLetters } from '../dead-letters.js';
-import type { BinaryDecoder, RowLayout } from './binary.js';
+import type { BinaryDecoder } from './binary.js';
 import type { DecodeOptions } from './options.js';
 
 /** What laying out one batch found besides the rows. */
@@ -16,51 +16,42 @@ function matches(buf: Uint8Array, start: number, length: number, when: NonNullab
   return true;
 }
 
+/** The frames of a batch that decode, with how many rows (groups) each gives. */
+export interface FrameLayout {
+  /** Index in the batch of each decoded frame. */
+  readonly frames: Uint32Array;
+  /** Rows of each decoded frame: its group count, or 1 without `repeat`. */
+  readonly groups: Uint32Array;
+  readonly count: number;
+  readonly rows: number;
+}
+
 /**
- * Decides which frames decode (the `when` filter, lengths, group counts) and lays out one row per
- * frame, or per group with `repeat`. Frames too short for their fields are rejected as `short`.
+ * Decides which frames decode (the `when` filter, lengths, group counts). Frames too short for
+ * their fields or groups are rejected as `short`.
  */
-export function layoutRows(batch: FramesBatch, options: DecodeOptions, decoder: BinaryDecoder, dead: DeadLetters, counts: LayoutCounts): RowLayout {
-  const { buffer, offsets, lengths, count } = batch;
-  const groups = new Int32Array(count);
+export function layoutFrames(batch: FramesBatch, options: DecodeOptions, decoder: BinaryDecoder, dead: DeadLetters, counts: LayoutCounts): FrameLayout {
+  const { buffer, offsets, lengths } = batch;
+  const frames = new Uint32Array(batch.count);
+  const groups = new Uint32Array(batch.count);
+  let count = 0;
   let rows = 0;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < batch.count; i++) {
     const start = offsets[i];
     const length = lengths[i];
     if (options.when && !matches(buffer, start, length, options.when)) {
-      groups[i] = -1;
       counts.skipped++;
       continue;
     }
     const n = length < decoder.minLength ? -1 : decoder.groups(buffer, start, length);
     if (n < 0) {
-      groups[i] = -1;
       counts.short++;
       dead.add('short', buffer, start, start + length, batch.hostTimeNs[i]);
       continue;
     }
-    groups[i] = n;
+    frames[count] = i;
+    groups[count++] = n;
     rows += n;
   }
-  const layout: RowLayout = {
-    rows,
-    frameStart: new Uint32Array(rows),
-    frameEnd: new Uint32Array(rows),
-    groupStart: new Uint32Array(rows),
-    groupIndex: new Uint32Array(rows),
-    hostTime: new Float64Array(rows),
-  };
-  const repeatOffset = options.repeat?.offset ?? 0;
-  for (let i = 0, r = 0; i < count; i++) {
-    const n = groups[i];
-    const start = offsets[i];
-    for (let g = 0; g < n; g++, r++) {
-      layout.frameStart[r] = start;
-      layout.frameEnd[r] = start + lengths[i];
-      layout.groupStart[r] = start + repeatOffset + g * decoder.stride;
-      layout.groupIndex[r] = g;
-      layout.hostTime[r] = batch.hostTimeNs[i];
-    }
-  }
-  return layout;
+  return { frames, groups, count, rows };
 }
