@@ -1,5 +1,6 @@
 import { CRC_BAD, CRC_OK, type CrcCheck } from '../crc/check.js';
-import type { ScanOutput, Scanner } from './output.js';
+import type { ScanOutput } from './output.js';
+import { DelimiterScanner } from './split.js';
 
 /**
  * Byte-stuffing formats: frames end at a delimiter byte that never occurs inside them, so a damaged
@@ -77,44 +78,16 @@ export const hdlc: Unescaper = {
   },
 };
 
-/** Splits at the delimiter, unescapes, checks length and CRC; oversize runs are dropped to the next delimiter. */
-export class EscapedScanner implements Scanner {
+/** Splits at the delimiter, unescapes, checks length and CRC. */
+export class EscapedScanner extends DelimiterScanner {
   readonly unescapes = true;
-  readonly maxSpan: number;
-  private discarding: boolean;
 
   constructor(
     private readonly format: Unescaper,
     private readonly maxLength: number,
     private readonly check: CrcCheck | undefined,
   ) {
-    this.maxSpan = format.maxRawSpan(maxLength);
-    this.discarding = format.opensWithDelimiter;
-  }
-
-  scan(buf: Buffer, _base: number, from: number, to: number, limit: number, out: ScanOutput): number {
-    const delimiter = this.format.delimiter;
-    let pos = from;
-    while (pos < limit) {
-      let q = buf.indexOf(delimiter, pos);
-      if (q >= to) q = -1;
-      if (q < 0) {
-        if (!this.discarding && to - pos <= this.maxSpan) return pos;
-        if (!this.discarding) out.reject('oversize');
-        this.discarding = true;
-        out.skip(buf, pos, to);
-        return to;
-      }
-      if (this.discarding) {
-        // The delimiter closing a dropped run is the opening one of the next frame: keep it framed.
-        out.skip(buf, pos, q);
-        this.discarding = false;
-      } else if (q > pos) {
-        this.take(buf, pos, q, out);
-      }
-      pos = q + 1;
-    }
-    return pos;
+    super(format.delimiter, format.maxRawSpan(maxLength), false, format.opensWithDelimiter);
   }
 
   finish(buf: Buffer, base: number, from: number, to: number, out: ScanOutput): void {
@@ -125,7 +98,8 @@ export class EscapedScanner implements Scanner {
     }
   }
 
-  private take(buf: Buffer, from: number, to: number, out: ScanOutput): void {
+  protected take(buf: Buffer, from: number, to: number, out: ScanOutput): void {
+    if (to === from) return;
     const length = this.format.decode(buf, from, to, out.target, out.written);
     if (length < 0 || length > this.maxLength) {
       out.reject(length < 0 ? 'decode' : 'oversize');
