@@ -64,8 +64,16 @@ function viewCache() {
   };
 }
 
-function reflectedRun(tables: Int32Array[], init: number) {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = tables;
+/**
+ * The slicing-by-8 loop for both bit orders. A reflected CRC takes the first input byte from the
+ * register's low bits (words read little-endian), a normal one from its high bits (words read
+ * big-endian); ordering the tables to match lets one loop serve both.
+ */
+function slicingRun(tables: Int32Array[], init: number, reflected: boolean) {
+  const [t0] = tables;
+  // Table for the byte in bits 0-7, 8-15, 16-23, 24-31 of the first word, then of the second word.
+  const [a0, a1, a2, a3, b0, b1, b2, b3] = reflected ? [7, 6, 5, 4, 3, 2, 1, 0].map((k) => tables[k]) : [4, 5, 6, 7, 0, 1, 2, 3].map((k) => tables[k]);
+  const little = reflected;
   const viewOf = viewCache();
   return (d: Uint8Array, start: number, end: number): number => {
     let c = init;
@@ -74,32 +82,13 @@ function reflectedRun(tables: Int32Array[], init: number) {
       const view = viewOf(d);
       const base = d.byteOffset;
       for (; i + 8 <= end; i += 8) {
-        const a = c ^ view.getInt32(base + i, true);
-        const b = view.getInt32(base + i + 4, true);
-        c = t7[a & 0xff] ^ t6[(a >>> 8) & 0xff] ^ t5[(a >>> 16) & 0xff] ^ t4[a >>> 24] ^ t3[b & 0xff] ^ t2[(b >>> 8) & 0xff] ^ t1[(b >>> 16) & 0xff] ^ t0[b >>> 24];
+        const a = c ^ view.getInt32(base + i, little);
+        const b = view.getInt32(base + i + 4, little);
+        c = a0[a & 0xff] ^ a1[(a >>> 8) & 0xff] ^ a2[(a >>> 16) & 0xff] ^ a3[a >>> 24] ^ b0[b & 0xff] ^ b1[(b >>> 8) & 0xff] ^ b2[(b >>> 16) & 0xff] ^ b3[b >>> 24];
       }
     }
-    for (; i < end; i++) c = (c >>> 8) ^ t0[(c ^ d[i]) & 0xff];
-    return c;
-  };
-}
-
-function normalRun(tables: Int32Array[], init: number) {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = tables;
-  const viewOf = viewCache();
-  return (d: Uint8Array, start: number, end: number): number => {
-    let c = init;
-    let i = start;
-    if (end - start >= 16) {
-      const view = viewOf(d);
-      const base = d.byteOffset;
-      for (; i + 8 <= end; i += 8) {
-        const a = c ^ view.getInt32(base + i, false);
-        const b = view.getInt32(base + i + 4, false);
-        c = t7[a >>> 24] ^ t6[(a >>> 16) & 0xff] ^ t5[(a >>> 8) & 0xff] ^ t4[a & 0xff] ^ t3[b >>> 24] ^ t2[(b >>> 16) & 0xff] ^ t1[(b >>> 8) & 0xff] ^ t0[b & 0xff];
-      }
-    }
-    for (; i < end; i++) c = (c << 8) ^ t0[((c >>> 24) ^ d[i]) & 0xff];
+    if (reflected) for (; i < end; i++) c = (c >>> 8) ^ t0[(c ^ d[i]) & 0xff];
+    else for (; i < end; i++) c = (c << 8) ^ t0[((c >>> 24) ^ d[i]) & 0xff];
     return c;
   };
 }
@@ -119,30 +108,33 @@ export function crcParamsProblem(p: CrcParams): string | undefined {
   return undefined;
 }
 
+const ZLIB_MIN_BYTES = 512;
+
 /**
  * Builds a table-driven CRC (slicing-by-8) for any Rocksoft parameter set of width 1..32.
- * CRC-32/ISO-HDLC goes through zlib's native, vectorised crc32.
+ * CRC-32/ISO-HDLC goes through zlib's native, vectorised crc32 for ranges of 512 bytes and more.
  */
 export function createCrc(params: CrcParams): Crc {
   const problem = crcParamsProblem(params);
   if (problem) throw new Error(`crc: ${problem}`);
   const { width, refin, refout, xorout } = params;
-  if (isIsoHdlc32(params)) {
-    return {
-      params,
-      compute: (data, start = 0, end = data.length) =>
-        zlib.crc32(start === 0 && end === data.length ? data : data.subarray(start, end)) >>> 0,
-    };
-  }
   const tables = buildTables(params);
   const shift = 32 - width;
   const outMask = mask(width);
   if (refin) {
-    const run = reflectedRun(tables, reflectBits(params.init, width) | 0);
+    const run = slicingRun(tables, reflectBits(params.init, width) | 0, true);
     const finish = refout ? (c: number) => ((c ^ xorout) & outMask) >>> 0 : (c: number) => (reflectBits(c >>> 0, width) ^ xorout) >>> 0;
-    return { params, compute: (data, start = 0, end = data.length) => finish(run(data, start, end)) };
+    const compute = (data: Uint8Array, start = 0, end = data.length) => finish(run(data, start, end));
+    if (!isIsoHdlc32(params)) return { params, compute };
+    // zlib's native crc32 wins from about 512 bytes on (measured on the 2-core test machine); below,
+    // the cost of the call and the view is larger than the table loop.
+    return {
+      params,
+      compute: (data, start = 0, end = data.length) =>
+        end - start < ZLIB_MIN_BYTES ? compute(data, start, end) : zlib.crc32(start === 0 && end === data.length ? data : data.subarray(start, end)) >>> 0,
+    };
   }
-  const run = normalRun(tables, (params.init * 2 ** shift) | 0);
+  const run = slicingRun(tables, (params.init * 2 ** shift) | 0, false);
   const finish = refout
     ? (c: number) => (reflectBits(c >>> shift, width) ^ xorout) >>> 0
     : (c: number) => (((c >>> shift) ^ xorout) & outMask) >>> 0;
