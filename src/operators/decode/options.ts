@@ -7,12 +7,8 @@ import { deadLetterOption } from '../dead-letters.js';
  * little-endian), plus `bytes` and `string` runs.
  */
 const BASE_TYPES = ['u8', 'i8', 'u16', 'i16', 'u32', 'i32', 'u64', 'i64', 'f32', 'f64'] as const;
-export const FIELD_TYPES = [
-  ...BASE_TYPES,
-  ...BASE_TYPES.filter((t) => !t.endsWith('8')).flatMap((t) => [`${t}le`, `${t}be`] as const),
-  'bytes',
-  'string',
-] as const;
+const MULTI_BYTE = ['u16', 'i16', 'u32', 'i32', 'u64', 'i64', 'f32', 'f64'] as const;
+export const FIELD_TYPES = [...BASE_TYPES, ...MULTI_BYTE.flatMap((t) => [`${t}le`, `${t}be`] as const), 'bytes', 'string'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 export type BaseType = (typeof BASE_TYPES)[number];
 

@@ -160,3 +160,25 @@ describe.each(CASES)('frame fuzz: $name', (c) => {
     expect(framed + (metrics.errors.get('resync_bytes') ?? 0)).toBe(garbage.length);
   });
 });
+
+describe('frame fuzz: lines', () => {
+  it.each([1, 2])('recovers every line that fits, drops and counts the overlong ones (seed %i)', async (seed) => {
+    const random = prng(seed);
+    const lines: string[] = [];
+    let text = '';
+    let overlong = 0;
+    for (let n = 0; n < 500; n++) {
+      const long = random() < 0.05;
+      const length = long ? 65 + randomInt(random, 200) : 1 + randomInt(random, 60);
+      const line = Array.from({ length }, () => String.fromCharCode(0x20 + randomInt(random, 95))).join('');
+      text += line + (random() < 0.5 ? '\r\n' : '\n');
+      if (long) overlong++;
+      else lines.push(line);
+    }
+    const data = Buffer.from(text, 'latin1');
+    const { output, context } = await runOperator(frameOperator, { format: 'lines', max_length: 64 }, randomChunks(data, random, 90));
+    expect(framesHex(output).map((h) => Buffer.from(h, 'hex').toString('latin1'))).toEqual(lines);
+    expect(context.metrics.errors.get('oversize')).toBe(overlong);
+    expect((context.metrics.counters.get('framed_bytes') ?? 0) + (context.metrics.errors.get('resync_bytes') ?? 0)).toBe(data.length);
+  });
+});
