@@ -30,7 +30,8 @@ export class Framer {
     // scanner says it needs (or one frame span), and repeat while it still needs more.
     while (this.carry !== undefined && from < data.length) {
       const carry = this.carry;
-      const wanted = this.out.need > carry.length ? this.out.need - carry.length : this.scanner.maxSpan;
+      const wanted =
+        this.scanner.joinWindow?.(data, from) ?? (this.out.need > carry.length ? this.out.need - carry.length : this.scanner.maxSpan);
       const window = Math.min(data.length - from, wanted);
       const joined = Buffer.allocUnsafeSlow(carry.length + window);
       carry.copy(joined, 0);

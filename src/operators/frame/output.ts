@@ -85,6 +85,11 @@ export interface Scanner {
    * before `limit`. Returns the position from which bytes must be kept for the next call.
    */
   scan(buf: Buffer, base: number, from: number, to: number, limit: number, out: ScanOutput): number;
+  /**
+   * Optional: how many bytes of the next read, from `from`, complete the kept tail (a delimiter
+   * format knows: up to the next delimiter). Without it the framer uses `out.need` or one span.
+   */
+  joinWindow?(data: Buffer, from: number): number;
   /** The input ended: settles `buf[from, to)`, rejecting or emitting what is left. */
   finish(buf: Buffer, base: number, from: number, to: number, out: ScanOutput): void;
 }

@@ -24,6 +24,11 @@ export abstract class DelimiterScanner implements Scanner {
     this.discarding = startsDiscarding;
   }
 
+  joinWindow(data: Buffer, from: number): number {
+    const q = data.indexOf(this.delimiter, from);
+    return q < 0 ? this.maxSpan : q - from + 1;
+  }
+
   /** Handles one delimited run `buf[from, to)` (the delimiter is at `to`). */
   protected abstract take(buf: Buffer, from: number, to: number, out: ScanOutput): void;
 

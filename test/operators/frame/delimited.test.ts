@@ -43,6 +43,18 @@ describe('frame: delimited', () => {
     expect(Array.from(batch.offsets)).toEqual([0, 213, 426, 639]);
   });
 
+  it('copies only the frame split across two reads, and only its own bytes', async () => {
+    const frames = trickyFrames(5);
+    const stream = Buffer.concat(frames);
+    const reads = splitAt(stream, [300]);
+    const { output } = await runOperator(frameOperator, { ...HARVEST_FRAME, crc: HARVEST_CRC }, reads);
+    const batches = framesOf(output);
+    expect(batches.map((b) => b.count)).toEqual([1, 1, 3]);
+    expect(batches[0].buffer).toBe((reads[0] as { data: Buffer }).data);
+    expect(batches[1].buffer.length).toBe(213);
+    expect(batches[2].buffer).toBe((reads[1] as { data: Buffer }).data);
+  });
+
   it.each([
     ['with the crc option on frame', { ...HARVEST_FRAME, crc: HARVEST_CRC }, false],
     ['with frame then a separate crc step', HARVEST_FRAME, true],
