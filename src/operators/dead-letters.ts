@@ -10,6 +10,7 @@ import { z } from 'zod';
  */
 export type RejectReason = 'resync_bytes' | 'oversize' | 'crc' | 'short' | 'decode';
 
+/** Schema of a dead-letter batch: reason, host time and the raw bytes of each rejected run. */
 export const DEAD_LETTER_FIELDS: readonly Field[] = [
   { name: 'reason', type: 'string', description: 'Why the bytes were rejected.' },
   { name: 'host_time', type: 'f64', unit: 'ns', time: 'host', description: 'Receive time of the read that held them.' },

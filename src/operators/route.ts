@@ -11,13 +11,14 @@ import {
 } from '../core/batch.js';
 import { defineOperator } from '../core/component.js';
 import { batchOperator, selectFrames } from './batch-operator.js';
+import { UINT_BYTES, UINT_READERS, UINT_TYPES } from './uint-field.js';
 
 const value = z.union([z.number(), z.string()]);
 
 const options = z
   .strictObject({
     offset: z.number().int().optional().meta({ description: 'Frames: offset of the value that selects the output; negative counts from the end.', examples: [1] }),
-    type: z.enum(['u8', 'u16le', 'u16be', 'u32le', 'u32be']).default('u8').meta({ description: 'Frames: type of the value at offset.', examples: ['u8'] }),
+    type: z.enum(UINT_TYPES).default('u8').meta({ description: 'Frames: type of the value at offset.', examples: ['u8'] }),
     field: z.string().optional().meta({ description: 'Records: column whose value selects the output.', examples: ['type'] }),
     routes: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a snake_case output name'), z.union([value, z.array(value).min(1)])).meta({
       description: 'Output name -> value(s) sent there (address as <transform>.<name>); everything else goes to the main output.',
@@ -28,17 +29,6 @@ const options = z
     if ((o.offset === undefined) === (o.field === undefined)) ctx.addIssue({ code: 'custom', path: ['offset'], message: 'route needs either offset (frames) or field (records)' });
     if (Object.keys(o.routes).length === 0) ctx.addIssue({ code: 'custom', path: ['routes'], message: 'route needs at least one route' });
   });
-
-type Options = z.output<typeof options>;
-
-const READ: Record<Options['type'], (b: Uint8Array, at: number) => number> = {
-  u8: (b, at) => b[at],
-  u16le: (b, at) => b[at] | (b[at + 1] << 8),
-  u16be: (b, at) => (b[at] << 8) | b[at + 1],
-  u32le: (b, at) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0,
-  u32be: (b, at) => ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0,
-};
-const SIZE: Record<Options['type'], number> = { u8: 1, u16le: 2, u16be: 2, u32le: 4, u32be: 4 };
 
 /**
  * Splits one stream into named outputs by a byte value in each frame (frame type 0x01 to samples,
@@ -60,6 +50,8 @@ export const routeOperator = defineOperator({
       for (const v of Array.isArray(values) ? values : [values]) lookup.set(String(v), k);
     });
     const kind = o.field !== undefined ? 'records' : 'frames';
+    const read = UINT_READERS[o.type];
+    const size = UINT_BYTES[o.type];
     return batchOperator<Batch>('route', kind, {
       next(batch, emit) {
         const target = new Int32Array(itemCount(batch)).fill(-1);
@@ -68,8 +60,8 @@ export const routeOperator = defineOperator({
           for (let i = 0; i < batch.count; i++) {
             const length = batch.lengths[i];
             const at = o.offset! >= 0 ? o.offset! : length + o.offset!;
-            if (at < 0 || at + SIZE[o.type] > length) short++;
-            else target[i] = lookup.get(String(READ[o.type](batch.buffer, batch.offsets[i] + at))) ?? -1;
+            if (at < 0 || at + size > length) short++;
+            else target[i] = lookup.get(String(read(batch.buffer, batch.offsets[i] + at))) ?? -1;
           }
           if (short) context.metrics.error('short', short);
         } else if (batch.kind === 'records') {

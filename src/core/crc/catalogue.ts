@@ -12,6 +12,7 @@ export interface CrcParams {
   readonly xorout: number;
 }
 
+/** A named parameter set with its aliases and published check value. */
 export interface CatalogueEntry extends CrcParams {
   readonly name: string;
   readonly aliases: readonly string[];
@@ -19,6 +20,7 @@ export interface CatalogueEntry extends CrcParams {
   readonly check: number;
 }
 
+/** The algorithms known by name; the tests pin each to its check value. */
 export const CRC_CATALOGUE: readonly CatalogueEntry[] = [
   { name: 'CRC-8/SMBUS', aliases: ['CRC-8'], width: 8, poly: 0x07, init: 0x00, refin: false, refout: false, xorout: 0x00, check: 0xf4 },
   { name: 'CRC-8/MAXIM-DOW', aliases: ['CRC-8/MAXIM', 'DOW-CRC'], width: 8, poly: 0x31, init: 0x00, refin: true, refout: true, xorout: 0x00, check: 0xa1 },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { crcParamsProblem, findCrc, knownCrcNames, type CrcParams } from '../../core/crc/index.js';
+import { UINT_BYTES, UINT_TYPES, type UintType } from '../uint-field.js';
 
 /**
  * CRC options shared by the `crc` step and the `crc` option of `frame` (which uses them to validate
@@ -22,9 +23,6 @@ const customAlgorithm = z.strictObject({
   xorout: uint().default(0).meta({ description: 'Value xored into the final register.', examples: [0] }),
 });
 
-export const CRC_VALUE_TYPES = ['u8', 'u16le', 'u16be', 'u32le', 'u32be'] as const;
-export type CrcValueType = (typeof CRC_VALUE_TYPES)[number];
-export const CRC_VALUE_BYTES: Record<CrcValueType, number> = { u8: 1, u16le: 2, u16be: 2, u32le: 4, u32be: 4 };
 
 const crcShape = {
   algorithm: z
@@ -43,12 +41,13 @@ const crcShape = {
   value: z
     .strictObject({
       offset: z.number().int().meta({ description: 'Offset of the CRC value in the frame; negative counts from the end.', examples: [-3] }),
-      type: z.enum(CRC_VALUE_TYPES).meta({ description: 'Width and byte order of the stored CRC value.', examples: ['u16le'] }),
+      type: z.enum(UINT_TYPES).meta({ description: 'Width and byte order of the stored CRC value.', examples: ['u16le'] }),
     })
     .optional()
     .meta({ description: 'Where the CRC sits in the frame. Default: the last bytes, little-endian, as wide as the algorithm.', examples: [{ offset: -3, type: 'u16le' }] }),
 };
 
+/** The CRC options (algorithm, range, value position) as a strict object. */
 export const crcObject = z.strictObject(crcShape);
 export type CrcOptionsInput = z.input<typeof crcObject>;
 export type CrcOptions = z.output<typeof crcObject>;
@@ -59,10 +58,10 @@ export interface CrcSettings {
   readonly from: number;
   readonly to: number;
   readonly valueOffset: number;
-  readonly valueType: CrcValueType;
+  readonly valueType: UintType;
 }
 
-function defaultValueType(width: number): CrcValueType {
+function defaultValueType(width: number): UintType {
   return width <= 8 ? 'u8' : width <= 16 ? 'u16le' : 'u32le';
 }
 
@@ -70,7 +69,7 @@ function defaultValueType(width: number): CrcValueType {
 export function crcSettings(options: CrcOptions): CrcSettings {
   const params = typeof options.algorithm === 'string' ? findCrc(options.algorithm)! : options.algorithm;
   const valueType = options.value?.type ?? defaultValueType(params.width);
-  const valueOffset = options.value?.offset ?? -CRC_VALUE_BYTES[valueType];
+  const valueOffset = options.value?.offset ?? -UINT_BYTES[valueType];
   const [from, to] = options.over ?? [0, valueOffset];
   return { params, from, to, valueOffset, valueType };
 }
@@ -91,7 +90,7 @@ export function checkCrcOptions(options: CrcOptions, ctx: z.RefinementCtx, base:
   }
   const settings = crcSettings(options);
   let ok = true;
-  const bits = CRC_VALUE_BYTES[settings.valueType] * 8;
+  const bits = UINT_BYTES[settings.valueType] * 8;
   if (bits < settings.params.width || bits >= settings.params.width + 8) {
     ctx.addIssue({
       code: 'custom',
@@ -110,7 +109,7 @@ export function checkCrcOptions(options: CrcOptions, ctx: z.RefinementCtx, base:
 
 /** The smallest frame the CRC range and value fit in; a frame size below it is a config error. */
 export function crcMinLength(s: CrcSettings): number {
-  const valueBytes = CRC_VALUE_BYTES[s.valueType];
+  const valueBytes = UINT_BYTES[s.valueType];
   const needFrom = s.from >= 0 ? s.from : -s.from;
   const needTo = s.to > 0 ? s.to : -s.to;
   const needValue = s.valueOffset >= 0 ? s.valueOffset + valueBytes : -s.valueOffset;

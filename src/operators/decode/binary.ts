@@ -1,5 +1,6 @@
 import { allocColumn, type ColumnData, type Field, type FramesBatch, type NumericColumn, type NumericColumnType } from '../../core/batch.js';
 import { BinaryColumnBuilder, StringColumnBuilder, fieldText } from './columns.js';
+import { UINT_BYTES, UINT_READERS } from '../uint-field.js';
 import type { FrameLayout } from './layout.js';
 import { RowWalk, fillFrames, fillGroups } from './fill.js';
 import type { BaseType, DecodeOptions, FieldType } from './options.js';
@@ -68,9 +69,8 @@ export class BinaryDecoder {
     if (typeof count === 'number') n = count;
     else {
       const at = start + (count.offset >= 0 ? count.offset : length + count.offset);
-      const size = count.type === 'u8' ? 1 : count.type.startsWith('u16') ? 2 : 4;
-      if (at < start || at + size > start + length) return -1;
-      n = readUnsigned(buf, at, size, count.type.endsWith('le') || count.type === 'u8');
+      if (at < start || at + UINT_BYTES[count.type] > start + length) return -1;
+      n = UINT_READERS[count.type](buf, at);
       if (count.in === 'bytes') {
         if (n % this.stride !== 0) return -1;
         n /= this.stride;
@@ -128,8 +128,3 @@ function columnType(plan: Plan): Field['type'] {
   return plan.base;
 }
 
-function readUnsigned(buf: Uint8Array, at: number, size: number, little: boolean): number {
-  let value = 0;
-  for (let i = 0; i < size; i++) value = value * 256 + buf[little ? at + size - 1 - i : at + i];
-  return value;
-}

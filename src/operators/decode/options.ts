@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { hexBytes } from '../../core/options.js';
 import { deadLetterOption } from '../dead-letters.js';
+import { UINT_TYPES } from '../uint-field.js';
 
 /**
  * Binary field types: integer and float types with an optional byte order suffix (no suffix means
@@ -8,6 +9,7 @@ import { deadLetterOption } from '../dead-letters.js';
  */
 const BASE_TYPES = ['u8', 'i8', 'u16', 'i16', 'u32', 'i32', 'u64', 'i64', 'f32', 'f64'] as const;
 const MULTI_BYTE = ['u16', 'i16', 'u32', 'i32', 'u64', 'i64', 'f32', 'f64'] as const;
+/** Every binary field type name accepted in `fields` and `repeat.fields`. */
 export const FIELD_TYPES = [...BASE_TYPES, ...MULTI_BYTE.flatMap((t) => [`${t}le`, `${t}be`] as const), 'bytes', 'string'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 export type BaseType = (typeof BASE_TYPES)[number];
@@ -35,7 +37,7 @@ const groupField = z.strictObject({
 
 const countField = z.strictObject({
   offset: z.number().int().meta({ description: 'Offset of the count field in the frame.', examples: [8] }),
-  type: z.enum(['u8', 'u16le', 'u16be', 'u32le', 'u32be']).meta({ description: 'Type of the count field.', examples: ['u16le'] }),
+  type: z.enum(UINT_TYPES).meta({ description: 'Type of the count field.', examples: ['u16le'] }),
   in: z.enum(['groups', 'bytes']).default('groups').meta({ description: 'Whether the field counts groups or payload bytes (divided by the stride).', examples: ['bytes'] }),
 });
 
@@ -64,6 +66,7 @@ const text = z.strictObject({
   columns: z.array(textColumn).optional().meta({ description: 'Columns to output; csv with header may omit them (every header column as f64).', examples: [[{ name: 'temp', type: 'f64' }]] }),
 });
 
+/** Decode options: binary fields (with repeat and when) or text; clashes are reported with key paths. */
 export const decodeOptions = z
   .strictObject({
     fields: z.array(headerField).default([]).meta({ description: 'Fields at fixed offsets; repeated on every row of their frame when `repeat` is used.', examples: [[{ name: 'seq', type: 'u16le', offset: 2 }]] }),

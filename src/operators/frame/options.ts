@@ -2,10 +2,9 @@ import { z } from 'zod';
 import { hexBytes } from '../../core/options.js';
 import { checkCrcOptions, crcMinLength, crcObject, crcSettings } from '../crc/options.js';
 import { deadLetterOption } from '../dead-letters.js';
+import { UINT_BYTES, UINT_TYPES } from '../uint-field.js';
 
 export const FRAME_FORMATS = ['delimited', 'cobs', 'slip', 'hdlc', 'fixed', 'lines'] as const;
-export const LENGTH_TYPES = ['u8', 'u16le', 'u16be', 'u32le', 'u32be'] as const;
-export const LENGTH_BYTES: Record<(typeof LENGTH_TYPES)[number], number> = { u8: 1, u16le: 2, u16be: 2, u32le: 4, u32be: 4 };
 
 /** Which options each format reads; any other format-specific option set is a config error. */
 const USED_BY: Record<string, readonly (typeof FRAME_FORMATS)[number][]> = {
@@ -27,7 +26,7 @@ const shape = {
   length: z
     .strictObject({
       offset: z.number().int().nonnegative().meta({ description: 'Offset of the length field from the frame start.', examples: [8] }),
-      type: z.enum(LENGTH_TYPES).default('u16le').meta({ description: 'Width and byte order of the length field.', examples: ['u16le'] }),
+      type: z.enum(UINT_TYPES).default('u16le').meta({ description: 'Width and byte order of the length field.', examples: ['u16le'] }),
       adjust: z.number().int().default(0).meta({ description: 'Added to the field value to get the total frame length in bytes.', examples: [13] }),
     })
     .optional()
@@ -45,6 +44,7 @@ const shape = {
   dead_letter: deadLetterOption(),
 };
 
+/** Frame options; format-specific keys are checked against the format, with key paths. */
 export const frameOptions = z.strictObject(shape).superRefine((o, ctx) => {
   for (const [key, formats] of Object.entries(USED_BY)) {
     if (o[key as keyof typeof o] !== undefined && !formats.includes(o.format)) {
@@ -54,7 +54,7 @@ export const frameOptions = z.strictObject(shape).superRefine((o, ctx) => {
   if (o.format === 'delimited') {
     if (o.start === undefined || o.start.length === 0) ctx.addIssue({ code: 'custom', path: ['start'], message: 'format delimited needs start byte(s), e.g. start: 0x7B' });
     if (o.length !== undefined) {
-      const fieldEnd = o.length.offset + LENGTH_BYTES[o.length.type];
+      const fieldEnd = o.length.offset + UINT_BYTES[o.length.type];
       if (fieldEnd > o.max_length) {
         ctx.addIssue({ code: 'custom', path: ['length', 'offset'], message: `the length field ends at byte ${fieldEnd}, beyond max_length ${o.max_length}` });
       }

@@ -3,16 +3,9 @@ import { crcMinLength, crcSettings } from '../crc/options.js';
 import { DelimitedScanner, type LengthField } from './delimited.js';
 import { EscapedScanner, cobs, hdlc, slip } from './escaped.js';
 import { LinesScanner } from './lines.js';
-import { LENGTH_BYTES, type FrameOptions } from './options.js';
+import type { FrameOptions } from './options.js';
+import { UINT_BYTES, UINT_READERS } from '../uint-field.js';
 import type { Scanner } from './output.js';
-
-const LENGTH_READERS: Record<NonNullable<FrameOptions['length']>['type'], (b: Uint8Array, at: number) => number> = {
-  u8: (b, at) => b[at],
-  u16le: (b, at) => b[at] | (b[at + 1] << 8),
-  u16be: (b, at) => (b[at] << 8) | b[at + 1],
-  u32le: (b, at) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0,
-  u32be: (b, at) => ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0,
-};
 
 /** Builds the scanner for validated frame options. */
 export function createScanner(o: FrameOptions): Scanner {
@@ -33,7 +26,7 @@ export function createScanner(o: FrameOptions): Scanner {
       const start = o.start!;
       const end = o.end;
       let length: LengthField | undefined;
-      if (o.length) length = { offset: o.length.offset, size: LENGTH_BYTES[o.length.type], read: LENGTH_READERS[o.length.type], adjust: o.length.adjust };
+      if (o.length) length = { offset: o.length.offset, size: UINT_BYTES[o.length.type], read: UINT_READERS[o.length.type], adjust: o.length.adjust };
       const minLength = Math.max(
         start.length + (end?.length ?? 0),
         length ? length.offset + length.size + (end?.length ?? 0) : 0,
