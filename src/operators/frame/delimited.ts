@@ -129,10 +129,7 @@ export class DelimitedScanner implements Scanner {
   /** Whether a valid frame starts exactly at `at`: its length, a rejection, or NEED_MORE. */
   private successor(buf: Buffer, at: number, to: number, final: boolean): number {
     const start = this.spec.start;
-    if (at + start.length > to) {
-      this.needed = start.length;
-      return final ? MISMATCH : NEED_MORE;
-    }
+    if (at + start.length > to) return final ? MISMATCH : NEED_MORE;
     if (!matchAt(buf, at, start)) return MISMATCH;
     const length = this.evaluate(buf, at, to, final);
     return length === NEED_MORE && final ? SHORT : length;
