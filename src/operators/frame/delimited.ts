@@ -92,8 +92,7 @@ export class DelimitedScanner implements Scanner {
       const length = this.evaluate(buf, p, to, final);
       if (length === NEED_MORE) {
         this.skipTo(buf, base, p, out);
-        // Without trust a frame also waits for its successor: only a full span resolves it in one join.
-        out.need = this.trusting ? this.needed : 0;
+        out.need = this.needed;
         return p;
       }
       if (length < 0) {
@@ -118,6 +117,7 @@ export class DelimitedScanner implements Scanner {
       const next = this.successor(buf, p + length, to, final);
       if (next === NEED_MORE) {
         this.skipTo(buf, base, p, out);
+        out.need = length + this.needed;
         return p;
       }
       pos = next > 0 ? p + length : p + 1;
@@ -129,7 +129,7 @@ export class DelimitedScanner implements Scanner {
   /** Whether a valid frame starts exactly at `at`: its length, a rejection, or NEED_MORE. */
   private successor(buf: Buffer, at: number, to: number, final: boolean): number {
     const start = this.spec.start;
-    if (at + start.length > to) return final ? MISMATCH : NEED_MORE;
+    if (at + start.length > to) return final ? MISMATCH : this.needMore(start.length);
     if (!matchAt(buf, at, start)) return MISMATCH;
     const length = this.evaluate(buf, at, to, final);
     return length === NEED_MORE && final ? SHORT : length;

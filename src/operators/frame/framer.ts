@@ -5,7 +5,8 @@ import { ScanOutput, type Scanner } from './output.js';
 /**
  * Drives a scanner over a stream of reads. Frames inside one read are views of that read's buffer.
  * A frame split across reads is completed by joining the kept tail with just enough of the next read
- * (at most one frame span), so only split frames are copied; the rest of the read is scanned in place.
+ * (what the scanner asks for, at most one span), so only split frames are copied; the rest of the
+ * read is scanned in place.
  */
 export class Framer {
   private carry: Buffer | undefined;
@@ -25,33 +26,35 @@ export class Framer {
   push(batch: BytesBatch): FramesBatch[] {
     const data = batch.data;
     const emitted: FramesBatch[] = [];
+    // Absolute stream position of data[0]: frames that start before it are the split ones.
+    const readBase = this.carryBase + (this.carry?.length ?? 0);
     let from = 0;
-    // Complete the frame split across reads: join the kept tail with as much of this read as the
+    // Complete the frames split across reads: join the kept tail with as much of this read as the
     // scanner says it needs (or one frame span), and repeat while it still needs more.
     while (this.carry !== undefined && from < data.length) {
       const carry = this.carry;
+      const limit = readBase - this.carryBase;
       const wanted =
         this.scanner.joinWindow?.(data, from) ?? (this.out.need > carry.length ? this.out.need - carry.length : this.scanner.maxSpan);
       const window = Math.min(data.length - from, wanted);
       const joined = Buffer.allocUnsafeSlow(carry.length + window);
       carry.copy(joined, 0);
       data.copy(joined, carry.length, from, from + window);
-      const keep = this.pass(joined, this.carryBase, 0, carry.length, batch, emitted);
-      if (keep < carry.length) {
+      const keep = this.pass(joined, this.carryBase, 0, limit, batch, emitted);
+      this.carryBase += keep;
+      if (keep < limit) {
         this.carry = joined.subarray(keep);
-        this.carryBase += keep;
         from += window;
         continue;
       }
-      from += keep - carry.length;
-      this.carryBase += keep;
+      from = this.carryBase - readBase;
       this.carry = undefined;
     }
-    if (from < data.length) {
-      const keep = this.pass(data, this.carryBase - from, from, data.length, batch, emitted);
+    if (this.carry === undefined && from < data.length) {
+      const keep = this.pass(data, readBase, from, data.length, batch, emitted);
       // The read is immutable, so the kept tail can stay a view until the next read joins it.
       this.carry = keep < data.length ? data.subarray(keep) : undefined;
-      this.carryBase += keep - from;
+      this.carryBase = readBase + keep;
     }
     return emitted;
   }
