@@ -37,7 +37,8 @@ export class Framer {
       const wanted =
         this.scanner.joinWindow?.(data, from) ?? (this.out.need > carry.length ? this.out.need - carry.length : this.scanner.maxSpan);
       const window = Math.min(data.length - from, wanted);
-      const joined = Buffer.allocUnsafeSlow(carry.length + window);
+      // Small joins come from Node's buffer pool; frames keep pointing at them, and pool slices are never reused.
+      const joined = Buffer.allocUnsafe(carry.length + window);
       carry.copy(joined, 0);
       data.copy(joined, carry.length, from, from + window);
       const keep = this.pass(joined, this.carryBase, 0, limit, batch, emitted);
@@ -75,7 +76,7 @@ export class Framer {
     const out = this.out;
     out.begin(buf, hostTimeNs);
     if (this.scanner.unescapes) {
-      out.target = Buffer.allocUnsafeSlow(buf.length);
+      out.target = Buffer.allocUnsafe(buf.length);
       out.buffer = out.target;
     }
     return out;
