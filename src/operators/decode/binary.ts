@@ -1,5 +1,5 @@
 import { allocColumn, type ColumnData, type Field, type FramesBatch, type NumericColumn, type NumericColumnType } from '../../core/batch.js';
-import { BinaryColumnBuilder, StringColumnBuilder, fieldText } from './columns.js';
+import { BinaryColumnBuilder, ColumnArena, StringColumnBuilder, fieldText } from './columns.js';
 import { UINT_BYTES, UINT_READERS } from '../uint-field.js';
 import type { FrameLayout } from './layout.js';
 import { RowWalk, fillFrames, fillGroups } from './fill.js';
@@ -34,6 +34,8 @@ export class BinaryDecoder {
   /** Bytes a frame needs for its fixed fields. */
   readonly minLength: number;
   readonly stride: number;
+  /** Types of the numeric columns, in plan order, for the batch's column arena. */
+  private readonly numericTypes: NumericColumnType[];
 
   constructor(private readonly options: DecodeOptions) {
     const plans: Plan[] = [];
@@ -53,6 +55,7 @@ export class BinaryDecoder {
     this.plans = plans;
     this.stride = options.repeat?.stride ?? cursor;
     this.minLength = Math.max(0, ...plans.filter((p) => !p.inGroup).map((p) => (p.offset >= 0 ? p.offset + p.size : -p.offset)));
+    this.numericTypes = plans.filter((p) => p.base !== 'bytes' && p.base !== 'string').map((p) => p.base as NumericColumnType);
     this.fields = plans.map((p) => ({ name: p.name, type: columnType(p), ...(p.unit ? { unit: p.unit } : {}) }));
     if (options.repeat?.index_as) this.fields.push({ name: options.repeat.index_as, type: 'u32' });
   }
@@ -85,22 +88,23 @@ export class BinaryDecoder {
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const columns: Record<string, ColumnData> = {};
     const rows = new RowWalk(batch, layout, this.options.repeat?.offset ?? 0, this.stride);
+    const index = this.options.repeat?.index_as;
+    const arena = new ColumnArena(layout.rows, [...this.numericTypes, ...(index ? ['u32' as const] : []), 'f64']);
     for (const plan of this.plans) {
       if (plan.base === 'bytes' || plan.base === 'string') columns[plan.name] = this.runs(buf, plan, rows);
       else {
-        const column = allocColumn(plan.base as NumericColumnType, layout.rows);
+        const column = arena.take(plan.base as NumericColumnType);
         if (plan.inGroup) fillGroups(view, column, plan, rows);
         else fillFrames(view, column, plan, rows);
         columns[plan.name] = column;
       }
     }
-    const index = this.options.repeat?.index_as;
     if (index) {
-      const column = new Uint32Array(layout.rows);
+      const column = arena.take('u32');
       for (let f = 0, r = 0; f < layout.count; f++) for (let g = 0; g < layout.groups[f]; g++) column[r++] = g;
       columns[index] = column;
     }
-    const hostTime = new Float64Array(layout.rows);
+    const hostTime = arena.take('f64');
     for (let f = 0, r = 0; f < layout.count; f++) {
       const n = layout.groups[f];
       hostTime.fill(batch.hostTimeNs[layout.frames[f]], r, r + n);
