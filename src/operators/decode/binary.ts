@@ -1,4 +1,4 @@
-import { allocColumn, type ColumnData, type Field, type FramesBatch, type NumericColumn, type NumericColumnType } from '../../core/batch.js';
+import { type ColumnData, type Field, type FramesBatch, type NumericColumn, type NumericColumnType } from '../../core/batch.js';
 import { BinaryColumnBuilder, ColumnArena, StringColumnBuilder, fieldText } from './columns.js';
 import { UINT_BYTES, UINT_READERS } from '../uint-field.js';
 import type { FrameLayout } from './layout.js';
