@@ -5,9 +5,13 @@ import { decodeOperator } from './operators/decode/index.js';
 import { frameOperator } from './operators/frame/index.js';
 import { routeOperator } from './operators/route.js';
 import { captureSink } from './sinks/capture.js';
+import { relaySink } from './sinks/relay/index.js';
 import { stdoutSink } from './sinks/stdout/index.js';
 import { fileSource } from './sources/file.js';
+import { serialSource } from './sources/serial/index.js';
 import { simulatorSource } from './sources/simulator/index.js';
+import { tcpSource } from './sources/tcp/index.js';
+import { udpSource } from './sources/udp.js';
 
 /**
  * Every component the `pipeline` command knows, listed explicitly (no import side effects).
@@ -17,6 +21,9 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   // sources
   simulatorSource,
   fileSource,
+  serialSource,
+  tcpSource,
+  udpSource,
   // operators
   frameOperator,
   crcOperator,
@@ -25,6 +32,7 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   // sinks
   stdoutSink,
   captureSink,
+  relaySink,
 ];
 
 export function defaultRegistry(): Registry {
