@@ -1,5 +1,9 @@
 import type { ComponentDefinition } from './core/component.js';
 import { Registry } from './core/registry.js';
+import { crcOperator } from './operators/crc/index.js';
+import { decodeOperator } from './operators/decode/index.js';
+import { frameOperator } from './operators/frame/index.js';
+import { routeOperator } from './operators/route.js';
 import { captureSink } from './sinks/capture.js';
 import { relaySink } from './sinks/relay/index.js';
 import { stdoutSink } from './sinks/stdout/index.js';
@@ -21,6 +25,10 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   tcpSource,
   udpSource,
   // operators
+  frameOperator,
+  crcOperator,
+  decodeOperator,
+  routeOperator,
   // sinks
   stdoutSink,
   captureSink,
