@@ -1,5 +1,6 @@
 import type { ComponentDefinition } from './core/component.js';
 import { Registry } from './core/registry.js';
+import { websocketSink } from './sinks/websocket/index.js';
 
 /**
  * Every component the `pipeline` command knows, listed explicitly (no import side effects).
@@ -9,6 +10,7 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   // sources
   // operators
   // sinks
+  websocketSink,
 ];
 
 export function defaultRegistry(): Registry {
