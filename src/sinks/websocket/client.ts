@@ -63,11 +63,11 @@ export class FeedClient {
   }
 
   /** Decides what to do with the next data message; counts every batch not sent. */
-  admit(nowMs: number, live: boolean): Admission {
+  admit(nowMs: number): Admission {
     const buffered = this.socket.bufferedAmount;
     if (buffered <= this.policy.limitBytes) {
       this.overSinceMs = null;
-      if (live && this.maxRate > 0 && nowMs - this.lastSentMs < 1000 / this.maxRate) {
+      if (this.maxRate > 0 && nowMs - this.lastSentMs < 1000 / this.maxRate) {
         this.rateLimitedBatches++;
         return 'rate_limited';
       }

@@ -3,10 +3,13 @@ import type { Field, RecordsBatch } from '../../core/batch.js';
 import type { ComponentContext } from '../../core/component.js';
 import { type ClientPolicy, FeedClient } from './client.js';
 import { encodeDataMessage, sendableColumns } from './encode.js';
-import { History } from './history.js';
+import { type FeedEntry, History } from './history.js';
 
 /** Protocol version in the hello message; bumped on incompatible changes. */
 export const PROTOCOL_VERSION = 1;
+
+/** History replayed on connect is capped at this many times the client's buffer limit. */
+const REPLAY_BUDGET_FACTOR = 4;
 
 interface StreamState {
   fields: readonly Field[];
@@ -55,9 +58,9 @@ export class LiveFeed {
   publish(batch: RecordsBatch, nowMs = Date.now()): void {
     const stream = this.streamFor(batch);
     const seq = ++stream.seq;
-    this.history.add(batch.source, seq, batch, nowMs);
+    this.history.add(batch.source, stream.key, seq, batch, nowMs);
     const encoded = new Map<string, Buffer>();
-    for (const client of this.clients) this.deliver(client, stream, batch, seq, nowMs, true, encoded);
+    for (const client of this.clients) this.deliver(client, stream, batch, seq, nowMs, encoded);
   }
 
   /** Registers a new connection: hello, schemas, history replay, then live data. */
@@ -73,15 +76,10 @@ export class LiveFeed {
     });
     socket.on('message', (data, isBinary) => this.onControl(client, isBinary ? null : data.toString()));
     client.sendControl(this.hello(client), true);
-    let replayed = 0;
-    if (subscription.history !== false) {
-      const encoded = new Map<string, Buffer>();
-      for (const entry of this.history.snapshot(nowMs)) {
-        const stream = this.streams.get(entry.stream);
-        if (stream && this.deliver(client, stream, entry.batch, entry.seq, nowMs, false, encoded)) replayed++;
-      }
-    }
-    client.sendControl({ type: 'live', history_batches: replayed }, true);
+    const replay = subscription.history === false ? [] : this.replayFor(client, nowMs);
+    // The replay is already bounded by its budget, so it bypasses the slow-client policy.
+    for (const entry of replay) client.send(this.encode(client, this.streams.get(entry.stream)!, entry.batch, entry.seq, new Map()), nowMs);
+    client.sendControl({ type: 'live', history_batches: replay.length }, true);
     return client;
   }
 
@@ -123,22 +121,55 @@ export class LiveFeed {
     return stream;
   }
 
-  private deliver(client: FeedClient, stream: StreamState, batch: RecordsBatch, seq: number, nowMs: number, live: boolean, encoded: Map<string, Buffer>): boolean {
-    if (client.streams && !client.streams.has(batch.source)) return false;
-    const admission = client.admit(nowMs, live);
+  private deliver(client: FeedClient, stream: StreamState, batch: RecordsBatch, seq: number, nowMs: number, encoded: Map<string, Buffer>): void {
+    if (client.streams && !client.streams.has(batch.source)) return;
+    const admission = client.admit(nowMs);
     if (admission !== 'send') {
       if (admission === 'dropped' || admission === 'close') this.context.metrics.count('client_dropped_batches');
       if (admission === 'downsampled') this.context.metrics.count('client_downsampled_batches');
       if (admission === 'rate_limited') this.context.metrics.count('client_rate_limited_batches');
       if (admission === 'close') this.closeSlow(client);
-      return false;
+      return;
     }
-    const columns = client.columns ? stream.sendable.filter((c) => client.columns!.has(c) || stream.timeColumns.includes(c)) : stream.sendable;
+    client.send(this.encode(client, stream, batch, seq, encoded), nowMs);
+  }
+
+  /** Encodes a batch once per distinct column selection; `encoded` caches within one publish. */
+  private encode(client: FeedClient, stream: StreamState, batch: RecordsBatch, seq: number, encoded: Map<string, Buffer>): Buffer {
+    const columns = this.columnsFor(client, stream);
     const key = columns.join('\u0000');
     let message = encoded.get(key);
     if (!message) encoded.set(key, (message = encodeDataMessage(batch.source, seq, batch, columns)));
-    client.send(message, nowMs);
-    return true;
+    return message;
+  }
+
+  /** Columns a client gets from a stream: its subscription (time columns always) or all. */
+  private columnsFor(client: FeedClient, stream: StreamState): string[] {
+    const wanted = client.columns;
+    return wanted ? stream.sendable.filter((c) => wanted.has(c) || stream.timeColumns.includes(c)) : stream.sendable;
+  }
+
+  /**
+   * The newest history entries that fit the replay budget, oldest first. Replaying more than the
+   * client's buffer can take would only make the slow-client policy skip the newest live data.
+   */
+  private replayFor(client: FeedClient, nowMs: number): FeedEntry[] {
+    const entries = this.history.snapshot(nowMs);
+    const budget = this.options.policy.limitBytes * REPLAY_BUDGET_FACTOR;
+    let bytes = 0;
+    let first = entries.length;
+    while (first > 0) {
+      const entry = entries[first - 1];
+      const stream = this.streams.get(entry.stream);
+      if (!stream || stream.key !== entry.schemaKey || (client.streams && !client.streams.has(entry.stream))) {
+        first--;
+        continue;
+      }
+      bytes += entry.batch.length * this.columnsFor(client, stream).length * 8 + 256;
+      if (bytes > budget) break;
+      first--;
+    }
+    return entries.slice(first).filter((e) => this.streams.get(e.stream)?.key === e.schemaKey);
   }
 
   private closeSlow(client: FeedClient): void {

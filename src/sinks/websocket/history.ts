@@ -3,6 +3,8 @@ import { type RecordsBatch, byteSize } from '../../core/batch.js';
 /** One batch as the feed saw it: its stream, its sequence number in that stream, when it arrived. */
 export interface FeedEntry {
   readonly stream: string;
+  /** Identifies the schema the batch had, so a replay skips batches from before a schema change. */
+  readonly schemaKey: string;
   readonly seq: number;
   readonly batch: RecordsBatch;
   readonly atMs: number;
@@ -24,10 +26,10 @@ export class History {
     private readonly maxBytes: number,
   ) {}
 
-  add(stream: string, seq: number, batch: RecordsBatch, atMs: number): void {
+  add(stream: string, schemaKey: string, seq: number, batch: RecordsBatch, atMs: number): void {
     if (this.windowMs <= 0) return;
     const bytes = byteSize(batch);
-    this.entries.push({ stream, seq, batch, atMs, bytes });
+    this.entries.push({ stream, schemaKey, seq, batch, atMs, bytes });
     this.totalBytes += bytes;
     this.evict(atMs);
   }

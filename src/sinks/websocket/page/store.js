@@ -1,0 +1,63 @@
+// Rolling per-stream storage of decoded batches, kept as the chunks they arrived in (no copying on
+// arrival), trimmed by age and by a row cap so a fast feed cannot exhaust the tab's memory.
+
+const MAX_ROWS = 2_000_000;
+
+export class StreamStore {
+  /**
+   * @param {{ name: string, type: string, unit?: string, time?: string }[]} fields
+   * @param {number} anchorSeconds wall-clock seconds at the run's anchor (for host time columns)
+   */
+  constructor(fields, anchorSeconds) {
+    this.fields = fields;
+    const time = fields.find((f) => f.time !== undefined);
+    this.timeColumn = time ? time.name : null;
+    // Host times become wall-clock seconds (a date axis); device times stay seconds of device time.
+    this.wallClock = !time || time.time === 'host';
+    this.offset = time && time.time === 'host' ? anchorSeconds : 0;
+    this.chunks = [];
+    this.rows = 0;
+    this.lastArrival = 0;
+  }
+
+  get latest() {
+    const last = this.chunks[this.chunks.length - 1];
+    return last ? last.x[last.x.length - 1] : undefined;
+  }
+
+  append(columns, rows, keepSeconds) {
+    if (rows === 0) return;
+    const x = new Float64Array(rows);
+    const t = this.timeColumn ? columns[this.timeColumn] : undefined;
+    if (t) {
+      for (let i = 0; i < rows; i++) x[i] = this.offset + t[i] / 1e9;
+    } else {
+      // No time column: spread the rows between the previous arrival and now.
+      const now = Date.now() / 1000;
+      const from = this.lastArrival && now - this.lastArrival < 1 ? this.lastArrival : now;
+      for (let i = 0; i < rows; i++) x[i] = from + ((now - from) * (i + 1)) / rows;
+      this.lastArrival = now;
+    }
+    this.chunks.push({ x, columns });
+    this.rows += rows;
+    const oldest = x[rows - 1] - keepSeconds;
+    while (this.chunks.length > 1 && (this.chunks[0].x[this.chunks[0].x.length - 1] < oldest || this.rows > MAX_ROWS)) {
+      this.rows -= this.chunks.shift().x.length;
+    }
+  }
+
+  /** The chunk slices with x in [min, max]: [{ chunk, a, b }] covering rows a..b-1 of each chunk. */
+  slices(min, max) {
+    const parts = [];
+    for (const chunk of this.chunks) {
+      const n = chunk.x.length;
+      if (chunk.x[n - 1] < min || chunk.x[0] > max) continue;
+      let a = 0;
+      while (a < n && chunk.x[a] < min) a++;
+      let b = n;
+      while (b > a && chunk.x[b - 1] > max) b--;
+      if (b > a) parts.push({ chunk, a, b });
+    }
+    return parts;
+  }
+}
