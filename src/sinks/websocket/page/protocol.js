@@ -21,14 +21,15 @@ export function decodeDataMessage(message) {
   const expected = dataStart + header.columns.length * rows * 8;
   if (bytes.byteLength !== expected) throw new Error(`data message has ${bytes.byteLength} bytes, header says ${expected}`);
   // Column data starts 8-byte aligned within the message; view it in place when the message itself is
-  // aligned (a browser ArrayBuffer always is), copy otherwise (a Node Buffer from a pool may not be).
+  // aligned (a browser ArrayBuffer always is), copy otherwise (a Node Buffer from a pool may not be; Buffer#slice
+  // is a view, hence the Uint8Array slice).
   const aligned = (bytes.byteOffset + dataStart) % 8 === 0;
   const columns = {};
   header.columns.forEach((name, i) => {
     const start = dataStart + i * rows * 8;
     columns[name] = aligned
       ? new Float64Array(bytes.buffer, bytes.byteOffset + start, rows)
-      : new Float64Array(bytes.slice(start, start + rows * 8).buffer);
+      : new Float64Array(Uint8Array.prototype.slice.call(bytes, start, start + rows * 8).buffer);
   });
   return { header, columns };
 }
