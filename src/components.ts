@@ -1,6 +1,10 @@
 import type { ComponentDefinition } from './core/component.js';
 import { Registry } from './core/registry.js';
+import { captureSink } from './sinks/capture.js';
+import { stdoutSink } from './sinks/stdout/index.js';
 import { websocketSink } from './sinks/websocket/index.js';
+import { fileSource } from './sources/file.js';
+import { simulatorSource } from './sources/simulator/index.js';
 
 /**
  * Every component the `pipeline` command knows, listed explicitly (no import side effects).
@@ -8,8 +12,12 @@ import { websocketSink } from './sinks/websocket/index.js';
  */
 export const COMPONENTS: readonly ComponentDefinition[] = [
   // sources
+  simulatorSource,
+  fileSource,
   // operators
   // sinks
+  stdoutSink,
+  captureSink,
   websocketSink,
 ];
 
