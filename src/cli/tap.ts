@@ -1,11 +1,13 @@
-import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import type { Field } from '../core/batch.js';
 import { parseDurationMs } from '../core/options.js';
 import { decodeDataMessage } from '../sinks/websocket/page/protocol.js';
+import { parseCommandArgs, UsageError } from './args.js';
 import { type TapFormatter, jsonlFormatter, tableFormatter } from './tap-format.js';
 
-const USAGE = `usage: pipeline tap URL [--columns a,b] [--streams s] [--format jsonl|table] [--duration 10s] [--token T] [--no-history]
+export const tapUsage = 'pipeline tap URL [--columns a,b] [--streams s] [--format jsonl|table] [--duration 10s] [--token T] [--no-history]';
+
+const HELP = `${tapUsage}
 
 Prints records from a running pipeline's websocket sink (URL: http://127.0.0.1:8080/ or ws://127.0.0.1:8080/ws).
   --columns    only these columns (time columns always come along)
@@ -13,7 +15,8 @@ Prints records from a running pipeline's websocket sink (URL: http://127.0.0.1:8
   --format     jsonl (one JSON object per record) or table; default: table on a terminal, jsonl otherwise
   --duration   stop after this long (e.g. 10s); default: until the feed closes or Ctrl-C
   --token      the sink's auth_token, if it has one
-  --no-history live data only, skip the recent history sent on connect`;
+  --no-history live data only, skip the recent history sent on connect
+`;
 
 interface Output {
   write(text: string): boolean;
@@ -24,47 +27,29 @@ interface Output {
 
 /** `pipeline tap URL`: a terminal client of the live feed. Resolves to the process exit code. */
 export async function tapCommand(argv: string[], out: Output = process.stdout, err: Output = process.stderr): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        columns: { type: 'string' },
-        streams: { type: 'string' },
-        format: { type: 'string' },
-        duration: { type: 'string' },
-        token: { type: 'string' },
-        'no-history': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    err.write(`pipeline tap: ${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs(argv, {
+    columns: { type: 'string' },
+    streams: { type: 'string' },
+    format: { type: 'string' },
+    duration: { type: 'string' },
+    token: { type: 'string' },
+    'no-history': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) {
-    out.write(`${USAGE}\n`);
+    out.write(HELP);
     return 0;
   }
-  if (positionals.length !== 1) {
-    err.write(`pipeline tap: expected one URL, got ${positionals.length}\n${USAGE}\n`);
-    return 2;
-  }
+  if (positionals.length !== 1) throw new UsageError(`tap takes one URL, got ${positionals.length}`);
   const format = values.format ?? (out.isTTY ? 'table' : 'jsonl');
-  if (format !== 'jsonl' && format !== 'table') {
-    err.write(`pipeline tap: --format must be jsonl or table, got "${format}"\n`);
-    return 2;
-  }
+  if (format !== 'jsonl' && format !== 'table') throw new UsageError(`--format must be jsonl or table, got "${format}"`);
   let durationMs: number | undefined;
   let url: URL;
   try {
     durationMs = values.duration === undefined ? undefined : parseDurationMs(values.duration);
     url = feedUrl(positionals[0], values.columns, values.streams, values.token, !values['no-history']);
   } catch (error) {
-    err.write(`pipeline tap: ${(error as Error).message}\n`);
-    return 2;
+    throw new UsageError((error as Error).message);
   }
   let anchor = 0n;
   const formatter: TapFormatter = format === 'jsonl' ? jsonlFormatter(() => anchor) : tableFormatter(() => anchor);
