@@ -22,7 +22,11 @@ export interface ClientSnapshot {
   remote: string;
   connected_ms: number;
   buffered_bytes: number;
+  /** Live batches offered to this client: always sent + dropped + downsampled + rate limited. */
+  offered_batches: number;
   sent_batches: number;
+  /** History batches sent on connect (not part of offered_batches). */
+  replayed_batches: number;
   sent_bytes: number;
   dropped_batches: number;
   downsampled_batches: number;
@@ -41,7 +45,9 @@ export class FeedClient {
   streams: ReadonlySet<string> | null = null;
   /** Data messages per second at most; 0 means no limit. */
   maxRate = 0;
+  offeredBatches = 0;
   sentBatches = 0;
+  replayedBatches = 0;
   sentBytes = 0;
   droppedBatches = 0;
   downsampledBatches = 0;
@@ -64,6 +70,7 @@ export class FeedClient {
 
   /** Decides what to do with the next data message; counts every batch not sent. */
   admit(nowMs: number): Admission {
+    this.offeredBatches++;
     const buffered = this.socket.bufferedAmount;
     if (buffered <= this.policy.limitBytes) {
       this.overSinceMs = null;
@@ -92,8 +99,9 @@ export class FeedClient {
     return 'dropped';
   }
 
-  send(message: Buffer, nowMs: number): void {
-    this.sentBatches++;
+  send(message: Buffer, nowMs: number, replay = false): void {
+    if (replay) this.replayedBatches++;
+    else this.sentBatches++;
     this.sentBytes += message.length;
     this.lastSentMs = nowMs;
     this.socket.send(message, { binary: true });
@@ -111,7 +119,9 @@ export class FeedClient {
       remote: this.remote,
       connected_ms: nowMs - this.connectedAtMs,
       buffered_bytes: this.socket.bufferedAmount,
+      offered_batches: this.offeredBatches,
       sent_batches: this.sentBatches,
+      replayed_batches: this.replayedBatches,
       sent_bytes: this.sentBytes,
       dropped_batches: this.droppedBatches,
       downsampled_batches: this.downsampledBatches,

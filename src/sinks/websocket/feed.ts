@@ -78,7 +78,7 @@ export class LiveFeed {
     client.sendControl(this.hello(client), true);
     const replay = subscription.history === false ? [] : this.replayFor(client, nowMs);
     // The replay is already bounded by its budget, so it bypasses the slow-client policy.
-    for (const entry of replay) client.send(this.encode(client, this.streams.get(entry.stream)!, entry.batch, entry.seq, new Map()), nowMs);
+    for (const entry of replay) client.send(this.encode(client, this.streams.get(entry.stream)!, entry.batch, entry.seq, new Map()), nowMs, true);
     client.sendControl({ type: 'live', history_batches: replay.length }, true);
     return client;
   }

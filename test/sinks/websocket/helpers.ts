@@ -25,7 +25,7 @@ export function sampleBatch(first: number, rows: number, source = 'samples'): Re
 
 export async function startSink(raw: Record<string, unknown> = {}): Promise<{ sink: WebsocketSinkInstance; context: StandaloneContext }> {
   const context = standaloneContext('live', { kind: 'sink', type: 'websocket' });
-  const sink = await websocketSink.create(websocketSink.options.parse({ listen: '127.0.0.1:0', ...raw }), context);
+  const sink = (await websocketSink.create(websocketSink.options.parse({ listen: '127.0.0.1:0', ...raw }), context)) as WebsocketSinkInstance;
   return { sink, context };
 }
 
