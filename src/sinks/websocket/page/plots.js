@@ -5,7 +5,7 @@ import { plotData } from './decimate.js';
 import { formatSI } from './format.js';
 
 const COLORS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#db2777', '#0891b2', '#4b5563'];
-const HEIGHT = 190;
+const HEIGHT = 170;
 const NUMERIC = new Set(['u8', 'i8', 'u16', 'i16', 'u32', 'i32', 'f32', 'f64', 'i64', 'u64']);
 
 /** Groups a stream's plottable columns by unit (columns without a unit each get their own panel). */
