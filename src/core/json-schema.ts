@@ -6,7 +6,18 @@ type JsonSchema = Record<string, unknown>;
 
 /** JSON Schema of one component's options, as a user writes them (input side of transforms). */
 export function optionsJsonSchema(definition: ComponentDefinition): JsonSchema {
-  const schema = z.toJSONSchema(definition.options, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const schema = z.toJSONSchema(definition.options, {
+    io: 'input',
+    unrepresentable: 'any',
+    // zod leaves out examples and defaults of options that transform their input (durations, sizes):
+    // they are written in the input form, so put them back.
+    override: (ctx) => {
+      const meta = z.globalRegistry.get(ctx.zodSchema as unknown as z.ZodType);
+      if (meta?.examples && ctx.jsonSchema.examples === undefined) ctx.jsonSchema.examples = meta.examples as unknown[];
+      const def = (ctx.zodSchema as unknown as z.ZodType)._zod.def as { type: string; defaultValue?: unknown };
+      if (def.type === 'default' && ctx.jsonSchema.default === undefined) ctx.jsonSchema.default = def.defaultValue;
+    },
+  }) as JsonSchema;
   delete schema.$schema;
   return schema;
 }
