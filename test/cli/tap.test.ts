@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { feedUrl, tapCommand } from '../../src/cli/tap.js';
 import { UsageError } from '../../src/cli/args.js';
+import { runCli } from '../helpers/cli.js';
 import { HARVEST, type PipelineProcess, harvestLiveOverrides, startPipelineProcess } from '../e2e/live-pipeline.js';
 import { sampleBatch, startSink } from '../sinks/websocket/helpers.js';
 
@@ -23,12 +23,7 @@ describe('pipeline tap', () => {
   it('prints records from a running pipeline as JSON lines and exits after --duration', { timeout: 60_000 }, async () => {
     const pipeline: PipelineProcess = await startPipelineProcess([HARVEST, ...harvestLiveOverrides()]);
     cleanups.push(() => pipeline.stop());
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'tap', pipeline.url, '--duration', '1s', '--format', 'jsonl', '--columns', 'voltage_raw'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { code, stdout, stderr } = await runCli(['tap', pipeline.url, '--duration', '1s', '--format', 'jsonl', '--columns', 'voltage_raw']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const rows = stdout.trim().split('\n').map((line) => JSON.parse(line));

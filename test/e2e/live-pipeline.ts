@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { startCli, waitForOutput } from '../helpers/cli.js';
 
 export const HARVEST = 'pipelines/harvest.yml';
 
@@ -18,29 +19,22 @@ export function harvestLiveOverrides(listen = '127.0.0.1:0'): string[] {
 export interface PipelineProcess {
   readonly child: ChildProcess;
   readonly url: string;
-  stderr(): string;
   /** SIGINT (a clean stop) and wait for the exit code. */
   stop(): Promise<number | null>;
 }
 
 /** Starts `pipeline run` as a child process and waits for the live view's "live view at" log line. */
 export async function startPipelineProcess(args: string[], timeoutMs = 20_000): Promise<PipelineProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'run', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const { child, done } = startCli(['run', ...args]);
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
-    return exited;
+    return (await done).code;
   };
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = /"url":"(http:\/\/[^"]+)"/.exec(stderr);
-    if (match) return { child, url: match[1], stderr: () => stderr, stop };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`pipeline did not start its live view:\n${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
+  try {
+    const text = await waitForOutput(child.stderr!, (t) => /"url":"http:\/\/[^"]+"/.test(t), timeoutMs);
+    return { child, url: /"url":"(http:\/\/[^"]+)"/.exec(text)![1], stop };
+  } catch (error) {
+    await stop();
+    throw error;
   }
 }

@@ -32,8 +32,8 @@ describe('live view in a real browser', () => {
 
     await page.goto(first.url);
     // Plots have drawn data points, and the status panel shows the pipeline moving.
-    await page.waitForFunction(() => [...document.querySelectorAll('.panel')].some((p) => Number((p as HTMLElement).dataset.points) > 10), undefined, { timeout: 30_000 });
-    await page.waitForFunction(() => [...document.querySelectorAll('#components tr[data-rate]')].some((r) => Number((r as HTMLElement).dataset.rate) > 0), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.panel')).some((p) => Number((p as HTMLElement).dataset.points) > 10), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#components tr[data-rate]')).some((r) => Number((r as HTMLElement).dataset.rate) > 0), undefined, { timeout: 30_000 });
     await page.waitForFunction(() => Number(document.getElementById('fps')!.dataset.fps) > 0 && Number(document.getElementById('feed-rate')!.dataset.rate) > 0, undefined, { timeout: 30_000 });
     expect(await page.locator('.panel canvas').count()).toBeGreaterThan(0);
     expect(await page.locator('#connection').textContent()).toBe('live');
@@ -54,7 +54,7 @@ describe('live view in a real browser', () => {
     const second = await startPipelineProcess([HARVEST, ...harvestLiveOverrides(`127.0.0.1:${port}`)]);
     pipelines.push(second);
     await page.waitForFunction(() => Number(document.getElementById('reconnects')!.textContent) >= 1 && document.getElementById('connection')!.dataset.state === 'live', undefined, { timeout: 30_000 });
-    await page.waitForFunction(() => [...document.querySelectorAll('.panel')].some((p) => Number((p as HTMLElement).dataset.points) > 10), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.panel')).some((p) => Number((p as HTMLElement).dataset.points) > 10), undefined, { timeout: 30_000 });
     await page.screenshot({ path: `${ARTIFACTS}/live-view-reconnected.png` });
     expect(await second.stop()).toBe(0);
 
