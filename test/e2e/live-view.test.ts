@@ -41,6 +41,18 @@ describe('live view in a real browser', () => {
     expect(Number(sourceRate)).toBeGreaterThan(0);
     await page.screenshot({ path: `${ARTIFACTS}/live-view.png` });
 
+    // Dragging across a plot zooms every panel to that span and stops following; back to live resumes.
+    const box = (await page.locator('.panel .u-over').first().boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForFunction(() => !document.getElementById('reset-zoom')!.hidden);
+    expect(await page.locator('#connection').textContent()).toBe('paused');
+    await page.click('#reset-zoom');
+    expect(await page.locator('#connection').textContent()).toBe('live');
+    expect(await page.locator('#reset-zoom').isHidden()).toBe(true);
+
     // Pause freezes the plots; resume follows again.
     await page.click('#pause');
     expect(await page.locator('#connection').textContent()).toBe('paused');
@@ -53,7 +65,7 @@ describe('live view in a real browser', () => {
     await page.waitForFunction(() => document.getElementById('connection')!.dataset.state === 'reconnecting', undefined, { timeout: 15_000 });
     const second = await startPipelineProcess([HARVEST, ...harvestLiveOverrides(`127.0.0.1:${port}`)]);
     pipelines.push(second);
-    await page.waitForFunction(() => Number(document.getElementById('reconnects')!.textContent) >= 1 && document.getElementById('connection')!.dataset.state === 'live', undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => Number(document.getElementById('reconnects')!.textContent) === 1 && document.getElementById('connection')!.dataset.state === 'live', undefined, { timeout: 30_000 });
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.panel')).some((p) => Number((p as HTMLElement).dataset.points) > 10), undefined, { timeout: 30_000 });
     await page.screenshot({ path: `${ARTIFACTS}/live-view-reconnected.png` });
     expect(await second.stop()).toBe(0);

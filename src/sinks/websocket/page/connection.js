@@ -20,6 +20,9 @@ export class FeedConnection {
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
     socket.onopen = () => {
+      // Counts connections regained, not attempts: a pipeline that takes 5 s to restart is one reconnect.
+      if (this.opened) this.reconnects++;
+      this.opened = true;
       this.delayMs = 250;
       this.handlers.state('live');
     };
@@ -29,10 +32,7 @@ export class FeedConnection {
     };
     socket.onclose = () => {
       this.handlers.state('reconnecting');
-      setTimeout(() => {
-        this.reconnects++;
-        this.start();
-      }, this.delayMs);
+      setTimeout(() => this.start(), this.delayMs);
       this.delayMs = Math.min(this.delayMs * 2, 5000);
     };
   }

@@ -19,19 +19,34 @@ export function plotData(slices, names, min, max, buckets) {
   const lastX = new Float64Array(buckets);
   const lo = names.map(() => new Float64Array(buckets).fill(Infinity));
   const hi = names.map(() => new Float64Array(buckets).fill(-Infinity));
+  const add = (k, x, s, low, high) => {
+    if (Number.isNaN(firstX[k])) firstX[k] = x;
+    lastX[k] = x;
+    if (low < lo[s][k]) lo[s][k] = low;
+    if (high > hi[s][k]) hi[s][k] = high;
+  };
+  const bucketOf = (x) => Math.min(buckets - 1, Math.max(0, Math.floor(((x - min) / span) * buckets)));
+  // Whole chunks are read through their summaries when those still give several groups per bucket.
+  const useSummaries = rows > buckets * 8 * 32;
   for (const { chunk, a, b } of slices) {
+    const summary = chunk.summary;
+    if (useSummaries && summary && a === 0 && b === chunk.x.length) {
+      for (let g = 0; g < summary.groups; g++) {
+        const k = bucketOf(summary.x0[g]);
+        names.forEach((name, s) => {
+          if (summary.min[name]) add(k, summary.x0[g], s, summary.min[name][g], summary.max[name][g]);
+        });
+        lastX[k] = Math.max(lastX[k], summary.x1[g]);
+      }
+      continue;
+    }
     const columns = names.map((name) => chunk.columns[name]);
     for (let i = a; i < b; i++) {
       const x = chunk.x[i];
-      const k = Math.min(buckets - 1, Math.max(0, Math.floor(((x - min) / span) * buckets)));
-      if (Number.isNaN(firstX[k])) firstX[k] = x;
-      lastX[k] = x;
+      const k = bucketOf(x);
       for (let s = 0; s < columns.length; s++) {
         const column = columns[s];
-        if (!column) continue;
-        const v = column[i];
-        if (v < lo[s][k]) lo[s][k] = v;
-        if (v > hi[s][k]) hi[s][k] = v;
+        if (column) add(k, x, s, column[i], column[i]);
       }
     }
   }
