@@ -45,9 +45,13 @@ export async function startLiveServer(host: string, port: number, access: Access
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const hint = error.code === 'EADDRINUSE' ? ': the port is in use; choose another in `listen` (port 0 picks a free one)' : '';
+      reject(new Error(`live view cannot listen on ${host}:${port}${hint} (${error.message})`));
+    });
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
+      server.on('error', (error) => context.log.error({ err: error }, 'live view: server error'));
       resolve();
     });
   });

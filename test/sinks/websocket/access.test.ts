@@ -76,3 +76,11 @@ describe('websocket sink access checks', () => {
     expect(websocketSink.options.parse({}).listen).toBe('127.0.0.1:8080');
   });
 });
+
+describe('websocket sink listen errors', () => {
+  it('names the address and the fix when the port is taken', async () => {
+    const { sink: first } = await sink({});
+    const port = new URL(first.url).port;
+    await expect(startSink({ listen: `127.0.0.1:${port}` })).rejects.toThrow(new RegExp(`cannot listen on 127.0.0.1:${port}: the port is in use`));
+  });
+});
