@@ -109,8 +109,12 @@ export class FeedClient {
 
   /** Control messages (schema, status) are small and sent unless the client is over its limit. */
   sendControl(message: object, always = false): void {
+    this.sendControlText(JSON.stringify(message), always);
+  }
+
+  sendControlText(text: string, always = false): void {
     if (!always && this.socket.bufferedAmount > this.policy.limitBytes) return;
-    this.socket.send(JSON.stringify(message));
+    this.socket.send(text);
   }
 
   snapshot(nowMs: number): ClientSnapshot {

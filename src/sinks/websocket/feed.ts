@@ -85,11 +85,10 @@ export class LiveFeed {
 
   /** Sends a status message (every component's metrics and the client's own counters) to each client. */
   broadcastStatus(nowMs = Date.now()): void {
-    const components = this.context.registry.snapshot();
-    const uptime_s = (nowMs - this.context.registry.startedAtMs) / 1000;
-    for (const client of this.clients) {
-      client.sendControl({ type: 'status', time_ms: nowMs, uptime_s, components, client: client.snapshot(nowMs) });
-    }
+    if (this.clients.size === 0) return;
+    // The component list is the same for every client: serialize it once.
+    const shared = `{"type":"status","time_ms":${nowMs},"uptime_s":${(nowMs - this.context.registry.startedAtMs) / 1000},"components":${JSON.stringify(this.context.registry.snapshot())}`;
+    for (const client of this.clients) client.sendControlText(`${shared},"client":${JSON.stringify(client.snapshot(nowMs))}}`);
   }
 
   clientSnapshots(nowMs = Date.now()) {
