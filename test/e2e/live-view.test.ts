@@ -53,6 +53,14 @@ describe('live view in a real browser', () => {
     expect(await page.locator('#connection').textContent()).toBe('live');
     expect(await page.locator('#reset-zoom').isHidden()).toBe(true);
 
+    // The panel chooser hides and shows a panel.
+    const panels = await page.locator('.panel').count();
+    expect(await page.locator('#chooser input[type=checkbox]').count()).toBe(panels);
+    await page.locator('#chooser input[type=checkbox]').first().uncheck();
+    expect(await page.locator('.panel:visible').count()).toBe(panels - 1);
+    await page.locator('#chooser input[type=checkbox]').first().check();
+    expect(await page.locator('.panel:visible').count()).toBe(panels);
+
     // Pause freezes the plots; resume follows again.
     await page.click('#pause');
     expect(await page.locator('#connection').textContent()).toBe('paused');

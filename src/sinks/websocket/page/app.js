@@ -50,6 +50,35 @@ function setupStream(stream, fields) {
     state.panels.push(new Panel($('panels'), group, store.wallClock, zoomTo, backToLive));
   }
   $('empty').hidden = state.panels.length > 0;
+  renderChooser();
+}
+
+/** One checkbox per panel; hidden panels stay hidden across reconnects and are not drawn. */
+const hiddenGroups = new Set((params.get('hide') ?? '').split(',').filter(Boolean));
+const groupKey = (group) => `${group.stream}:${group.columns.join('+')}`;
+
+function renderChooser() {
+  $('chooser').replaceChildren(
+    ...state.panels.map((panel) => {
+      const key = groupKey(panel.group);
+      const box = document.createElement('input');
+      box.type = 'checkbox';
+      box.checked = !hiddenGroups.has(key);
+      panel.element.hidden = !box.checked;
+      box.addEventListener('change', () => {
+        if (box.checked) hiddenGroups.delete(key);
+        else hiddenGroups.add(key);
+        panel.element.hidden = !box.checked;
+        if (box.checked) panel.resize();
+        state.dirty = true;
+      });
+      const label = document.createElement('label');
+      label.append(box, `${panel.group.columns.join(', ')}${panel.group.unit ? ` [${panel.group.unit}]` : ''}`);
+      const item = document.createElement('li');
+      item.append(label);
+      return item;
+    }),
+  );
 }
 
 function onControl(message) {
@@ -121,6 +150,7 @@ function draw() {
   if (state.paused || !state.dirty) return;
   state.dirty = false;
   for (const panel of state.panels) {
+    if (panel.element.hidden) continue;
     const store = state.stores.get(panel.group.stream);
     const latest = store?.latest;
     if (latest !== undefined) panel.draw(store, latest - state.windowSeconds, latest);
