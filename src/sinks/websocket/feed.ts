@@ -122,6 +122,8 @@ export class LiveFeed {
 
   private deliver(client: FeedClient, stream: StreamState, batch: RecordsBatch, seq: number, nowMs: number, encoded: Map<string, Buffer>): void {
     if (client.streams && !client.streams.has(batch.source)) return;
+    // A closing socket only collects bytes it will never send; it leaves the set on its close event.
+    if (client.socket.readyState !== client.socket.OPEN) return;
     const admission = client.admit(nowMs);
     if (admission !== 'send') {
       if (admission === 'dropped' || admission === 'close') this.context.metrics.count('client_dropped_batches');

@@ -78,13 +78,20 @@ export const websocketSink = defineSink({
       context.log.warn({ listen: opts.listen }, 'live view: listening beyond this machine without auth_token; anyone on the network can read the feed');
     }
     context.log.info({ url: server.url }, `live view at ${server.url}`);
+    let publishFailures = 0;
     const timer = setInterval(() => feed.broadcastStatus(), Math.max(50, opts.status_interval));
     timer.unref();
     return {
       url: server.url,
       feed,
       write(batch) {
-        feed.publish(batch as RecordsBatch);
+        // A viewer problem must never fail the pipeline (and with it a recording): count, log, go on.
+        try {
+          feed.publish(batch as RecordsBatch);
+        } catch (error) {
+          context.metrics.error('publish_failed');
+          if (publishFailures++ % 1000 === 0) context.log.error({ err: error, failures: publishFailures }, 'live view: could not publish a batch');
+        }
       },
       async close() {
         clearInterval(timer);

@@ -133,6 +133,21 @@ describe('websocket sink feed', () => {
   });
 });
 
+describe('websocket sink robustness', () => {
+  it('counts a batch it cannot publish instead of failing the pipeline', async () => {
+    const { sink: live, context } = await sink();
+    const c = client(wsUrl(live.url));
+    await c.opened;
+    await c.until(() => c.control.some((m) => m.type === 'live'), 'the live marker');
+    // A batch that breaks the contract (a field without its column), as a buggy operator could emit.
+    const broken = { kind: 'records', source: 'bad', schema: { fields: [{ name: 'a', type: 'f64' }] }, columns: {}, length: 3 };
+    expect(() => live.write(broken as never)).not.toThrow();
+    expect(context.metrics.errors.get('publish_failed')).toBe(1);
+    live.write(sampleBatch(0, 5));
+    await c.until(() => c.data.length === 1, 'the next good batch');
+  });
+});
+
 describe('parseControl', () => {
   it('accepts subscribe and max_rate, rejects the rest with a reason', () => {
     expect(parseControl('{"type":"subscribe","columns":["a"],"streams":null}')).toEqual({ columns: ['a'], streams: null });
