@@ -89,6 +89,7 @@ export async function tapCommand(argv: string[], out: Output = process.stdout, e
         if (message.type === 'hello') {
           anchor = BigInt(message.anchor_wall_ns);
           for (const [stream, info] of Object.entries(message.streams as Record<string, { fields: Field[] }>)) schemas.set(stream, info.fields);
+          warnUnknownColumns(values.columns, schemas, err);
         } else if (message.type === 'schema') schemas.set(message.stream, message.fields);
         else if (message.type === 'error') err.write(`pipeline tap: the feed says: ${message.message}\n`);
         return;
@@ -103,6 +104,14 @@ export async function tapCommand(argv: string[], out: Output = process.stdout, e
       }
     };
   });
+}
+
+/** A typo in --columns would otherwise print time columns only, silently. */
+function warnUnknownColumns(columns: string | undefined, schemas: Map<string, readonly Field[]>, err: Output): void {
+  if (!columns || schemas.size === 0) return;
+  const known = new Set([...schemas.values()].flatMap((fields) => fields.map((f) => f.name)));
+  const unknown = columns.split(',').map((c) => c.trim()).filter((c) => c && !known.has(c));
+  if (unknown.length > 0) err.write(`pipeline tap: no stream has column(s) ${unknown.join(', ')}; columns: ${[...known].join(', ')}\n`);
 }
 
 /** Accepts http(s)://host:port/, ws(s)://host:port/ws or host:port, and adds the subscription query. */

@@ -49,6 +49,15 @@ describe('pipeline tap', () => {
     expect(lines[3].trim().split(/\s+/).slice(2)).toEqual([(2 + Math.sin(0.02)).toPrecision(6), '2']);
   });
 
+  it('warns about a column no stream has', async () => {
+    const { sink } = await startSink();
+    cleanups.push(() => sink.close());
+    sink.write(sampleBatch(0, 3));
+    const err = new Collect();
+    expect(await tapCommand([sink.url, '--columns', 'voltag', '--duration', '200ms'], new Collect(), err)).toBe(0);
+    expect(err.text).toMatch(/no stream has column\(s\) voltag; columns: host_time, voltage, seq/);
+  });
+
   it('reports a refused token and an unreachable address with exit code 1', async () => {
     const { sink } = await startSink({ auth_token: 'right-token-1234' });
     cleanups.push(() => sink.close());
