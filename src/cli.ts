@@ -3,6 +3,7 @@ import { ConfigError } from './core/config/errors.js';
 import { ComponentError } from './core/component-error.js';
 import { UsageError } from './cli/args.js';
 import { listCommand, listUsage } from './cli/list.js';
+import { portsCommand, portsUsage } from './cli/ports.js';
 import { runCommand, runUsage } from './cli/run.js';
 import { schemaCommand, schemaUsage } from './cli/schema.js';
 import { simulateCommand, simulateUsage } from './cli/simulate.js';
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   schema: { run: schemaCommand, usage: schemaUsage },
   simulate: { run: simulateCommand, usage: simulateUsage },
   tap: { run: (argv) => tapCommand(argv), usage: tapUsage },
+  ports: { run: portsCommand, usage: portsUsage },
 };
 
 function usage(): string {
