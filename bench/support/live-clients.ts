@@ -1,12 +1,13 @@
 // WebSocket clients for bench/live-latency.ts, in their own process so their work does not share the
-// pipeline's event loop. Usage: live-clients.ts URL CLIENTS DURATION_MS
-// Prints one JSON line: messages and rows received per client, and (for records with a read_mono_ns
-// column) the latency from the source's read of the bytes to this process receiving the message.
-// Both sides read CLOCK_MONOTONIC (process.hrtime), which all processes on one Linux machine share.
+// pipeline's event loop. Usage: live-clients.ts URL CLIENTS DURATION_MS [ANCHOR_MONO_NS]
+// Prints one JSON line: messages and rows received, and (for records with a host_time column) the
+// latency from the source's receive time to this process receiving the message. ANCHOR_MONO_NS is the
+// pipeline clock's anchor on CLOCK_MONOTONIC (process.hrtime), which all processes on one Linux
+// machine share, so host_time + anchor is comparable with this process's hrtime.
 import WebSocket from 'ws';
 import { decodeDataMessage } from '../../src/sinks/websocket/page/protocol.js';
 
-const [url, clients, durationMs] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+const [url, clients, durationMs, anchorMonoNs] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5] ?? 0)];
 const latenciesUs: number[] = [];
 let messages = 0;
 let rows = 0;
@@ -29,8 +30,8 @@ const sockets = Array.from({ length: clients }, (_, index) => {
     if (index !== 0) return;
     const { header, columns } = decodeDataMessage(data);
     rows += header.rows;
-    const readMono = columns.read_mono_ns;
-    if (readMono) latenciesUs.push((nowMonoNs - readMono[0]) / 1000);
+    const hostTime = columns.host_time;
+    if (hostTime) latenciesUs.push((nowMonoNs - (anchorMonoNs + hostTime[0])) / 1000);
   });
   return socket;
 });
