@@ -24,8 +24,11 @@ sinks:
   live: { type: websocket, inputs: [node], listen: "127.0.0.1:0", slow_client: ${policy}, client_buffer: ${CLIENT_BUFFER}, close_after: ${closeAfter}, history_max_bytes: 1MiB }
 `;
 
-/** Bytes one data message of this pipeline can take (a 10 ms tick of rows, 6 float64 columns, header). */
-const MAX_MESSAGE = 64 * 1024;
+/**
+ * Bytes one data message of this pipeline can take: a 10 ms tick is 40 frames, but a tick that catches
+ * up after a stall can carry up to batch_frames (256) frames of 25 rows, 6 float64 columns, plus header.
+ */
+const MAX_MESSAGE = 256 * 25 * 6 * 8 + 4096;
 
 describe('websocket sink with a stalled client', () => {
   it.each([
