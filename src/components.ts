@@ -7,6 +7,7 @@ import { routeOperator } from './operators/route.js';
 import { captureSink } from './sinks/capture.js';
 import { relaySink } from './sinks/relay/index.js';
 import { stdoutSink } from './sinks/stdout/index.js';
+import { websocketSink } from './sinks/websocket/index.js';
 import { fileSource } from './sources/file.js';
 import { serialSource } from './sources/serial/index.js';
 import { simulatorSource } from './sources/simulator/index.js';
@@ -33,6 +34,7 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   stdoutSink,
   captureSink,
   relaySink,
+  websocketSink,
 ];
 
 export function defaultRegistry(): Registry {
