@@ -93,7 +93,8 @@ def main():
             starts, ticks, used = scan(buf, final, stats)
             carry = buf[used:]
             if starts:
-                # Every frame of the stream is a 25-sample block: gather payloads into one array.
+                # The harvester sends only 25-sample blocks (200-byte payloads), as a testbed recorder
+                # for one device type assumes: gather the payloads into one (frames, 25, 2) array.
                 raw = np.frombuffer(buf, dtype=np.uint8)
                 index = np.asarray(starts, dtype=np.int64)[:, None] + np.arange(200, dtype=np.int64)
                 values = raw[index].view("<u4").reshape(len(starts), 25, 2)
