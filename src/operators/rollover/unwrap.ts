@@ -1,0 +1,96 @@
+/**
+ * The unwrapping state machine of `rollover`, kept apart from the operator so it can be tested and
+ * benchmarked on plain typed arrays. One pass, constant state, no allocation.
+ *
+ * A value equal to the previous one is a repeat (several rows of one frame share its header), never
+ * a wrap or a gap. A rise is a forward step. A fall is one of:
+ * - a late value, when it falls by at most `lateTolerance` (out-of-order delivery);
+ * - a wrap, when reading it as "passed the top and went on" is a forward step of at most
+ *   `resetThreshold` counts (default half the range);
+ * - otherwise a device reset: a new epoch starts at the raw value instead of inventing a wrap.
+ */
+export interface UnwrapSettings {
+  /** Number of distinct raw values: 2^bits or the configured modulus. */
+  readonly modulus: number;
+  readonly resetThreshold: number;
+  readonly lateTolerance: number;
+}
+
+export interface UnwrapCounts {
+  gaps: number;
+  wraps: number;
+  resets: number;
+  late: number;
+  invalid: number;
+}
+
+export class Unwrapper {
+  private started = false;
+  /** Highest raw value seen in the current epoch since the last wrap. */
+  private prev = 0;
+  /** Multiple of the modulus added to raw values in the current epoch. */
+  private base = 0;
+  private epoch = 0;
+
+  constructor(private readonly settings: UnwrapSettings) {}
+
+  /**
+   * Unwraps `n` raw values into `out`; writes missing-value counts into `gaps` and epochs into
+   * `epochs` when given. Adds what happened to `counts`.
+   */
+  run(src: ArrayLike<number>, n: number, out: Float64Array, gaps: Uint32Array | undefined, epochs: Uint32Array | undefined, counts: UnwrapCounts): void {
+    const { modulus, resetThreshold, lateTolerance } = this.settings;
+    let { started, prev, base, epoch } = this;
+    for (let i = 0; i < n; i++) {
+      const v = src[i];
+      let gap = 0;
+      if (!(v >= 0 && v < modulus && Math.floor(v) === v)) {
+        // Not a counter value (NaN, negative, too large): keep the row, mark it, change no state.
+        counts.invalid++;
+        out[i] = NaN;
+      } else if (!started) {
+        started = true;
+        prev = v;
+        out[i] = base + v;
+      } else if (v === prev) {
+        out[i] = base + v;
+      } else if (v > prev) {
+        const step = v - prev;
+        if (modulus - step <= lateTolerance && base >= modulus) {
+          // A late value from before the last wrap.
+          counts.late++;
+          out[i] = base - modulus + v;
+        } else {
+          gap = step - 1;
+          prev = v;
+          out[i] = base + v;
+        }
+      } else {
+        const fall = prev - v;
+        if (fall <= lateTolerance) {
+          counts.late++;
+          out[i] = base + v;
+        } else if (modulus - fall <= resetThreshold) {
+          counts.wraps++;
+          gap = modulus - fall - 1;
+          base += modulus;
+          prev = v;
+          out[i] = base + v;
+        } else {
+          counts.resets++;
+          epoch++;
+          base = 0;
+          prev = v;
+          out[i] = v;
+        }
+      }
+      counts.gaps += gap;
+      if (gaps !== undefined) gaps[i] = gap;
+      if (epochs !== undefined) epochs[i] = epoch;
+    }
+    this.started = started;
+    this.prev = prev;
+    this.base = base;
+    this.epoch = epoch;
+  }
+}
