@@ -1,0 +1,38 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { Batch, RecordsBatch } from '../batch.js';
+
+/**
+ * The shape of a stateful records operator: a step per batch that may emit (or not), and a flush
+ * when the input completes, for the partial bucket or window still open. Errors thrown by either
+ * travel downstream as errors; non-records batches are refused with the operator's name.
+ */
+export function recordsStage(
+  what: string,
+  step: (batch: RecordsBatch) => Batch | undefined,
+  flush: () => Batch | undefined = () => undefined,
+): OperatorFunction<Batch, Batch> {
+  return (input) =>
+    new Observable<Batch>((subscriber) =>
+      input.subscribe({
+        next(batch) {
+          try {
+            if (batch.kind !== 'records') throw new Error(`${what}: expects records batches, got ${batch.kind}`);
+            const out = step(batch);
+            if (out !== undefined) subscriber.next(out);
+          } catch (error) {
+            subscriber.error(error);
+          }
+        },
+        error: (error) => subscriber.error(error),
+        complete() {
+          try {
+            const out = flush();
+            if (out !== undefined) subscriber.next(out);
+            subscriber.complete();
+          } catch (error) {
+            subscriber.error(error);
+          }
+        },
+      }),
+    );
+}
