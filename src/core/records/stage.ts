@@ -8,17 +8,21 @@ import type { Batch, RecordsBatch } from '../batch.js';
  */
 export function recordsStage(
   what: string,
-  step: (batch: RecordsBatch) => Batch | undefined,
-  flush: () => Batch | undefined = () => undefined,
+  step: (batch: RecordsBatch) => Batch | readonly Batch[] | undefined,
+  flush: () => Batch | readonly Batch[] | undefined = () => undefined,
 ): OperatorFunction<Batch, Batch> {
   return (input) =>
-    new Observable<Batch>((subscriber) =>
-      input.subscribe({
+    new Observable<Batch>((subscriber) => {
+      const send = (out: Batch | readonly Batch[] | undefined): void => {
+        if (out === undefined) return;
+        if (Array.isArray(out)) for (const b of out) subscriber.next(b);
+        else subscriber.next(out as Batch);
+      };
+      return input.subscribe({
         next(batch) {
           try {
             if (batch.kind !== 'records') throw new Error(`${what}: expects records batches, got ${batch.kind}`);
-            const out = step(batch);
-            if (out !== undefined) subscriber.next(out);
+            send(step(batch));
           } catch (error) {
             subscriber.error(error);
           }
@@ -26,13 +30,12 @@ export function recordsStage(
         error: (error) => subscriber.error(error),
         complete() {
           try {
-            const out = flush();
-            if (out !== undefined) subscriber.next(out);
+            send(flush());
             subscriber.complete();
           } catch (error) {
             subscriber.error(error);
           }
         },
-      }),
-    );
+      });
+    });
 }
