@@ -1,0 +1,101 @@
+import type { NumericColumn } from '../../core/batch.js';
+
+/**
+ * Statistics of one pane (a slice of time as long as the window's slide). A window is the union of
+ * its last `every / slide` panes, so sliding windows cost one pane merge each, not a rescan. Means
+ * and variances use Welford's update and Chan's merge: exact for constants, stable for large values.
+ */
+export class Pane {
+  rows = 0;
+  readonly n: Float64Array;
+  readonly mean: Float64Array;
+  readonly m2: Float64Array;
+  readonly sum: Float64Array;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  /** Values per field, kept only when percentiles are asked for. */
+  readonly values: number[][] | undefined;
+
+  constructor(
+    readonly start: number,
+    fields: number,
+    keepValues: boolean,
+  ) {
+    this.n = new Float64Array(fields);
+    this.mean = new Float64Array(fields);
+    this.m2 = new Float64Array(fields);
+    this.sum = new Float64Array(fields);
+    this.min = new Float64Array(fields).fill(Infinity);
+    this.max = new Float64Array(fields).fill(-Infinity);
+    this.values = keepValues ? Array.from({ length: fields }, () => []) : undefined;
+  }
+
+  /** Adds rows [start, end) of one field's column. */
+  scan(f: number, column: NumericColumn, start: number, end: number): void {
+    let n = this.n[f];
+    let mean = this.mean[f];
+    let m2 = this.m2[f];
+    let sum = this.sum[f];
+    let min = this.min[f];
+    let max = this.max[f];
+    const keep = this.values?.[f];
+    for (let i = start; i < end; i++) {
+      const x = column[i] as number;
+      if (x !== x) continue;
+      n++;
+      const delta = x - mean;
+      mean += delta / n;
+      m2 += delta * (x - mean);
+      sum += x;
+      if (x < min) min = x;
+      if (x > max) max = x;
+      if (keep) keep.push(x);
+    }
+    this.n[f] = n;
+    this.mean[f] = mean;
+    this.m2[f] = m2;
+    this.sum[f] = sum;
+    this.min[f] = min;
+    this.max[f] = max;
+  }
+}
+
+/** Statistics of a whole window, merged from its panes. */
+export interface WindowStats {
+  rows: number;
+  n: number;
+  mean: number;
+  m2: number;
+  sum: number;
+  min: number;
+  max: number;
+  values: number[] | undefined;
+}
+
+export function mergeField(panes: readonly Pane[], f: number, keepValues: boolean): WindowStats {
+  const out: WindowStats = { rows: 0, n: 0, mean: 0, m2: 0, sum: 0, min: Infinity, max: -Infinity, values: keepValues ? [] : undefined };
+  for (const pane of panes) {
+    out.rows += pane.rows;
+    const nb = pane.n[f];
+    if (nb === 0) continue;
+    const na = out.n;
+    const n = na + nb;
+    const delta = pane.mean[f] - out.mean;
+    // Chan et al.: merging two (n, mean, M2) summaries.
+    out.mean = na === 0 ? pane.mean[f] : out.mean + (delta * nb) / n;
+    out.m2 += pane.m2[f] + (delta * delta * na * nb) / n;
+    out.n = n;
+    out.sum += pane.sum[f];
+    if (pane.min[f] < out.min) out.min = pane.min[f];
+    if (pane.max[f] > out.max) out.max = pane.max[f];
+    if (out.values && pane.values) for (const v of pane.values[f]) out.values.push(v);
+  }
+  return out;
+}
+
+/** Nearest-rank percentile of ascending-sorted values: the smallest value with at least p % at or below it. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1];
+}
