@@ -9,6 +9,10 @@ import { rename } from './operators/rename.js';
 import { rollover } from './operators/rollover/index.js';
 import { select } from './operators/select.js';
 import { window } from './operators/window/index.js';
+import { captureSink } from './sinks/capture.js';
+import { stdoutSink } from './sinks/stdout/index.js';
+import { fileSource } from './sources/file.js';
+import { simulatorSource } from './sources/simulator/index.js';
 
 /**
  * Every component the `pipeline` command knows, listed explicitly (no import side effects).
@@ -16,6 +20,8 @@ import { window } from './operators/window/index.js';
  */
 export const COMPONENTS: readonly ComponentDefinition[] = [
   // sources
+  simulatorSource,
+  fileSource,
   // operators
   rollover,
   derive,
@@ -27,6 +33,8 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   select,
   rename,
   // sinks
+  stdoutSink,
+  captureSink,
 ];
 
 export function defaultRegistry(): Registry {
