@@ -22,7 +22,7 @@ describe('window', () => {
     // 10 ms steps from 0 to 2490 ms: windows [0,1s) and [1s,2s) complete, [2s,3s) cut at the end.
     const times = Array.from({ length: 250 }, (_, k) => k * 10);
     const values = times.map((_, k) => (k % 4) * 100);
-    const { output } = await runOperator(window, { every: '1s', fields: ['bytes'], stats: ['count', 'rate', 'min', 'max', 'mean', 'stddev', 'sum'] }, [series(times, values)]);
+    const { output } = await runOperator(window, { every: '1s', fields: ['bytes'], stats: ['count', 'rate', 'min', 'max', 'mean', 'stddev', 'sum', 'per_second'] }, [series(times, values)]);
     const rows = flatten(output);
     expect(rows.window_start).toEqual([0, 1000 * MS, 2000 * MS]);
     expect(rows.window_end).toEqual([1000 * MS, 2000 * MS, 3000 * MS]);
@@ -32,12 +32,12 @@ describe('window', () => {
     expect(rows.bytes_max).toEqual([300, 300, 300]);
     expect(rows.bytes_mean).toEqual([150, 150, 146]); // the cut window ends on 0, 100
     expect(rows.bytes_sum).toEqual([15000, 15000, 7300]);
-    expect(rows.bytes_rate).toEqual([15000, 15000, 7300]);
+    expect(rows.bytes_per_second).toEqual([15000, 15000, 7300]);
     // Population standard deviation of 0, 100, 200, 300 repeated: sqrt(12500).
     for (const s of rows.bytes_stddev.slice(0, 2)) expect(s).toBeCloseTo(Math.sqrt(12500), 9);
     expect(rows.complete).toEqual([1, 1, 0]);
     const out = output[0] as RecordsBatch;
-    expect(out.schema.fields.find((f) => f.name === 'bytes_rate')?.unit).toBe('B/s');
+    expect(out.schema.fields.find((f) => f.name === 'bytes_per_second')?.unit).toBe('B/s');
     expect(out.schema.fields.find((f) => f.name === 'window_end')?.time).toBe('host');
   });
 

@@ -96,6 +96,7 @@ export const rollover = defineOperator({
       const counts: UnwrapCounts = { gaps: 0, wraps: 0, resets: 0, late: 0, invalid: 0 };
       const src = raw instanceof BigInt64Array || raw instanceof BigUint64Array ? asFloat64(raw) : raw;
       unwrapper.run(src, n, out, gaps, epochs, counts);
+      if (gaps === undefined) counts.gaps = 0; // steps of a timer are not losses
       report(counts, context.metrics, context.log, what);
 
       const unwrapped: Field = { ...source, name: outName, type: 'f64', description: `${opts.field} unwrapped (modulus ${modulus})` };

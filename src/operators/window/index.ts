@@ -8,7 +8,9 @@ import { Bucketer } from '../downsample/buckets.js';
 import { formatNs, timeStep } from './granularity.js';
 import { Pane, mergeField, percentile } from './panes.js';
 
-const STATS = ['count', 'rate', 'min', 'max', 'mean', 'stddev', 'sum', 'p50', 'p99'] as const;
+const STATS = ['count', 'rate', 'min', 'max', 'mean', 'stddev', 'sum', 'per_second', 'p50', 'p99'] as const;
+/** Statistics of the window as a whole; the others are per field. */
+const WINDOW_STATS: readonly Stat[] = ['count', 'rate'];
 type Stat = (typeof STATS)[number];
 /** Empty panes filled in at most across one gap in the data; a longer gap restarts the windows. */
 const MAX_EMPTY_PANES = 100_000;
@@ -23,7 +25,7 @@ const options = z
       .array(z.enum(STATS))
       .min(1)
       .default(['count', 'rate', 'min', 'max', 'mean'])
-      .meta({ description: 'count and rate (records/s) per window; per field: min, max, mean, stddev (population), sum, rate (sum/s), p50, p99 (nearest rank).', examples: [['count', 'rate', 'mean', 'p99']] }),
+      .meta({ description: 'Per window: count and rate (records/s). Per field: min, max, mean, stddev (population), sum, per_second (sum / window length, e.g. bytes/s), p50, p99 (nearest rank).', examples: [['count', 'rate', 'mean', 'p99']] }),
   })
   .superRefine((value, ctx) => {
     if (!(value.every > 0)) ctx.addIssue({ code: 'custom', path: ['every'], message: 'must be longer than 0' });
@@ -74,7 +76,7 @@ export const window = defineOperator({
       const names = ['window_start', 'window_end'];
       if (stats.has('count')) names.push('count');
       if (stats.has('rate')) names.push('rate');
-      for (const f of opts.fields) for (const s of STATS) if (s !== 'count' && stats.has(s)) names.push(`${f}_${s}`);
+      for (const f of opts.fields) for (const s of STATS) if (!WINDOW_STATS.includes(s) && stats.has(s)) names.push(`${f}_${s}`);
       names.push('complete');
       return names;
     };
@@ -102,7 +104,7 @@ export const window = defineOperator({
         put('mean', empty ? NaN : w.mean);
         put('stddev', empty ? NaN : Math.sqrt(w.m2 / w.n));
         put('sum', w.sum);
-        put('rate', w.sum / seconds);
+        put('per_second', w.sum / seconds);
         if (w.values) {
           const sorted = Float64Array.from(w.values).sort();
           put('p50', percentile(sorted, 50));
@@ -217,6 +219,7 @@ function unitOf(column: string, meta: readonly Field[], fields: readonly string[
   const index = fields.findIndex((f) => column.startsWith(`${f}_`));
   const unit = index >= 0 ? meta[index]?.unit : undefined;
   if (column === 'rate') return { unit: '1/s' };
-  if (unit === undefined) return column.endsWith('_rate') ? { unit: '1/s' } : {};
-  return { unit: column.endsWith('_rate') ? `${unit}/s` : unit };
+  const perSecond = column.endsWith('_per_second');
+  if (unit === undefined) return perSecond ? { unit: '1/s' } : {};
+  return { unit: perSecond ? `${unit}/s` : unit };
 }
