@@ -2,7 +2,7 @@ import { map } from 'rxjs';
 import { z } from 'zod';
 import { type Field, type RecordsBatch } from '../core/batch.js';
 import { defineOperator } from '../core/component.js';
-import { type OutputColumn, numericColumn, resolveTimeField, withColumns } from '../core/records/columns.js';
+import { type OutputColumn, numberColumn, resolveTimeField, withColumns } from '../core/records/columns.js';
 
 const UNIT_NS = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 } as const;
 const unit = z.enum(['ns', 'us', 'ms', 's']);
@@ -54,9 +54,9 @@ export const jitter = defineOperator({
       const records = batch as RecordsBatch;
       const sentField = resolveTimeFieldOf(records, opts.sent, 'device');
       const arrivalField = resolveTimeFieldOf(records, opts.arrival, 'host');
-      const sent = numericColumn(records, sentField.name, 'jitter');
-      const arrival = numericColumn(records, arrivalField.name, 'jitter');
-      const seq = opts.seq !== undefined ? numericColumn(records, opts.seq, 'jitter') : undefined;
+      const sent = numberColumn(records, sentField.name, 'jitter');
+      const arrival = numberColumn(records, arrivalField.name, 'jitter');
+      const seq = opts.seq !== undefined ? numberColumn(records, opts.seq, 'jitter') : undefined;
       const n = records.length;
       const jitterOut = new Float64Array(n);
       const lostOut = seq ? new Uint32Array(n) : undefined;
@@ -65,17 +65,17 @@ export const jitter = defineOperator({
       let [on, prev, jit, top, nLost, nLate] = [started, prevTransit, j, highest, lost, outOfOrder];
       const lateBefore = nLate;
       for (let i = 0; i < n; i++) {
-        const transit = Number(arrival[i]) * arrivalScale - Number(sent[i]) * sentScale;
+        const transit = arrival[i] * arrivalScale - sent[i] * sentScale;
         if (!on) {
           on = true;
           prev = transit;
-          if (seq) top = Number(seq[i]);
+          if (seq) top = seq[i];
         } else {
           const d = transit - prev;
           prev = transit;
           jit += ((d < 0 ? -d : d) - jit) / 16;
           if (seq) {
-            const s = Number(seq[i]);
+            const s = seq[i];
             if (s > top) {
               nLost += s - top - 1;
               top = s;

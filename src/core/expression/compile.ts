@@ -42,12 +42,6 @@ export function compileExpression(text: string): CompiledExpression {
     columns,
     affine,
     evaluate(input, n, out = new Float64Array(n)) {
-      if (affine) {
-        const src = lookup(input, affine.column, text);
-        const numbers = src instanceof BigInt64Array || src instanceof BigUint64Array ? asFloat64(src) : src;
-        affineLoop(numbers, affine.gain, affine.offset, out, n);
-        return out;
-      }
       const value = root({ input, n }, out);
       if (typeof value === 'number') out.fill(value, 0, n);
       else if (value !== out) out.set(value.subarray(0, n));
@@ -83,6 +77,17 @@ function scratch(): (n: number) => Float64Array {
 }
 
 function build(node: Node, text: string): Evaluator {
+  const affine = node.type === 'column' ? undefined : affineForm(node);
+  if (affine) {
+    // `col * g + o` and its parts: one fused loop straight from the source column, no conversion pass.
+    const temp = scratch();
+    return (env, out) => {
+      const src = lookup(env.input, affine.column, text);
+      const target = out ?? temp(env.n);
+      affineLoop(src instanceof BigInt64Array || src instanceof BigUint64Array ? asFloat64(src) : src, affine.gain, affine.offset, target, env.n);
+      return target;
+    };
+  }
   switch (node.type) {
     case 'number':
       return () => node.value;

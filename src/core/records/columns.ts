@@ -37,6 +37,18 @@ export function numericColumn(batch: RecordsBatch, name: string, what: string): 
   return column;
 }
 
+/** A numeric column whose elements are JS numbers (not BigInt). */
+export type NumberColumn = Exclude<NumericColumn, BigInt64Array | BigUint64Array>;
+
+/**
+ * A numeric column by name, with 64-bit integer columns converted to float64 (exact below 2^53),
+ * so loops read plain numbers and stay monomorphic in what they read.
+ */
+export function numberColumn(batch: RecordsBatch, name: string, what: string): NumberColumn {
+  const column = numericColumn(batch, name, what);
+  return column instanceof BigInt64Array || column instanceof BigUint64Array ? asFloat64(column) : column;
+}
+
 /** Reads any numeric column as float64 (BigInt columns are converted, so exact only below 2^53). */
 export function asFloat64(column: NumericColumn): Float64Array {
   if (column instanceof Float64Array) return column;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type ColumnData, type Field, type RecordsBatch, recordsBatch } from '../../core/batch.js';
 import { defineOperator } from '../../core/component.js';
 import { duration } from '../../core/options.js';
-import { numericColumn, resolveTimeField } from '../../core/records/columns.js';
+import { numberColumn, resolveTimeField } from '../../core/records/columns.js';
 import { recordsStage } from '../../core/records/stage.js';
 import { CpuAccounting, type WindowRows, emptyRows } from './accounting.js';
 
@@ -93,15 +93,15 @@ export const cpuWindow = defineOperator({
       (records) => {
         source = records.source;
         timeField = resolveTimeField(records.schema, opts.time, 'cpu_window');
-        const time = numericColumn(records, timeField.name, 'cpu_window');
-        const task = numericColumn(records, opts.task, 'cpu_window');
-        const event = opts.event === false ? undefined : numericColumn(records, opts.event, 'cpu_window');
+        const time = numberColumn(records, timeField.name, 'cpu_window');
+        const task = numberColumn(records, opts.task, 'cpu_window');
+        const event = opts.event === false ? undefined : numberColumn(records, opts.event, 'cpu_window');
         const rows = emptyRows();
         const before = accounting.backwards;
         for (let i = 0; i < records.length; i++) {
-          const t = Number(time[i]);
+          const t = time[i];
           accounting.seen(t);
-          if (event === undefined || Number(event[i]) === opts.switch_in) accounting.switchIn(t, Number(task[i]), rows);
+          if (event === undefined || event[i] === opts.switch_in) accounting.switchIn(t, task[i], rows);
         }
         if (accounting.backwards > before) context.metrics.error('time_backwards', accounting.backwards - before);
         return build(rows);

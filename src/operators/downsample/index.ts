@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type Batch, type ColumnData, type Field, type NumericColumn, type RecordsBatch, isBinaryColumn, isStringColumn, recordsBatch } from '../../core/batch.js';
 import { defineOperator } from '../../core/component.js';
 import { duration } from '../../core/options.js';
-import { asFloat64, numericColumn, requireField, resolveTimeField } from '../../core/records/columns.js';
+import { numberColumn, requireField, resolveTimeField } from '../../core/records/columns.js';
 import { type RowSegment, gatherRows, sameLayout } from '../../core/records/gather.js';
 import { recordsStage } from '../../core/records/stage.js';
 import { MinMax, Mean, type Output, type Reducer } from './aggregate.js';
@@ -64,8 +64,7 @@ function timeOf(records: RecordsBatch, opts: Options): Field | undefined {
 }
 
 function numericOf(records: RecordsBatch, name: string): NumericColumn {
-  const column = numericColumn(records, name, 'downsample');
-  return column instanceof BigInt64Array || column instanceof BigUint64Array ? asFloat64(column) : column;
+  return numberColumn(records, name, 'downsample');
 }
 
 /** minmax and mean: a new batch of the time column and the reduced columns (float64). */

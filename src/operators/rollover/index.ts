@@ -2,7 +2,7 @@ import { map } from 'rxjs';
 import { z } from 'zod';
 import { type Field, type RecordsBatch, findField } from '../../core/batch.js';
 import { defineOperator } from '../../core/component.js';
-import { type OutputColumn, asFloat64, numericColumn, requireField, withColumns } from '../../core/records/columns.js';
+import { type OutputColumn, numberColumn, requireField, withColumns } from '../../core/records/columns.js';
 import { type UnwrapCounts, Unwrapper } from './unwrap.js';
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/);
@@ -80,7 +80,7 @@ export const rollover = defineOperator({
       if (batch.kind !== 'records') throw new Error(`${what}: expects records batches, got ${batch.kind}`);
       const records = batch as RecordsBatch;
       const source = requireField(records, opts.field, what);
-      const raw = numericColumn(records, opts.field, what);
+      const src = numberColumn(records, opts.field, what);
       if (checkedSchema !== records.schema) {
         for (const extra of [opts.gaps_as, epochName]) {
           if (extra !== undefined && findField(records.schema, extra)) {
@@ -94,7 +94,6 @@ export const rollover = defineOperator({
       const gaps = opts.gaps_as !== undefined ? new Uint32Array(n) : undefined;
       const epochs = epochName !== undefined ? new Uint32Array(n) : undefined;
       const counts: UnwrapCounts = { gaps: 0, wraps: 0, resets: 0, late: 0, invalid: 0 };
-      const src = raw instanceof BigInt64Array || raw instanceof BigUint64Array ? asFloat64(raw) : raw;
       unwrapper.run(src, n, out, gaps, epochs, counts);
       if (gaps === undefined) counts.gaps = 0; // steps of a timer are not losses
       report(counts, context.metrics, context.log, what);

@@ -40,25 +40,34 @@ export class Unwrapper {
    */
   run(src: ArrayLike<number>, n: number, out: Float64Array, gaps: Uint32Array | undefined, epochs: Uint32Array | undefined, counts: UnwrapCounts): void {
     const { modulus, resetThreshold, lateTolerance } = this.settings;
+    // Integer typed arrays hold only integers; only float columns need the integer check.
+    const floats = src instanceof Float64Array || src instanceof Float32Array;
     let { started, prev, base, epoch } = this;
+    // Counters on locals: object property writes in the loop would cost more than the loop itself.
+    let gapTotal = 0;
+    let wraps = 0;
+    let resets = 0;
+    let late = 0;
+    let invalid = 0;
     for (let i = 0; i < n; i++) {
       const v = src[i];
       let gap = 0;
-      if (!(v >= 0 && v < modulus && Math.floor(v) === v)) {
+      if (v === prev && started) {
+        // A repeat: the rows of one frame share its header.
+        out[i] = base + v;
+      } else if (!(v >= 0 && v < modulus) || (floats && Math.floor(v) !== v)) {
         // Not a counter value (NaN, negative, too large): keep the row, mark it, change no state.
-        counts.invalid++;
+        invalid++;
         out[i] = NaN;
       } else if (!started) {
         started = true;
         prev = v;
         out[i] = base + v;
-      } else if (v === prev) {
-        out[i] = base + v;
       } else if (v > prev) {
         const step = v - prev;
         if (modulus - step <= lateTolerance && base >= modulus) {
           // A late value from before the last wrap.
-          counts.late++;
+          late++;
           out[i] = base - modulus + v;
         } else {
           gap = step - 1;
@@ -68,26 +77,31 @@ export class Unwrapper {
       } else {
         const fall = prev - v;
         if (fall <= lateTolerance) {
-          counts.late++;
+          late++;
           out[i] = base + v;
         } else if (modulus - fall <= resetThreshold) {
-          counts.wraps++;
+          wraps++;
           gap = modulus - fall - 1;
           base += modulus;
           prev = v;
           out[i] = base + v;
         } else {
-          counts.resets++;
+          resets++;
           epoch++;
           base = 0;
           prev = v;
           out[i] = v;
         }
       }
-      counts.gaps += gap;
+      gapTotal += gap;
       if (gaps !== undefined) gaps[i] = gap;
       if (epochs !== undefined) epochs[i] = epoch;
     }
+    counts.gaps += gapTotal;
+    counts.wraps += wraps;
+    counts.resets += resets;
+    counts.late += late;
+    counts.invalid += invalid;
     this.started = started;
     this.prev = prev;
     this.base = base;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type ColumnData, type Field, type NumericColumn, type RecordsBatch, recordsBatch } from '../../core/batch.js';
 import { defineOperator } from '../../core/component.js';
 import { duration } from '../../core/options.js';
-import { asFloat64, numericColumn, requireField, resolveTimeField } from '../../core/records/columns.js';
+import { numberColumn, requireField, resolveTimeField } from '../../core/records/columns.js';
 import { recordsStage } from '../../core/records/stage.js';
 import { Bucketer } from '../downsample/buckets.js';
 import { formatNs, timeStep } from './granularity.js';
@@ -177,12 +177,9 @@ export const window = defineOperator({
       (records) => {
         source = records.source;
         timeField = resolveTimeField(records.schema, opts.time, 'window');
-        const time = numericColumn(records, timeField.name, 'window');
+        const time = numberColumn(records, timeField.name, 'window');
         fieldMeta = opts.fields.map((name) => requireField(records, name, 'window'));
-        const columns: NumericColumn[] = opts.fields.map((name) => {
-          const c = numericColumn(records, name, 'window');
-          return c instanceof BigInt64Array || c instanceof BigUint64Array ? asFloat64(c) : c;
-        });
+        const columns: NumericColumn[] = opts.fields.map((name) => numberColumn(records, name, 'window'));
         if (!stepChecked) stepChecked = checkStep(time, records.length, everyNs, opts.every, context.log);
         const segments = bucketer.split(time, records.length);
         for (let k = 0; k < segments.count; k++) {
