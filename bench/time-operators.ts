@@ -1,7 +1,7 @@
 // Time-series operators over 50 M records in batches of 4096, each through RxJS
 // (from(batches).pipe(operator)), with the records/s median of several runs. Operators alternate
 // within each round so machine noise spreads evenly.  Run: node --import tsx bench/time-operators.ts
-// Env: BENCH_TIME_RECORDS (default 50e6), BENCH_REPEATS (default 5).
+// Env: BENCH_TIME_RECORDS (default 50e6), BENCH_REPEATS (default 5), BENCH_TIME_ONLY (cases whose name contains it, plus the baseline).
 import { type OperatorFunction, from, lastValueFrom, map, reduce } from 'rxjs';
 import type { z } from 'zod';
 import type { Batch, Field, RecordsBatch } from '../src/core/batch.js';
@@ -122,7 +122,7 @@ function timed(name: string, goal: number, make: () => OperatorFunction<Batch, B
 
 const samples = sampleBatches();
 const switches = switchBatches();
-const cases: Case[] = [
+const all: Case[] = [
   timed('baseline: hand-written map v * c', 0, baseline, samples),
   bench('rollover u16 seq (gaps_as)', 100e6, rollover, { field: 'seq', bits: 16, gaps_as: 'dropped' }, samples),
   bench('rollover u32 t_ticks', 100e6, rollover, { field: 't_ticks', bits: 32, epoch_as: false }, samples),
@@ -138,6 +138,8 @@ const cases: Case[] = [
   bench('filter voltage > 2', 0, filter, { where: 'voltage > 2' }, samples),
 ];
 
+const only = process.env.BENCH_TIME_ONLY;
+const cases = all.filter((c, i) => i === 0 || only === undefined || c.name.includes(only));
 const results = new Map<string, number[]>(cases.map((c) => [c.name, []]));
 for (let round = 0; round < REPEATS; round++) {
   for (const c of cases) {

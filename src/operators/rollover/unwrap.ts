@@ -36,7 +36,7 @@ export class Unwrapper {
 
   /**
    * Unwraps `n` raw values into `out`; writes missing-value counts into `gaps` and epochs into
-   * `epochs` when given. Adds what happened to `counts`.
+   * `epochs` when given (both must be zeroed, as new typed arrays are). Adds what happened to `counts`.
    */
   run(src: ArrayLike<number>, n: number, out: Float64Array, gaps: Uint32Array | undefined, epochs: Uint32Array | undefined, counts: UnwrapCounts): void {
     const { modulus, resetThreshold, lateTolerance } = this.settings;
@@ -49,13 +49,17 @@ export class Unwrapper {
     let resets = 0;
     let late = 0;
     let invalid = 0;
+    // Output columns arrive zeroed: gaps are written only where nonzero, epochs filled per run.
+    let epochFrom = 0;
     for (let i = 0; i < n; i++) {
       const v = src[i];
-      let gap = 0;
       if (v === prev && started) {
-        // A repeat: the rows of one frame share its header.
+        // A repeat (the rows of one frame share its header): the common case, kept to one branch.
         out[i] = base + v;
-      } else if (!(v >= 0 && v < modulus) || (floats && Math.floor(v) !== v)) {
+        continue;
+      }
+      let gap = 0;
+      if (!(v >= 0 && v < modulus) || (floats && Math.floor(v) !== v)) {
         // Not a counter value (NaN, negative, too large): keep the row, mark it, change no state.
         invalid++;
         out[i] = NaN;
@@ -87,16 +91,20 @@ export class Unwrapper {
           out[i] = base + v;
         } else {
           resets++;
+          if (epochs !== undefined) epochs.fill(epoch, epochFrom, i);
+          epochFrom = i;
           epoch++;
           base = 0;
           prev = v;
           out[i] = v;
         }
       }
-      gapTotal += gap;
-      if (gaps !== undefined) gaps[i] = gap;
-      if (epochs !== undefined) epochs[i] = epoch;
+      if (gap !== 0) {
+        gapTotal += gap;
+        if (gaps !== undefined) gaps[i] = gap;
+      }
     }
+    if (epochs !== undefined) epochs.fill(epoch, epochFrom, n);
     counts.gaps += gapTotal;
     counts.wraps += wraps;
     counts.resets += resets;
