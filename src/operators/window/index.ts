@@ -41,7 +41,7 @@ const options = z
  * `window`: tumbling or sliding windows over data time with count, rate and per-field statistics,
  * for status lines and link statistics. Windows close when the data's time passes their end (never
  * on a wall-clock timer); empty windows inside the data report count 0; the last, partial window is
- * emitted at completion with `complete` = 0. A window shorter than the data's time step is refused:
+ * emitted at completion; windows the data covers only in part (the first and the last) have `complete` = 0. A window shorter than the data's time step is refused:
  * its counts would be 0 or 1 and every rate biased.
  *
  * @example
@@ -66,6 +66,8 @@ export const window = defineOperator({
     let ring: Pane[] = [];
     let current: Pane | undefined;
     let firstStart = NaN;
+    /** Time of the first record since (re)start: windows that begin before it are not complete. */
+    let firstTime = NaN;
     let stepChecked = false;
     let timeField: Field | undefined;
     let fieldMeta: Field[] = [];
@@ -111,7 +113,7 @@ export const window = defineOperator({
           put('p99', percentile(sorted, 99));
         }
       });
-      rows.complete.push(complete);
+      rows.complete.push(complete === 1 && start >= firstTime ? 1 : 0);
     };
 
     const closeCurrent = (complete: number): void => {
@@ -122,12 +124,13 @@ export const window = defineOperator({
       current = undefined;
     };
 
-    const startPane = (key: number): void => {
+    const startPane = (key: number, t: number): void => {
       if (current && key < current.start) {
         context.metrics.error('time_backwards');
         closeCurrent(1);
         ring = [];
         firstStart = key;
+        firstTime = t;
       } else if (current) {
         const from = current.start + slideNs;
         closeCurrent(1);
@@ -137,13 +140,17 @@ export const window = defineOperator({
           context.log.warn({ gap_ns: key - from }, 'window: gap in the data too long to fill with empty windows; windows restart');
           ring = [];
           firstStart = key;
+          firstTime = t;
         } else {
           for (let j = 0; j < empty; j++) {
             current = new Pane(from + j * slideNs, opts.fields.length, false);
             closeCurrent(1);
           }
         }
-      } else if (firstStart !== firstStart) firstStart = key;
+      } else if (firstStart !== firstStart) {
+        firstStart = key;
+        firstTime = t;
+      }
       current = new Pane(key, opts.fields.length, keepValues);
     };
 
@@ -161,7 +168,7 @@ export const window = defineOperator({
           fields.push({ name, type: 'u32' });
           columns[name] = Uint32Array.from(values);
         } else if (name === 'complete') {
-          fields.push({ name, type: 'u8', description: '1: window closed by later data; 0: cut at the end of the stream' });
+          fields.push({ name, type: 'u8', description: '1: data covers the whole window; 0: the data starts after its start or ends before its end' });
           columns[name] = Uint8Array.from(values);
         } else {
           fields.push({ name, type: 'f64', ...unitOf(name, fieldMeta, opts.fields) });
@@ -183,7 +190,7 @@ export const window = defineOperator({
         if (!stepChecked) stepChecked = checkStep(time, records.length, everyNs, opts.every, context.log);
         const segments = bucketer.split(time, records.length);
         for (let k = 0; k < segments.count; k++) {
-          if (segments.fresh[k] === 1) startPane(segments.key[k]);
+          if (segments.fresh[k] === 1) startPane(segments.key[k], time[segments.start[k]]);
           const pane = current!;
           const { start, end } = { start: segments.start[k], end: segments.end[k] };
           pane.rows += end - start;
