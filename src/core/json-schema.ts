@@ -76,3 +76,23 @@ export function pipelineJsonSchema(registry: Registry): JsonSchema {
     },
   };
 }
+
+/** An option as it appears in a component's JSON Schema (what `list` and the reference render). */
+export interface OptionProperty {
+  description?: string;
+  default?: unknown;
+  examples?: unknown[];
+  type?: string | string[];
+  enum?: unknown[];
+  anyOf?: OptionProperty[];
+  properties?: Record<string, OptionProperty>;
+  required?: string[];
+}
+
+/** A short type description: `"a" | "b"` for enums, `string | number` for unions. */
+export function optionTypeText(p: OptionProperty, quote: (v: string) => string = (v) => v, separator = ' | '): string {
+  if (p.enum) return p.enum.map((v) => quote(JSON.stringify(v))).join(separator);
+  if (p.anyOf) return [...new Set(p.anyOf.map((x) => optionTypeText(x, quote, separator)))].join(separator);
+  if (Array.isArray(p.type)) return p.type.join(separator);
+  return p.type ?? 'any';
+}

@@ -1,16 +1,5 @@
 import type { ComponentDefinition } from './component.js';
-import { optionsJsonSchema } from './json-schema.js';
-
-interface Property {
-  description?: string;
-  default?: unknown;
-  examples?: unknown[];
-  type?: string | string[];
-  enum?: unknown[];
-  anyOf?: Property[];
-  properties?: Record<string, Property>;
-  required?: string[];
-}
+import { optionsJsonSchema, optionTypeText, type OptionProperty as Property } from './json-schema.js';
 
 /** The component reference (docs/components.md), generated from the option schemas. */
 export function renderReference(definitions: readonly ComponentDefinition[]): string {
@@ -40,7 +29,7 @@ function renderOne(d: ComponentDefinition): string[] {
   for (const [name, p, required] of rows) {
     const def = required ? 'required' : p.default !== undefined ? `\`${JSON.stringify(p.default)}\`` : '';
     const example = p.examples?.length ? `\`${JSON.stringify(p.examples[0])}\`` : '';
-    lines.push(`| \`${name}\` | ${typeText(p)} | ${def} | ${(p.description ?? '').replace(/\|/g, '\\|')} | ${example.replace(/\|/g, '\\|')} |`);
+    lines.push(`| \`${name}\` | ${optionTypeText(p, (v) => `\`${v}\``, ' \\| ')} | ${def} | ${(p.description ?? '').replace(/\|/g, '\\|')} | ${example.replace(/\|/g, '\\|')} |`);
   }
   return lines;
 }
@@ -53,11 +42,4 @@ function flatten(schema: Property, prefix: string): [string, Property, boolean][
     if (p.properties) rows.push(...flatten(p, `${prefix}${name}.`));
   }
   return rows;
-}
-
-function typeText(p: Property): string {
-  if (p.enum) return p.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' \\| ');
-  if (p.anyOf) return [...new Set(p.anyOf.map(typeText))].join(' \\| ');
-  if (Array.isArray(p.type)) return p.type.join(' \\| ');
-  return p.type ?? 'any';
 }
