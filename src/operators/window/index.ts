@@ -1,17 +1,14 @@
 import { z } from 'zod';
-import { type ColumnData, type Field, type NumericColumn, type RecordsBatch, recordsBatch } from '../../core/batch.js';
+import type { Field, NumericColumn } from '../../core/batch.js';
 import { defineOperator } from '../../core/component.js';
 import { duration } from '../../core/options.js';
 import { numberColumn, requireField, resolveTimeField } from '../../core/records/columns.js';
 import { recordsStage } from '../../core/records/stage.js';
 import { Bucketer } from '../downsample/buckets.js';
 import { formatNs, timeStep } from './granularity.js';
-import { Pane, mergeField, percentile } from './panes.js';
+import { WindowTable, STATS, type Stat } from './output.js';
+import { Pane } from './panes.js';
 
-const STATS = ['count', 'rate', 'min', 'max', 'mean', 'stddev', 'sum', 'per_second', 'p50', 'p99'] as const;
-/** Statistics of the window as a whole; the others are per field. */
-const WINDOW_STATS: readonly Stat[] = ['count', 'rate'];
-type Stat = (typeof STATS)[number];
 /** Empty panes filled in at most across one gap in the data; a longer gap restarts the windows. */
 const MAX_EMPTY_PANES = 100_000;
 
@@ -62,7 +59,6 @@ export const window = defineOperator({
     const stats = new Set<Stat>(opts.stats);
     const keepValues = stats.has('p50') || stats.has('p99');
     const bucketer = new Bucketer({ everyNs: slideNs });
-    const seconds = everyNs / 1e9;
     let ring: Pane[] = [];
     let current: Pane | undefined;
     let firstStart = NaN;
@@ -72,48 +68,12 @@ export const window = defineOperator({
     let timeField: Field | undefined;
     let fieldMeta: Field[] = [];
     let source = context.id;
-    let rows: Record<string, number[]> = {};
-
-    const columnNames = (): string[] => {
-      const names = ['window_start', 'window_end'];
-      if (stats.has('count')) names.push('count');
-      if (stats.has('rate')) names.push('rate');
-      for (const f of opts.fields) for (const s of STATS) if (!WINDOW_STATS.includes(s) && stats.has(s)) names.push(`${f}_${s}`);
-      names.push('complete');
-      return names;
-    };
-    const reset = (): void => {
-      rows = Object.fromEntries(columnNames().map((n) => [n, []]));
-    };
-    reset();
+    const table = new WindowTable(stats, opts.fields, everyNs);
 
     const emitWindow = (end: number, complete: number): void => {
       const start = end - everyNs;
-      if (start < firstStart - 1e-6) return; // only windows that lie wholly inside the data
-      const panes = ring.slice(-panesPerWindow);
-      let count = 0;
-      for (const pane of panes) count += pane.rows;
-      rows.window_start.push(start);
-      rows.window_end.push(end);
-      rows.count?.push(count);
-      rows.rate?.push(count / seconds);
-      opts.fields.forEach((name, f) => {
-        const w = mergeField(panes, f, keepValues);
-        const empty = w.n === 0;
-        const put = (stat: Stat, value: number) => rows[`${name}_${stat}`]?.push(value);
-        put('min', empty ? NaN : w.min);
-        put('max', empty ? NaN : w.max);
-        put('mean', empty ? NaN : w.mean);
-        put('stddev', empty ? NaN : Math.sqrt(w.m2 / w.n));
-        put('sum', w.sum);
-        put('per_second', w.sum / seconds);
-        if (w.values) {
-          const sorted = Float64Array.from(w.values).sort();
-          put('p50', percentile(sorted, 50));
-          put('p99', percentile(sorted, 99));
-        }
-      });
-      rows.complete.push(complete === 1 && start >= firstTime ? 1 : 0);
+      if (start < firstStart - 1e-6) return; // only windows that begin inside the data
+      table.add(start, end, ring.slice(-panesPerWindow), complete === 1 && start >= firstTime);
     };
 
     const closeCurrent = (complete: number): void => {
@@ -154,31 +114,6 @@ export const window = defineOperator({
       current = new Pane(key, opts.fields.length, keepValues);
     };
 
-    const build = (): RecordsBatch | undefined => {
-      const n = rows.window_end.length;
-      if (n === 0) return undefined;
-      const fields: Field[] = [];
-      const columns: Record<string, ColumnData> = {};
-      for (const name of columnNames()) {
-        const values = rows[name];
-        if (name === 'window_start' || name === 'window_end') {
-          fields.push({ name, type: 'f64', unit: 'ns', ...(timeField?.time ? { time: timeField.time } : {}) });
-          columns[name] = Float64Array.from(values);
-        } else if (name === 'count') {
-          fields.push({ name, type: 'u32' });
-          columns[name] = Uint32Array.from(values);
-        } else if (name === 'complete') {
-          fields.push({ name, type: 'u8', description: '1: data covers the whole window; 0: the data starts after its start or ends before its end' });
-          columns[name] = Uint8Array.from(values);
-        } else {
-          fields.push({ name, type: 'f64', ...unitOf(name, fieldMeta, opts.fields) });
-          columns[name] = Float64Array.from(values);
-        }
-      }
-      reset();
-      return recordsBatch(source, fields, columns, n);
-    };
-
     return recordsStage(
       'window',
       (records) => {
@@ -196,11 +131,11 @@ export const window = defineOperator({
           pane.rows += end - start;
           for (let f = 0; f < columns.length; f++) pane.scan(f, columns[f], start, end);
         }
-        return build();
+        return table.build(source, timeField, fieldMeta);
       },
       () => {
         closeCurrent(0);
-        return build();
+        return table.build(source, timeField, fieldMeta);
       },
     );
   },
@@ -217,13 +152,4 @@ function checkStep(time: NumericColumn, n: number, everyNs: number, everyMs: num
   }
   if (everyNs < step * 10) log.warn({ every_ns: everyNs, step_ns: step }, `window: every holds fewer than 10 time steps of the data (${formatNs(step)}); rates will be coarse`);
   return true;
-}
-
-function unitOf(column: string, meta: readonly Field[], fields: readonly string[]): { unit?: string } {
-  const index = fields.findIndex((f) => column.startsWith(`${f}_`));
-  const unit = index >= 0 ? meta[index]?.unit : undefined;
-  if (column === 'rate') return { unit: '1/s' };
-  const perSecond = column.endsWith('_per_second');
-  if (unit === undefined) return perSecond ? { unit: '1/s' } : {};
-  return { unit: perSecond ? `${unit}/s` : unit };
 }
