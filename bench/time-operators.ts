@@ -81,7 +81,8 @@ function switchBatches(): RecordsBatch[] {
 interface Case {
   name: string;
   goal: number;
-  run: () => Promise<number>;
+  /** Records per wall-clock second and per CPU second of this process. */
+  run: () => Promise<{ wall: number; cpu: number }>;
 }
 
 function bench<S extends OptionsSchema>(name: string, goal: number, definition: OperatorDefinition<S>, options: z.input<S>, inputs: readonly RecordsBatch[]): Case {
@@ -111,11 +112,13 @@ function timed(name: string, goal: number, make: () => OperatorFunction<Batch, B
     goal,
     async run() {
       const operator = make();
+      const cpuStart = process.cpuUsage();
       const start = performance.now();
       const rows = await lastValueFrom(from(batches).pipe(operator, reduce((n, b) => n + (b.kind === 'records' ? b.length : 0), 0)));
       const seconds = (performance.now() - start) / 1000;
+      const cpu = process.cpuUsage(cpuStart);
       if (rows < 0) throw new Error('impossible');
-      return (count * BATCH) / seconds;
+      return { wall: (count * BATCH) / seconds, cpu: (count * BATCH) / ((cpu.user + cpu.system) / 1e6) };
     },
   };
 }
@@ -140,7 +143,7 @@ const all: Case[] = [
 
 const only = process.env.BENCH_TIME_ONLY;
 const cases = all.filter((c, i) => i === 0 || only === undefined || c.name.includes(only));
-const results = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+const results = new Map<string, { wall: number; cpu: number }[]>(cases.map((c) => [c.name, []]));
 for (let round = 0; round < REPEATS; round++) {
   for (const c of cases) {
     (globalThis as { gc?: () => void }).gc?.();
@@ -149,18 +152,23 @@ for (let round = 0; round < REPEATS; round++) {
   process.stdout.write(`round ${round + 1}/${REPEATS} done\n`);
 }
 
+const baselineRate = median(results.get(cases[0].name)!.map((r) => r.wall));
 const rows = cases.map((c) => {
-  const rates = results.get(c.name)!;
+  const runs = results.get(c.name)!;
+  const wall = median(runs.map((r) => r.wall));
+  const cpu = median(runs.map((r) => r.cpu));
   return {
     operator: c.name,
-    'median M rec/s': (median(rates) / 1e6).toFixed(1),
-    'min': (Math.min(...rates) / 1e6).toFixed(1),
-    'max': (Math.max(...rates) / 1e6).toFixed(1),
+    'median M rec/s': (wall / 1e6).toFixed(1),
+    'min..max': `${(Math.min(...runs.map((r) => r.wall)) / 1e6).toFixed(1)}..${(Math.max(...runs.map((r) => r.wall)) / 1e6).toFixed(1)}`,
+    'x baseline': (wall / baselineRate).toFixed(2),
+    'M rec/cpu-s': (cpu / 1e6).toFixed(1),
     goal: c.goal ? `>= ${c.goal / 1e6}` : '-',
-    met: c.goal ? (median(rates) >= c.goal ? 'yes' : 'no') : '-',
+    'met (wall)': c.goal ? (wall >= c.goal ? 'yes' : 'no') : '-',
   };
 });
 report('time-operators', rows, [
   `${(Math.ceil(RECORDS / BATCH) * BATCH / 1e6).toFixed(1)} M records per run in batches of ${BATCH}, ${REPEATS} runs each, operators alternating; through RxJS from(batches).pipe(op).`,
-  'The machine is shared with other builds: compare rows of one run, not runs with each other.',
+  'The machine is shared with other builds: compare rows of one run (x baseline), not runs with each other;',
+  'M rec/cpu-s divides by the CPU time this process got (GC threads included), which other builds disturb less.',
 ]);
