@@ -2,7 +2,7 @@ import { map } from 'rxjs';
 import { z } from 'zod';
 import { type Field, type RecordsBatch } from '../core/batch.js';
 import { defineOperator } from '../core/component.js';
-import { type OutputColumn, numberColumn, resolveTimeField, withColumns } from '../core/records/columns.js';
+import { type NumberColumn, type OutputColumn, numberColumn, resolveTimeField, withColumns } from '../core/records/columns.js';
 
 const UNIT_NS = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 } as const;
 const unit = z.enum(['ns', 'us', 'ms', 's']);
@@ -41,13 +41,9 @@ export const jitter = defineOperator({
   create(opts, context) {
     const sentScale = UNIT_NS[opts.sent_unit];
     const arrivalScale = UNIT_NS[opts.arrival_unit];
-    const outScale = 1 / UNIT_NS[opts.jitter_unit];
-    let started = false;
-    let prevTransit = 0;
-    let j = 0;
-    let highest = 0;
-    let lost = 0;
-    let outOfOrder = 0;
+    const unitNs = UNIT_NS[opts.jitter_unit];
+    const jitterState = new Rfc3550Jitter();
+    const lossState = new SequenceLoss();
 
     return map((batch) => {
       if (batch.kind !== 'records') throw new Error(`jitter: expects records batches, got ${batch.kind}`);
@@ -59,42 +55,16 @@ export const jitter = defineOperator({
       const seq = opts.seq !== undefined ? numberColumn(records, opts.seq, 'jitter') : undefined;
       const n = records.length;
       const jitterOut = new Float64Array(n);
+      jitterState.run(sent, sentScale, arrival, arrivalScale, n, jitterOut, unitNs);
+      context.metrics.gauge('jitter_ns', jitterState.j);
       const lostOut = seq ? new Uint32Array(n) : undefined;
       const oooOut = seq ? new Uint32Array(n) : undefined;
-      // Loop on locals: closure variables are slower to read and write in a hot loop.
-      let [on, prev, jit, top, nLost, nLate] = [started, prevTransit, j, highest, lost, outOfOrder];
-      const lateBefore = nLate;
-      for (let i = 0; i < n; i++) {
-        const transit = arrival[i] * arrivalScale - sent[i] * sentScale;
-        if (!on) {
-          on = true;
-          prev = transit;
-          if (seq) top = seq[i];
-        } else {
-          const d = transit - prev;
-          prev = transit;
-          jit += ((d < 0 ? -d : d) - jit) / 16;
-          if (seq) {
-            const s = seq[i];
-            if (s > top) {
-              nLost += s - top - 1;
-              top = s;
-            } else {
-              nLate++;
-              if (nLost > 0) nLost--;
-            }
-          }
-        }
-        jitterOut[i] = jit * outScale;
-        if (lostOut) lostOut[i] = nLost;
-        if (oooOut) oooOut[i] = nLate;
-      }
-      [started, prevTransit, j, highest, lost, outOfOrder] = [on, prev, jit, top, nLost, nLate];
-      context.metrics.gauge('jitter_ns', j);
-      if (seq) {
+      if (seq && lostOut && oooOut) {
+        const lateBefore = lossState.outOfOrder;
+        lossState.run(seq, n, lostOut, oooOut);
         // Loss can shrink (a late packet was counted lost), so it is a gauge, not a counter.
-        context.metrics.gauge('lost', lost);
-        if (outOfOrder !== lateBefore) context.metrics.count('out_of_order', outOfOrder - lateBefore);
+        context.metrics.gauge('lost', lossState.lost);
+        if (lossState.outOfOrder !== lateBefore) context.metrics.count('out_of_order', lossState.outOfOrder - lateBefore);
       }
       const changes: OutputColumn[] = [{ field: { name: opts.jitter_as, type: 'f64', unit: opts.jitter_unit, description: 'RFC 3550 interarrival jitter' }, data: jitterOut }];
       if (lostOut && oooOut) {
@@ -111,4 +81,75 @@ function resolveTimeFieldOf(records: RecordsBatch, name: string | undefined, bas
   const field = records.schema.fields.find((f) => f.time === base);
   if (!field) throw new Error(`jitter: no ${base}-time column; name it with the "${base === 'device' ? 'sent' : 'arrival'}" option`);
   return field;
+}
+
+/** RFC 3550 section 6.4.1 interarrival jitter, carried across batches. */
+class Rfc3550Jitter {
+  private started = false;
+  private prevTransit = 0;
+  /** Current jitter estimate, ns. */
+  j = 0;
+
+  /** Writes the running jitter after each record into `out`, in units of `unitNs`. */
+  run(sent: NumberColumn, sentScale: number, arrival: NumberColumn, arrivalScale: number, n: number, out: Float64Array, unitNs: number): void {
+    if (n === 0) return;
+    let i = 0;
+    if (!this.started) {
+      // The first record seeds the previous transit time; the jitter stays 0.
+      this.started = true;
+      this.prevTransit = arrival[0] * arrivalScale - sent[0] * sentScale;
+      out[0] = this.j / unitNs;
+      i = 1;
+    }
+    let prev = this.prevTransit;
+    let j = this.j;
+    for (; i < n; i++) {
+      const transit = arrival[i] * arrivalScale - sent[i] * sentScale;
+      const d = transit - prev;
+      prev = transit;
+      // J += (|D| - J) / 16; multiplying by 1/16 is exact.
+      j += ((d < 0 ? -d : d) - j) * 0.0625;
+      out[i] = unitNs === 1 ? j : j / unitNs;
+    }
+    this.prevTransit = prev;
+    this.j = j;
+  }
+}
+
+/**
+ * Loss and out-of-order counts as iperf3 keeps them: a number above the highest seen adds the
+ * skipped numbers to the loss; any other (late or repeated) counts as out of order and takes one
+ * back from the loss while it is above zero. The first record seeds the highest number.
+ */
+class SequenceLoss {
+  private started = false;
+  private highest = 0;
+  lost = 0;
+  outOfOrder = 0;
+
+  run(seq: NumberColumn, n: number, lostOut: Uint32Array, oooOut: Uint32Array): void {
+    if (n === 0) return;
+    let i = 0;
+    if (!this.started) {
+      this.started = true;
+      this.highest = seq[0];
+      i = 1;
+    }
+    let { highest, lost, outOfOrder } = this;
+    for (; i < n; i++) {
+      const s = seq[i];
+      if (s > highest) {
+        lost += s - highest - 1;
+        highest = s;
+      } else {
+        outOfOrder++;
+        if (lost > 0) lost--;
+      }
+      lostOut[i] = lost;
+      oooOut[i] = outOfOrder;
+    }
+    this.highest = highest;
+    this.lost = lost;
+    this.outOfOrder = outOfOrder;
+  }
 }

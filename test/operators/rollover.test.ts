@@ -99,6 +99,7 @@ describe('rollover', () => {
     expect(rollover.options.safeParse({ field: 'seq', bits: 12 }).success).toBe(false);
     const twice = batchOf([{ name: 'seq', type: 'u16' }, { name: 'epoch', type: 'u32' }], { seq: Uint16Array.from([1]), epoch: Uint32Array.from([0]) });
     await expect(runOperator(rollover, { field: 'seq', bits: 16 }, [twice])).rejects.toThrow(/column "epoch" already exists/);
+    await expect(runOperator(rollover, { field: 'seq', bits: 16, as: 'epoch', epoch_as: false }, [twice])).rejects.toThrow(/column "epoch" already exists/);
     const out = (await runOperator(rollover, { field: 'seq', bits: 16 }, [seqBatch([])])).output[0] as RecordsBatch;
     expect(out.length).toBe(0);
   });

@@ -82,9 +82,9 @@ export const rollover = defineOperator({
       const source = requireField(records, opts.field, what);
       const src = numberColumn(records, opts.field, what);
       if (checkedSchema !== records.schema) {
-        for (const extra of [opts.gaps_as, epochName]) {
+        for (const extra of [opts.as === opts.field ? undefined : opts.as, opts.gaps_as, epochName]) {
           if (extra !== undefined && findField(records.schema, extra)) {
-            throw new Error(`${what}: column "${extra}" already exists (another rollover?); choose another name with gaps_as / epoch_as`);
+            throw new Error(`${what}: column "${extra}" already exists (another rollover?); choose another name with as / gaps_as / epoch_as`);
           }
         }
         checkedSchema = records.schema;
