@@ -55,6 +55,19 @@ describe('window', () => {
     expect(rows.complete.at(-1)).toBe(0);
   });
 
+  it('keeps a constant exact and a variance on a large offset accurate, also when merging slides', async () => {
+    const times = Array.from({ length: 1000 }, (_, k) => k);
+    const volts = batchOf([{ name: 't', type: 'f64', time: 'device' }, { name: 'v', type: 'f64' }], { t: Float64Array.from(times, (t) => t * MS), v: new Float64Array(1000).fill(666666667 * 3e-9) });
+    const { output } = await runOperator(window, { every: '100ms', slide: '10ms', fields: ['v'], stats: ['mean', 'stddev'] }, [volts]);
+    const rows = flatten(output);
+    expect(rows.v_mean.every((m) => m === 666666667 * 3e-9)).toBe(true);
+    expect(rows.v_stddev.every((s) => s === 0)).toBe(true);
+    const offset = batchOf([{ name: 't', type: 'f64', time: 'device' }, { name: 'v', type: 'f64' }], { t: Float64Array.from(times, (t) => t * MS), v: Float64Array.from(times, (k) => 1e12 + (k % 4)) });
+    const { output: big } = await runOperator(window, { every: '100ms', slide: '20ms', fields: ['v'], stats: ['mean', 'stddev'] }, [offset]);
+    for (const m of flatten(big).v_mean) expect(m).toBe(1e12 + 1.5);
+    for (const sd of flatten(big).v_stddev) expect(sd).toBeCloseTo(Math.sqrt(1.25), 12);
+  });
+
   it('reports empty windows inside a gap with count 0, and restarts when time goes backwards', async () => {
     const { output, context } = await runOperator(window, { every: '100ms', fields: ['bytes'] }, [series([0, 50, 420, 430, 10, 20], [1, 2, 3, 4, 5, 6])]);
     const rows = flatten(output);
