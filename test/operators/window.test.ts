@@ -1,6 +1,8 @@
+import { map } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { RecordsBatch } from '../../src/core/batch.js';
-import { runOperator } from '../../src/core/testing.js';
+import { buildOperator, runOperator, standaloneContext } from '../../src/core/testing.js';
 import { window } from '../../src/operators/window/index.js';
 import { SPLITS, batchOf, flatten, split } from './records-helpers.js';
 
@@ -109,5 +111,21 @@ describe('window', () => {
       }
     }
     expect((await runOperator(window, { every: '1s' }, [series([], [])])).output).toEqual([]);
+  });
+});
+
+describe('window in virtual time', () => {
+  it('emits when data time passes a window end, not on a timer, and flushes the open window on completion', () => {
+    const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    scheduler.run(({ cold, expectObservable }) => {
+      const a = series([0, 400], [1, 2]); // inside [0, 1s)
+      const b = series([900], [3]); // still inside
+      const c = series([1200], [4]); // passes 1 s: closes the first window
+      const input = cold('a 5s b 5s c 5s |', { a, b, c });
+      const { operator } = buildOperator(window, { every: '1s', fields: ['bytes'], stats: ['count', 'mean'] }, standaloneContext('window', { scheduler }));
+      const counts = input.pipe(operator, map((batch) => flatten([batch]).count));
+      // Frames: a at 0, b at 5001, c at 10002, complete at 15003.
+      expectObservable(counts).toBe('10002ms x 5000ms (y|)', { x: [3], y: [1] });
+    });
   });
 });
