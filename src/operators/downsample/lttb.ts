@@ -14,19 +14,27 @@ export interface RowPick {
  * complete, so one bucket of candidates is held back (by reference: batches are immutable).
  */
 class Bucket {
-  t: number[] = [];
-  y: number[] = [];
-  batches: RecordsBatch[] = [];
-  rows: number[] = [];
+  t = new Float64Array(64);
+  y = new Float64Array(64);
+  rows = new Int32Array(64);
+  size = 0;
+  /** Runs of candidates from one batch: runs[k] holds candidates from runStart[k] on. */
+  runs: RecordsBatch[] = [];
+  runStart: number[] = [];
   sumT = 0;
   sumY = 0;
   validY = 0;
 
   push(batch: RecordsBatch, row: number, t: number, y: number): void {
-    this.t.push(t);
-    this.y.push(y);
-    this.batches.push(batch);
-    this.rows.push(row);
+    if (this.size === this.t.length) this.grow();
+    if (this.runs[this.runs.length - 1] !== batch) {
+      this.runs.push(batch);
+      this.runStart.push(this.size);
+    }
+    this.t[this.size] = t;
+    this.y[this.size] = y;
+    this.rows[this.size] = row;
+    this.size++;
     this.sumT += t;
     if (y === y) {
       this.sumY += y;
@@ -34,8 +42,30 @@ class Bucket {
     }
   }
 
-  get size(): number {
-    return this.t.length;
+  batchOf(index: number): RecordsBatch {
+    let k = this.runs.length - 1;
+    while (this.runStart[k] > index) k--;
+    return this.runs[k];
+  }
+
+  private grow(): void {
+    const size = this.t.length * 2;
+    const t = new Float64Array(size);
+    const y = new Float64Array(size);
+    const rows = new Int32Array(size);
+    t.set(this.t);
+    y.set(this.y);
+    rows.set(this.rows);
+    [this.t, this.y, this.rows] = [t, y, rows];
+  }
+
+  clear(): void {
+    this.size = 0;
+    this.runs = [];
+    this.runStart = [];
+    this.sumT = 0;
+    this.sumY = 0;
+    this.validY = 0;
   }
 }
 
@@ -43,47 +73,55 @@ export class Lttb {
   private started = false;
   private lastT = 0;
   private lastY = 0;
-  private pending: Bucket | undefined;
-  private current = new Bucket();
+  /** Two buckets reused in turn: the open one and the one held back until the open one is complete. */
+  private readonly buckets = [new Bucket(), new Bucket()];
+  private open = 0;
+  private holding = false;
 
   add(batch: RecordsBatch, time: NumericColumn, y: NumericColumn, s: Segments, picks: RowPick[]): void {
     for (let k = 0; k < s.count; k++) {
       let start = s.start[k];
-      if (s.fresh[k] === 1 && this.current.size > 0) this.closeCurrent(picks);
+      if (s.fresh[k] === 1 && this.buckets[this.open].size > 0) this.closeOpen(picks);
       if (!this.started) {
         this.started = true;
-        this.keep(batch, start, Number(time[start]), Number(y[start]), picks);
+        this.keep(batch, start, time[start] as number, y[start] as number, picks);
         start++;
       }
-      for (let i = start; i < s.end[k]; i++) this.current.push(batch, i, Number(time[i]), Number(y[i]));
+      const bucket = this.buckets[this.open];
+      for (let i = start; i < s.end[k]; i++) bucket.push(batch, i, time[i] as number, y[i] as number);
     }
   }
 
   /** End of the stream: chooses from the held-back bucket and keeps the very last row. */
   flush(picks: RowPick[]): void {
-    const current = this.current;
-    if (this.pending && current.size > 0) this.choose(this.pending, current.sumT / current.size, current.validY > 0 ? current.sumY / current.validY : this.lastY, picks);
-    else if (this.pending) {
-      const p = this.pending;
-      this.keep(p.batches[p.size - 1], p.rows[p.size - 1], p.t[p.size - 1], p.y[p.size - 1], picks);
-    }
-    if (current.size > 0) {
-      const last = current.size - 1;
-      this.keep(current.batches[last], current.rows[last], current.t[last], current.y[last], picks);
-    }
-    this.pending = undefined;
-    this.current = new Bucket();
+    const open = this.buckets[this.open];
+    const held = this.buckets[1 - this.open];
+    if (this.holding && open.size > 0) this.choose(held, open, picks);
+    else if (this.holding) this.keepAt(held, held.size - 1, picks);
+    if (open.size > 0) this.keepAt(open, open.size - 1, picks);
+    open.clear();
+    held.clear();
+    this.holding = false;
     this.started = false;
   }
 
-  private closeCurrent(picks: RowPick[]): void {
-    const current = this.current;
-    if (this.pending) this.choose(this.pending, current.sumT / current.size, current.validY > 0 ? current.sumY / current.validY : this.lastY, picks);
-    this.pending = current;
-    this.current = new Bucket();
+  private closeOpen(picks: RowPick[]): void {
+    const open = this.buckets[this.open];
+    const held = this.buckets[1 - this.open];
+    if (this.holding) this.choose(held, open, picks);
+    held.clear();
+    this.open = 1 - this.open;
+    this.holding = true;
   }
 
-  private choose(bucket: Bucket, cT: number, cY: number, picks: RowPick[]): void {
+  private keepAt(bucket: Bucket, i: number, picks: RowPick[]): void {
+    this.keep(bucket.batchOf(i), bucket.rows[i], bucket.t[i], bucket.y[i], picks);
+  }
+
+  /** Keeps the row of `bucket` that makes the largest triangle with the last kept row and the average of `next`. */
+  private choose(bucket: Bucket, next: Bucket, picks: RowPick[]): void {
+    const cT = next.sumT / next.size;
+    const cY = next.validY > 0 ? next.sumY / next.validY : this.lastY;
     const aT = this.lastT;
     const aY = this.lastY;
     let best = 0;
@@ -95,8 +133,7 @@ export class Lttb {
         best = i;
       }
     }
-    this.keep(bucket.batches[best], bucket.rows[best], bucket.t[best], bucket.y[best], picks);
-    this.pending = undefined;
+    this.keepAt(bucket, best, picks);
   }
 
   private keep(batch: RecordsBatch, row: number, t: number, y: number, picks: RowPick[]): void {
