@@ -3,6 +3,7 @@ import { ConfigError } from './core/config/errors.js';
 import { ComponentError } from './core/component-error.js';
 import { UsageError } from './cli/args.js';
 import { listCommand, listUsage } from './cli/list.js';
+import { portsCommand, portsUsage } from './cli/ports.js';
 import { runCommand, runUsage } from './cli/run.js';
 import { schemaCommand, schemaUsage } from './cli/schema.js';
 import { simulateCommand, simulateUsage } from './cli/simulate.js';
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   list: { run: listCommand, usage: listUsage },
   schema: { run: schemaCommand, usage: schemaUsage },
   simulate: { run: simulateCommand, usage: simulateUsage },
+  ports: { run: portsCommand, usage: portsUsage },
 };
 
 function usage(): string {

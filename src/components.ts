@@ -10,9 +10,13 @@ import { rollover } from './operators/rollover/index.js';
 import { select } from './operators/select.js';
 import { window } from './operators/window/index.js';
 import { captureSink } from './sinks/capture.js';
+import { relaySink } from './sinks/relay/index.js';
 import { stdoutSink } from './sinks/stdout/index.js';
 import { fileSource } from './sources/file.js';
+import { serialSource } from './sources/serial/index.js';
 import { simulatorSource } from './sources/simulator/index.js';
+import { tcpSource } from './sources/tcp/index.js';
+import { udpSource } from './sources/udp.js';
 
 /**
  * Every component the `pipeline` command knows, listed explicitly (no import side effects).
@@ -22,6 +26,9 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   // sources
   simulatorSource,
   fileSource,
+  serialSource,
+  tcpSource,
+  udpSource,
   // operators
   rollover,
   derive,
@@ -35,6 +42,7 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   // sinks
   stdoutSink,
   captureSink,
+  relaySink,
 ];
 
 export function defaultRegistry(): Registry {
