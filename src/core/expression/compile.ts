@@ -25,12 +25,14 @@ export interface CompiledExpression {
   evaluate(columns: Readonly<Record<string, ColumnData>>, n: number, out?: Float64Array): Float64Array;
 }
 
+/** `column * gain + offset`: the calibration a derived column records. */
 export interface Affine {
   readonly column: string;
   readonly gain: number;
   readonly offset: number;
 }
 
+/** Parses, folds and compiles an expression; throws ExpressionError for a syntax error. */
 export function compileExpression(text: string): CompiledExpression {
   const ast = fold(parseExpression(text));
   const affine = affineForm(ast);

@@ -31,6 +31,7 @@ export function truthy(x: number): boolean {
   return x > 0 || x < 0;
 }
 
+/** Unary minus or logical not on one number. */
 export function applyUnary(op: '-' | '!', a: number): number {
   return op === '-' ? -a : truthy(a) ? 0 : 1;
 }
@@ -44,6 +45,7 @@ const MATH: Record<Exclude<FunctionName, 'min' | 'max'>, (x: number) => number> 
   sqrt: Math.sqrt,
 };
 
+/** A named function on numbers (used for constant folding and scalar arguments). */
 export function applyFunction(fn: FunctionName, args: readonly number[]): number {
   if (fn === 'min') return Math.min(...args);
   if (fn === 'max') return Math.max(...args);

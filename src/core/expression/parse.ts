@@ -20,6 +20,7 @@ export type Node =
   | { readonly type: 'binary'; readonly op: BinaryOp; readonly left: Node; readonly right: Node }
   | { readonly type: 'call'; readonly fn: FunctionName; readonly args: readonly Node[] };
 
+/** Binary operators of the grammar, arithmetic, comparison and logic. */
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '<' | '<=' | '>' | '>=' | '==' | '!=' | '&&' | '||';
 
 /** Named functions and how many arguments they take ([min, max]). */
@@ -33,6 +34,7 @@ export const FUNCTIONS = {
   min: [2, Infinity],
   max: [2, Infinity],
 } as const;
+/** Names of the functions an expression may call. */
 export type FunctionName = keyof typeof FUNCTIONS;
 
 const LEVELS: readonly (readonly string[])[] = [['||'], ['&&'], ['<', '<=', '>', '>=', '==', '!='], ['+', '-'], ['*', '/', '%']];

@@ -25,6 +25,7 @@ const OPERATORS = ['<=', '>=', '==', '!=', '&&', '||', '+', '-', '*', '/', '%', 
 const NUMBER = /^(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_.]*/;
 
+/** Splits an expression into tokens, ending with an `end` token; throws ExpressionError for a stray character. */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let pos = 0;

@@ -17,6 +17,7 @@ export interface WindowRows {
   complete: number[];
 }
 
+/** Empty output lists for one call of CpuAccounting. */
 export function emptyRows(): WindowRows {
   return { windowStart: [], windowEnd: [], taskId: [], runtime: [], runtimeInWindow: [], runtimeWindow: [], utilization: [], complete: [] };
 }
@@ -29,6 +30,7 @@ interface TaskStats {
   inWindow: number;
 }
 
+/** Task runtimes and the open measurement window, carried across batches. */
 export class CpuAccounting {
   /** Tasks in order of first switch-in, so rows come out in a stable order. */
   private readonly tasks: TaskStats[] = [];

@@ -15,6 +15,7 @@ export interface Output {
   values: number[][];
 }
 
+/** A column reducer: adds runs of rows to the open bucket and writes closed buckets out. */
 export interface Reducer {
   /** Adds rows [start, end) of the given field columns; `fresh` closes the open bucket first. */
   add(columns: readonly NumericColumn[], time: NumericColumn | undefined, segments: Segments, out: Output): void;
@@ -22,6 +23,7 @@ export interface Reducer {
   flush(out: Output): void;
 }
 
+/** Smallest and largest value per bucket, in the order they occurred. */
 export class MinMax implements Reducer {
   private rows = 0;
   private firstTime = NaN;
@@ -104,6 +106,7 @@ export class MinMax implements Reducer {
   }
 }
 
+/** Exact mean per bucket, as the first value plus the mean deviation from it. */
 export class Mean implements Reducer {
   private key = NaN;
   private open = false;

@@ -16,8 +16,10 @@ export interface Segments {
   key: Float64Array;
 }
 
+/** Buckets of `everyNs` of time or of `factor` consecutive rows. */
 export type BucketMode = { readonly everyNs: number } | { readonly factor: number };
 
+/** Splits batches into runs of one bucket each, carrying the open bucket across batches. */
 export class Bucketer {
   private open = false;
   private bucketStart = 0;

@@ -69,6 +69,7 @@ class Bucket {
   }
 }
 
+/** Streaming LTTB state: the last kept row and two candidate buckets. */
 export class Lttb {
   private started = false;
   private lastT = 0;

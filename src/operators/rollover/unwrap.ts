@@ -16,6 +16,7 @@ export interface UnwrapSettings {
   readonly lateTolerance: number;
 }
 
+/** What one call saw, added to by Unwrapper.run. */
 export interface UnwrapCounts {
   gaps: number;
   wraps: number;
@@ -24,6 +25,7 @@ export interface UnwrapCounts {
   invalid: number;
 }
 
+/** Unwrapping state carried across batches: last value, wraps so far, epoch. */
 export class Unwrapper {
   private started = false;
   /** Highest raw value seen in the current epoch since the last wrap. */

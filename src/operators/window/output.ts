@@ -1,7 +1,9 @@
 import { type ColumnData, type Field, type RecordsBatch, recordsBatch } from '../../core/batch.js';
 import { type Pane, mergeField, percentile } from './panes.js';
 
+/** Statistics `window` can report. */
 export const STATS = ['count', 'rate', 'min', 'max', 'mean', 'stddev', 'sum', 'per_second', 'p50', 'p99'] as const;
+/** One of STATS. */
 export type Stat = (typeof STATS)[number];
 /** Statistics of the window as a whole; the others are per field. */
 const WINDOW_STATS: readonly Stat[] = ['count', 'rate'];

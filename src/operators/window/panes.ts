@@ -91,6 +91,7 @@ export interface WindowStats {
   values: number[] | undefined;
 }
 
+/** Merges one field's statistics over panes (Chan et al.), keeping values for percentiles if asked. */
 export function mergeField(panes: readonly Pane[], f: number, keepValues: boolean): WindowStats {
   const out: WindowStats = { rows: 0, n: 0, mean: 0, m2: 0, sum: 0, min: Infinity, max: -Infinity, values: keepValues ? [] : undefined };
   for (const pane of panes) {
