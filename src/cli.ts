@@ -7,6 +7,7 @@ import { portsCommand, portsUsage } from './cli/ports.js';
 import { runCommand, runUsage } from './cli/run.js';
 import { schemaCommand, schemaUsage } from './cli/schema.js';
 import { simulateCommand, simulateUsage } from './cli/simulate.js';
+import { tapCommand, tapUsage } from './cli/tap.js';
 import { validateCommand, validateUsage } from './cli/validate.js';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   list: { run: listCommand, usage: listUsage },
   schema: { run: schemaCommand, usage: schemaUsage },
   simulate: { run: simulateCommand, usage: simulateUsage },
+  tap: { run: (argv) => tapCommand(argv), usage: tapUsage },
   ports: { run: portsCommand, usage: portsUsage },
 };
 

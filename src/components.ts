@@ -9,9 +9,14 @@ import { rename } from './operators/rename.js';
 import { rollover } from './operators/rollover/index.js';
 import { select } from './operators/select.js';
 import { window } from './operators/window/index.js';
+import { crcOperator } from './operators/crc/index.js';
+import { decodeOperator } from './operators/decode/index.js';
+import { frameOperator } from './operators/frame/index.js';
+import { routeOperator } from './operators/route.js';
 import { captureSink } from './sinks/capture.js';
 import { relaySink } from './sinks/relay/index.js';
 import { stdoutSink } from './sinks/stdout/index.js';
+import { websocketSink } from './sinks/websocket/index.js';
 import { fileSource } from './sources/file.js';
 import { serialSource } from './sources/serial/index.js';
 import { simulatorSource } from './sources/simulator/index.js';
@@ -39,10 +44,15 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   filter,
   select,
   rename,
+  frameOperator,
+  crcOperator,
+  decodeOperator,
+  routeOperator,
   // sinks
   stdoutSink,
   captureSink,
   relaySink,
+  websocketSink,
 ];
 
 export function defaultRegistry(): Registry {
