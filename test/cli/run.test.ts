@@ -10,7 +10,7 @@ describe('pipeline run', () => {
       const result = await done;
       expect(result.code).toBe(0);
       const status = result.stdout.split('\n').filter((l) => l.includes('| node '));
-      expect(status[0]).toMatch(/^\d\d:\d\d:\d\d \| node \d+(\.\d+)? [kM]B\/s \| /);
+      expect(status[0]).toMatch(/^\d\d:\d\d:\d\d \| node \d+(\.\d)? kB\/s \| /);
       expect(result.stderr.match(/^run ended after/gm)).toHaveLength(1);
       expect(result.stderr).toMatch(/^node\s+simulator\s+0\s+\d+/m);
       expect(result.stderr).toMatch(/^console\s+stdout\s+\d+\s+0/m);

@@ -28,7 +28,8 @@ describe('pipeline tap', () => {
     expect(code).toBe(0);
     const rows = stdout.trim().split('\n').map((line) => JSON.parse(line));
     expect(rows.length).toBeGreaterThan(100);
-    expect(Object.keys(rows[0]).sort()).toEqual(['host_time', 'stream', 'voltage_raw']);
+    // Time columns come along with the requested ones: harvest.yml derives t_device_ns.
+    expect(Object.keys(rows[0]).sort()).toEqual(['host_time', 'stream', 't_device_ns', 'voltage_raw']);
     expect(rows[0].stream).toBe('node');
     expect(Number.isInteger(rows[0].voltage_raw)).toBe(true);
     // Host time is absolute wall-clock ns: within a minute of now.
