@@ -75,19 +75,26 @@ export const rollover = defineOperator({
     const outName = opts.as ?? opts.field;
     const epochName = opts.epoch_as === false ? undefined : opts.epoch_as;
     let checkedSchema: RecordsBatch['schema'] | undefined;
+    // Output fields, built once per input schema rather than per batch.
+    let outFields: { unwrapped: Field; gaps: Field; epoch: Field } | undefined;
 
     return map((batch) => {
       if (batch.kind !== 'records') throw new Error(`${what}: expects records batches, got ${batch.kind}`);
       const records = batch as RecordsBatch;
-      const source = requireField(records, opts.field, what);
       const src = numberColumn(records, opts.field, what);
-      if (checkedSchema !== records.schema) {
+      if (checkedSchema !== records.schema || outFields === undefined) {
+        const source = requireField(records, opts.field, what);
         for (const extra of [opts.as === opts.field ? undefined : opts.as, opts.gaps_as, epochName]) {
           if (extra !== undefined && findField(records.schema, extra)) {
             throw new Error(`${what}: column "${extra}" already exists (another rollover?); choose another name with as / gaps_as / epoch_as`);
           }
         }
         checkedSchema = records.schema;
+        outFields = {
+          unwrapped: { ...source, name: outName, type: 'f64', description: `${opts.field} unwrapped (modulus ${modulus})` },
+          gaps: { name: opts.gaps_as ?? '', type: 'u32', description: `values of ${opts.field} missing before this record` },
+          epoch: { name: epochName ?? '', type: 'u32', description: `device resets seen in ${opts.field}` },
+        };
       }
       const n = records.length;
       const out = new Float64Array(n);
@@ -98,10 +105,9 @@ export const rollover = defineOperator({
       if (gaps === undefined) counts.gaps = 0; // steps of a timer are not losses
       report(counts, context.metrics, context.log, what);
 
-      const unwrapped: Field = { ...source, name: outName, type: 'f64', description: `${opts.field} unwrapped (modulus ${modulus})` };
-      const changes: OutputColumn[] = [{ field: unwrapped, data: out }];
-      if (gaps) changes.push({ field: { name: opts.gaps_as!, type: 'u32', description: `values of ${opts.field} missing before this record` }, data: gaps });
-      if (epochs) changes.push({ field: { name: epochName!, type: 'u32', description: `device resets seen in ${opts.field}` }, data: epochs });
+      const changes: OutputColumn[] = [{ field: outFields.unwrapped, data: out }];
+      if (gaps) changes.push({ field: outFields.gaps, data: gaps });
+      if (epochs) changes.push({ field: outFields.epoch, data: epochs });
       return withColumns(records, changes);
     });
   },

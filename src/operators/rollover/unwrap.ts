@@ -28,8 +28,8 @@ export interface UnwrapCounts {
 /** Unwrapping state carried across batches: last value, wraps so far, epoch. */
 export class Unwrapper {
   private started = false;
-  /** Highest raw value seen in the current epoch since the last wrap. */
-  private prev = 0;
+  /** Highest raw value seen in the current epoch since the last wrap; NaN before the first value. */
+  private prev = NaN;
   /** Multiple of the modulus added to raw values in the current epoch. */
   private base = 0;
   private epoch = 0;
@@ -53,11 +53,13 @@ export class Unwrapper {
     let invalid = 0;
     // Output columns arrive zeroed: gaps are written only where nonzero, epochs filled per run.
     let epochFrom = 0;
+    // The unwrapped value of `prev`; a repeat costs one compare and one store (prev is NaN until the first value).
+    let current = base + prev;
     for (let i = 0; i < n; i++) {
       const v = src[i];
-      if (v === prev && started) {
-        // A repeat (the rows of one frame share its header): the common case, kept to one branch.
-        out[i] = base + v;
+      if (v === prev) {
+        // A repeat (the rows of one frame share its header): the common case.
+        out[i] = current;
         continue;
       }
       let gap = 0;
@@ -105,6 +107,7 @@ export class Unwrapper {
         gapTotal += gap;
         if (gaps !== undefined) gaps[i] = gap;
       }
+      current = base + prev;
     }
     if (epochs !== undefined) epochs.fill(epoch, epochFrom, n);
     counts.gaps += gapTotal;
