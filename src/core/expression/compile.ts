@@ -1,7 +1,8 @@
 import type { ColumnData, NumericColumn } from '../batch.js';
 import { isBinaryColumn, isStringColumn } from '../batch.js';
 import { asFloat64 } from '../records/columns.js';
-import { affineLoop, applyBinary, applyFunction, applyUnary, binaryLoop, callLoop, type Operand } from './kernels.js';
+import { affineLoop, linearLoop, applyUnary, applyBinary, applyFunction, binaryLoop, callLoop, type Operand } from './kernels.js';
+import { type Affine, affineForm, fold, sumOfScaled } from './forms.js';
 import { type Node, columnsOf, parseExpression } from './parse.js';
 import { ExpressionError } from './tokenize.js';
 
@@ -25,12 +26,7 @@ export interface CompiledExpression {
   evaluate(columns: Readonly<Record<string, ColumnData>>, n: number, out?: Float64Array): Float64Array;
 }
 
-/** `column * gain + offset`: the calibration a derived column records. */
-export interface Affine {
-  readonly column: string;
-  readonly gain: number;
-  readonly offset: number;
-}
+export type { Affine } from './forms.js';
 
 /** Parses, folds and compiles an expression; throws ExpressionError for a syntax error. */
 export function compileExpression(text: string): CompiledExpression {
@@ -69,6 +65,11 @@ function lookup(input: Readonly<Record<string, ColumnData>>, name: string, text:
   return column;
 }
 
+/** A column readable as numbers: BigInt columns converted. */
+function numbers(column: NumericColumn): ArrayLike<number> {
+  return column instanceof BigInt64Array || column instanceof BigUint64Array ? asFloat64(column) : column;
+}
+
 /** A Float64Array of at least n elements, reused while large enough. */
 function scratch(): (n: number) => Float64Array {
   let buffer = new Float64Array(0);
@@ -86,7 +87,16 @@ function build(node: Node, text: string): Evaluator {
     return (env, out) => {
       const src = lookup(env.input, affine.column, text);
       const target = out ?? temp(env.n);
-      affineLoop(src instanceof BigInt64Array || src instanceof BigUint64Array ? asFloat64(src) : src, affine.gain, affine.offset, target, env.n);
+      affineLoop(numbers(src), affine.gain, affine.offset, target, env.n);
+      return target;
+    };
+  }
+  const sum = sumOfScaled(node);
+  if (sum) {
+    const temp = scratch();
+    return (env, out) => {
+      const target = out ?? temp(env.n);
+      linearLoop(numbers(lookup(env.input, sum.a.column, text)), sum.a.gain, numbers(lookup(env.input, sum.b.column, text)), sum.b.gain, target, env.n);
       return target;
     };
   }
@@ -147,55 +157,4 @@ function build(node: Node, text: string): Evaluator {
       };
     }
   }
-}
-
-/** Folds constant subtrees: `2 * 1e-3` becomes one number, so loops never recompute it. */
-export function fold(node: Node): Node {
-  switch (node.type) {
-    case 'number':
-    case 'column':
-      return node;
-    case 'unary': {
-      const arg = fold(node.arg);
-      return arg.type === 'number' ? { type: 'number', value: applyUnary(node.op, arg.value) } : { ...node, arg };
-    }
-    case 'binary': {
-      const left = fold(node.left);
-      const right = fold(node.right);
-      if (left.type === 'number' && right.type === 'number') return { type: 'number', value: applyBinary(node.op, left.value, right.value) };
-      return { ...node, left, right };
-    }
-    case 'call': {
-      const args = node.args.map(fold);
-      if (args.every((a) => a.type === 'number')) return { type: 'number', value: applyFunction(node.fn, args.map((a) => (a as { value: number }).value)) };
-      return { ...node, args };
-    }
-  }
-}
-
-/**
- * Recognises `col`, `col * g`, `g * col`, each optionally `+ o`, `o +` or `- o`: the forms whose
- * fused evaluation `col * g + o` rounds exactly like the expression as written. Division and other
- * forms are left to the general evaluator, which keeps their rounding.
- */
-function affineForm(node: Node): Affine | undefined {
-  const scaled = (n: Node): { column: string; gain: number } | undefined => {
-    if (n.type === 'column') return { column: n.name, gain: 1 };
-    if (n.type !== 'binary' || n.op !== '*') return undefined;
-    if (n.left.type === 'column' && n.right.type === 'number') return { column: n.left.name, gain: n.right.value };
-    if (n.right.type === 'column' && n.left.type === 'number') return { column: n.right.name, gain: n.left.value };
-    return undefined;
-  };
-  const direct = scaled(node);
-  if (direct) return { ...direct, offset: 0 };
-  if (node.type !== 'binary' || (node.op !== '+' && node.op !== '-')) return undefined;
-  if (node.right.type === 'number') {
-    const s = scaled(node.left);
-    if (s) return { ...s, offset: node.op === '+' ? node.right.value : -node.right.value };
-  }
-  if (node.op === '+' && node.left.type === 'number') {
-    const s = scaled(node.right);
-    if (s) return { ...s, offset: node.left.value };
-  }
-  return undefined;
 }

@@ -125,3 +125,8 @@ export function affineLoop(src: ArrayLike<number>, gain: number, offset: number,
   if (offset === 0) for (let i = 0; i < n; i++) out[i] = src[i] * gain;
   else for (let i = 0; i < n; i++) out[i] = src[i] * gain + offset;
 }
+
+/** out[i] = a[i] * ga + b[i] * gb: two scaled columns summed in one loop. */
+export function linearLoop(a: ArrayLike<number>, ga: number, b: ArrayLike<number>, gb: number, out: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = a[i] * ga + b[i] * gb;
+}

@@ -89,6 +89,14 @@ describe('expression evaluation', () => {
     expect(fused).toEqual(Array.from(raw, (r) => r * 3e-9 + 0.1));
   });
 
+  it('fuses sums of two scaled columns without changing the rounding', () => {
+    const t = Float64Array.from({ length: 50 }, (_, k) => 4294967000 + k * 250.5);
+    const i = Uint32Array.from({ length: 50 }, (_, k) => k % 25);
+    expect(evalOn('t * 1000 + i * 10000', { t, i }, 50)).toEqual(Array.from(t, (x, k) => x * 1000 + i[k] * 10000));
+    expect(evalOn('3e-9 * t - i * 0.1', { t, i }, 50)).toEqual(Array.from(t, (x, k) => 3e-9 * x - i[k] * 0.1));
+    expect(evalOn('t - i', { t, i }, 50)).toEqual(Array.from(t, (x, k) => x - i[k]));
+  });
+
   it('names the expression and the missing column', () => {
     const compiled = compileExpression('voltage_rw * 3e-9');
     expect(() => compiled.evaluate({ voltage_raw: new Uint32Array(1) }, 1)).toThrow('expression "voltage_rw * 3e-9": column "voltage_rw" does not exist (columns: voltage_raw)');
