@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { type Connectable, type Observable, Subject, asyncScheduler, connectable, merge, tap, type SchedulerLike, type Subscription, catchError, throwError } from 'rxjs';
-import type { Batch } from '../batch.js';
+import { type Batch, byteSize, itemCount } from '../batch.js';
 import { type Clock, createClock } from '../clock.js';
 import type { ComponentContext, SinkInstance } from '../component.js';
 import { nameComponent } from '../component-error.js';
@@ -121,6 +121,14 @@ export class Runner {
   private buildTransform(transform: TransformPlan): void {
     let stream: Observable<Batch> = merge(...transform.inputs.map((input) => this.ports.get(input)!));
     const sides: Subject<Batch>[] = [];
+    // Each batch is measured once per boundary: what one step gives is what the next one takes.
+    let measureAtBoundary: ((items: number, bytes: number) => void)[] = [];
+    const boundary = (counters: ((items: number, bytes: number) => void)[]) =>
+      tap((batch: Batch) => {
+        const items = itemCount(batch);
+        const bytes = byteSize(batch);
+        for (const count of counters) count(items, bytes);
+      });
     for (const step of transform.steps) {
       this.componentBeingBuilt = step.id;
       const stepSides = new Map<string, Subject<Batch>>();
@@ -139,12 +147,13 @@ export class Runner {
       const metrics = context.metrics;
       const operator = step.definition.create(step.options as never, context);
       stream = stream.pipe(
-        tap((batch) => metrics.recordIn(batch)),
+        boundary([...measureAtBoundary, (items, bytes) => metrics.countIn(items, bytes)]),
         operator,
-        tap((batch) => metrics.recordOut(batch)),
         catchError((error) => throwError(() => nameComponent(step.id, error))),
       );
+      measureAtBoundary = [(items, bytes) => metrics.countOut(items, bytes)];
     }
+    stream = stream.pipe(boundary(measureAtBoundary));
     this.componentBeingBuilt = undefined;
     // Side outputs end when the main chain ends, so downstream consumers complete too.
     stream = stream.pipe(
