@@ -1,5 +1,7 @@
 import type { ComponentDefinition } from './core/component.js';
 import { Registry } from './core/registry.js';
+import { arrowSink } from './sinks/arrow.js';
+import { parquetSink } from './sinks/parquet.js';
 
 /**
  * Every component the `pipeline` command knows, listed explicitly (no import side effects).
@@ -9,6 +11,8 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   // sources
   // operators
   // sinks
+  parquetSink,
+  arrowSink,
 ];
 
 export function defaultRegistry(): Registry {
