@@ -87,8 +87,10 @@ export class WorkerClient {
  * when running from sources (tests, `node --import tsx`), where the worker needs tsx loaded too.
  */
 function spawnWorker(): Worker {
-  const fromSources = import.meta.url.endsWith('.ts');
-  const url = new URL(fromSources ? './worker.ts' : './worker.js', import.meta.url);
-  const execArgv = fromSources ? ['--import', 'tsx'] : [];
-  return new Worker(url, { execArgv });
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url));
+  // From sources: register tsx inside the worker thread, then load the TypeScript entry.
+  const entry = JSON.stringify(new URL('./worker.ts', import.meta.url).href);
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const bootstrap = `import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); })`;
+  return new Worker(bootstrap, { eval: true });
 }
