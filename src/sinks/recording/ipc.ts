@@ -40,6 +40,10 @@ export interface ScannedStream {
   readonly schema: Uint8Array;
   /** Each entry is self-contained with `schema` in front: dictionary messages then one record batch. */
   readonly batches: Uint8Array[];
+  /** Row count of each batch. */
+  readonly rows: number[];
+  /** The schema's key-value metadata. */
+  readonly metadata: Map<string, string>;
   /** Bytes up to the end of the last complete record batch. */
   readonly validLength: number;
   /** True when the stream ended with an end marker (closed cleanly). */
@@ -56,11 +60,13 @@ export function scanIpcStream(bytes: Uint8Array): ScannedStream | undefined {
   let schema: Uint8Array | undefined;
   let batchStart = 0;
   let validLength = 0;
+  let metadata = new Map<string, string>();
   const batches: Uint8Array[] = [];
+  const rows: number[] = [];
   while (offset + PREFIX <= bytes.byteLength) {
     if (dv.getUint32(offset, true) !== CONTINUATION) break;
     const metadataLength = dv.getInt32(offset + 4, true);
-    if (metadataLength === 0) return schema ? { schema, batches, validLength, ended: true } : undefined;
+    if (metadataLength === 0) return schema ? { schema, batches, rows, metadata, validLength, ended: true } : undefined;
     const metadataEnd = offset + PREFIX + metadataLength;
     if (metadataLength < 0 || metadataEnd > bytes.byteLength) break;
     let message: arrow.Message;
@@ -74,15 +80,17 @@ export function scanIpcStream(bytes: Uint8Array): ScannedStream | undefined {
     if (message.isSchema()) {
       if (schema) break;
       schema = bytes.subarray(0, end);
+      metadata = new Map(message.header().metadata);
       batchStart = end;
     } else if (message.isRecordBatch()) {
       batches.push(bytes.subarray(batchStart, end));
+      rows.push(Number(message.header().length));
       batchStart = end;
       validLength = end;
     }
     offset = end;
   }
-  return schema ? { schema, batches, validLength, ended: false } : undefined;
+  return schema ? { schema, batches, rows, metadata, validLength, ended: false } : undefined;
 }
 
 /** Joins a schema message and one scanned batch into a stream the Parquet encoder can read. */
