@@ -61,6 +61,9 @@ export class Recorder implements SinkInstance {
     private readonly config: RecorderConfig,
     private readonly context: ComponentContext,
   ) {
+    // Refuse a template that escapes the data directory now, not at the first write.
+    const probe = new Map(config.partitionBy.map((name) => [name, 'x']));
+    recordingPath(context.dataDir, config.path, { name: context.pipeline.name, startMs: Date.now(), seq: 1, partition: probe });
     this.worker = new WorkerClient(config.flushIntervalMs);
   }
 
