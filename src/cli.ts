@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+import { ConfigError } from './core/config/errors.js';
+import { ComponentError } from './core/component-error.js';
+import { UsageError } from './cli/args.js';
+import { inspectCommand, inspectUsage } from './cli/inspect.js';
+import { listCommand, listUsage } from './cli/list.js';
+import { recoverCommand, recoverUsage } from './cli/recover.js';
+import { runCommand, runUsage } from './cli/run.js';
+import { schemaCommand, schemaUsage } from './cli/schema.js';
+import { simulateCommand, simulateUsage } from './cli/simulate.js';
+import { validateCommand, validateUsage } from './cli/validate.js';
+
+type Command = (argv: string[]) => Promise<number>;
+
+/** Subcommands: one line each; each lives in src/cli/<name>.ts. */
+const COMMANDS: Record<string, { run: Command; usage: string }> = {
+  run: { run: runCommand, usage: runUsage },
+  validate: { run: validateCommand, usage: validateUsage },
+  list: { run: listCommand, usage: listUsage },
+  schema: { run: schemaCommand, usage: schemaUsage },
+  simulate: { run: simulateCommand, usage: simulateUsage },
+  inspect: { run: inspectCommand, usage: inspectUsage },
+  recover: { run: recoverCommand, usage: recoverUsage },
+};
+
+function usage(): string {
+  return 'usage:\n' + Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n') + '\n';
+}
+
+/** Exit codes: 0 ok, 1 a component or run failed, 2 a mistake in the command line or pipeline file. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`unknown command "${name}"\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(error.message + '\n');
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\nusage: ${command.usage}\n`);
+      return 2;
+    }
+    if (error instanceof ComponentError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`error: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Everything is closed by now; a handle some library left open must not keep the command alive.
+    setTimeout(() => process.exit(code), 3000).unref();
+  },
+  (error) => {
+    process.stderr.write(`error: ${String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

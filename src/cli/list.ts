@@ -1,0 +1,72 @@
+import { defaultRegistry } from '../components.js';
+import type { ComponentDefinition } from '../core/component.js';
+import { didYouMean } from '../core/config/did-you-mean.js';
+import { optionsJsonSchema } from '../core/json-schema.js';
+import { UsageError } from './args.js';
+
+export const listUsage = 'pipeline list [TYPE]   (all components, or one with its options)';
+
+/** Lists components, or one component's options with defaults and examples, from the schemas. */
+export async function listCommand(argv: string[]): Promise<number> {
+  const registry = defaultRegistry();
+  const all = registry.all();
+  if (argv.length === 0) {
+    process.stdout.write(renderIndex(all));
+    return 0;
+  }
+  const matches = all.filter((d) => d.type === argv[0]);
+  if (matches.length === 0) throw new UsageError(`no component of type "${argv[0]}"${didYouMean(argv[0], all.map((d) => d.type))}; run "pipeline list" for all`);
+  process.stdout.write(matches.map(renderComponent).join('\n'));
+  return 0;
+}
+
+export function renderIndex(all: readonly ComponentDefinition[]): string {
+  const width = Math.max(...all.map((d) => d.type.length));
+  const section = (title: string, role: ComponentDefinition['role']) =>
+    `${title}\n` + all.filter((d) => d.role === role).map((d) => `  ${d.type.padEnd(width)}  ${d.summary}`).join('\n') + '\n';
+  return [section('Sources', 'source'), section('Operators', 'operator'), section('Sinks', 'sink')].join('\n') + '\nRun "pipeline list TYPE" for the options of one.\n';
+}
+
+interface PropertySchema {
+  description?: string;
+  default?: unknown;
+  examples?: unknown[];
+  type?: string | string[];
+  enum?: unknown[];
+  anyOf?: PropertySchema[];
+  properties?: Record<string, PropertySchema>;
+  required?: string[];
+}
+
+/** One component's reference: summary, kinds, and each option with type, default, description, example. */
+export function renderComponent(definition: ComponentDefinition): string {
+  const schema = optionsJsonSchema(definition) as PropertySchema;
+  const kinds =
+    definition.role === 'source'
+      ? `gives ${typeof definition.output === 'string' ? definition.output : 'bytes or records (see options)'}`
+      : definition.role === 'operator'
+        ? `takes ${typeof definition.input === 'string' ? definition.input : 'see options'}, gives ${typeof definition.output === 'string' ? definition.output : 'see options'}`
+        : `takes ${definition.input.join(', ')}; default when_full: ${definition.defaultWhenFull}`;
+  const lines = [`${definition.type} (${definition.role}): ${definition.summary}`, `  ${kinds}`, '  options:'];
+  const required = new Set(schema.required ?? []);
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    lines.push(...renderProperty(name, property, required.has(name), '    '));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function renderProperty(name: string, p: PropertySchema, required: boolean, indent: string): string[] {
+  const meta = [typeText(p), required ? 'required' : p.default !== undefined ? `default ${JSON.stringify(p.default)}` : 'optional'];
+  const lines = [`${indent}${name}: ${meta.join(', ')}`];
+  if (p.description) lines.push(`${indent}    ${p.description}`);
+  if (p.examples?.length) lines.push(`${indent}    example: ${JSON.stringify(p.examples[0])}`);
+  for (const [child, cp] of Object.entries(p.properties ?? {})) lines.push(...renderProperty(child, cp, (p.required ?? []).includes(child), indent + '    '));
+  return lines;
+}
+
+function typeText(p: PropertySchema): string {
+  if (p.enum) return p.enum.map((v) => JSON.stringify(v)).join(' | ');
+  if (p.anyOf) return [...new Set(p.anyOf.map(typeText))].join(' | ');
+  if (Array.isArray(p.type)) return p.type.join(' | ');
+  return p.type ?? 'any';
+}

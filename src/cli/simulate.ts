@@ -1,0 +1,144 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import net from 'node:net';
+import type { Batch } from '../core/batch.js';
+import { encodeCaptureHeader, encodeChunkHeader } from '../core/capture-format.js';
+import { parseOverride } from '../core/config/overrides.js';
+import { parseDurationMs, parseListen } from '../core/options.js';
+import { standaloneContext } from '../core/testing.js';
+import { simulatorSource } from '../sources/simulator/index.js';
+import { parseCommandArgs, UsageError } from './args.js';
+
+export const simulateUsage =
+  'pipeline simulate [--device harvester|tasks|log] [--rate realtime|max] [--seed N] [--frames N] [--duration 10s] [--set option=value]... [--out FILE [--format raw|capture] | --tcp 127.0.0.1:PORT]';
+
+/**
+ * Runs the simulated device on its own and writes its byte stream to stdout, a file, or a TCP
+ * listener, so other tools and the real sources can be tested against it. The TCP listener sends
+ * to every connected client and produces only while at least one is connected and keeping up.
+ */
+export async function simulateCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(
+    argv,
+    {
+      device: { type: 'string' },
+      rate: { type: 'string' },
+      seed: { type: 'string' },
+      frames: { type: 'string' },
+      duration: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      format: { type: 'string', default: 'raw' },
+      tcp: { type: 'string' },
+    },
+    false,
+  );
+  if (values.out && values.tcp) throw new UsageError('give --out or --tcp, not both');
+  if (values.format !== 'raw' && values.format !== 'capture') throw new UsageError('--format must be raw or capture');
+  if (!values.out && !values.tcp && process.stdout.isTTY) throw new UsageError('the simulator writes binary data: redirect stdout, or use --out FILE or --tcp 127.0.0.1:PORT');
+
+  const raw: Record<string, unknown> = {};
+  if (values.device) raw.device = values.device;
+  if (values.rate) raw.rate = values.rate;
+  if (values.seed) raw.seed = Number(values.seed);
+  if (values.frames) raw.frames = Number(values.frames);
+  for (const text of values.set ?? []) setPath(raw, parseOverride(text));
+  const parsed = simulatorSource.options.safeParse(raw);
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; '));
+  if (parsed.data.emit !== 'bytes') throw new UsageError('simulate writes bytes; emit: records is for pipelines');
+
+  const context = standaloneContext('simulator', { kind: 'source', type: 'simulator' });
+  const output = values.tcp ? await tcpOutput(values.tcp, context.flowSignal) : fileOutput(values.out, values.format === 'capture', context.clock.anchorWallNs);
+  const stop = () => context.abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const timer = values.duration ? setTimeout(stop, parseDurationMs(values.duration)) : undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      simulatorSource.create(parsed.data, context).subscribe({ next: (batch) => output.write(batch), complete: resolve, error: reject });
+    });
+  } finally {
+    clearTimeout(timer);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await output.close();
+  }
+  const counters = Object.entries(context.metrics.snapshot().counters).map(([k, v]) => `${k}=${v}`);
+  process.stderr.write(`simulator stopped: ${counters.join(' ') || 'no frames'}\n`);
+  return 0;
+}
+
+interface Output {
+  write(batch: Batch): void;
+  close(): Promise<void>;
+}
+
+function setPath(target: Record<string, unknown>, override: { path: (string | number)[]; value: unknown }): void {
+  let node = target;
+  override.path.slice(0, -1).forEach((key) => {
+    node[key] = typeof node[key] === 'object' && node[key] !== null ? node[key] : {};
+    node = node[key] as Record<string, unknown>;
+  });
+  node[override.path[override.path.length - 1]] = override.value;
+}
+
+function fileOutput(file: string | undefined, capture: boolean, anchorWallNs: bigint): Output {
+  const stream: NodeJS.WritableStream | WriteStream = file ? createWriteStream(file) : process.stdout;
+  if (capture) stream.write(encodeCaptureHeader({ anchor_wall_ns: anchorWallNs.toString(), source: 'simulator', created: new Date().toISOString() }));
+  return {
+    write(batch) {
+      if (batch.kind !== 'bytes') return;
+      if (capture) stream.write(encodeChunkHeader(batch.hostTimeNs, batch.data.length));
+      stream.write(batch.data);
+    },
+    async close() {
+      if (stream === process.stdout) {
+        if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
+        return;
+      }
+      (stream as WriteStream).end();
+      await once(stream, 'close');
+    },
+  };
+}
+
+async function tcpOutput(listen: string, flow: { hold(): void; release(): void }): Promise<Output> {
+  const { host, port } = parseListen(listen);
+  const clients = new Set<net.Socket>();
+  const blocked = new Set<net.Socket>();
+  // No client: nothing to send to, so the device waits (held) instead of throwing data away.
+  flow.hold();
+  const server = net.createServer((socket) => {
+    if (clients.size === 0) flow.release();
+    clients.add(socket);
+    process.stderr.write(`client connected: ${socket.remoteAddress}:${socket.remotePort}\n`);
+    socket.on('drain', () => {
+      if (blocked.delete(socket) && blocked.size === 0) flow.release();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clients.delete(socket);
+      if (blocked.delete(socket) && blocked.size === 0) flow.release();
+      if (clients.size === 0) flow.hold();
+    });
+  });
+  server.listen(port, host);
+  await once(server, 'listening');
+  const address = server.address() as net.AddressInfo;
+  process.stderr.write(`simulator listening on ${address.address}:${address.port}\n`);
+  return {
+    write(batch) {
+      if (batch.kind !== 'bytes') return;
+      for (const socket of clients) {
+        if (!socket.write(batch.data) && !blocked.has(socket)) {
+          if (blocked.size === 0) flow.hold();
+          blocked.add(socket);
+        }
+      }
+    },
+    async close() {
+      for (const socket of clients) socket.end();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

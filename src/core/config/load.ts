@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Document, LineCounter, parseDocument } from 'yaml';
+import type { Registry } from '../registry.js';
+import { substituteEnv } from './env.js';
+import { ConfigError, type ConfigIssue, keyPath } from './errors.js';
+import { locate } from './locate.js';
+import { applyOverrides, parseOverride, type Override } from './overrides.js';
+import type { PipelinePlan } from './plan.js';
+import { buildPlan } from './validate.js';
+
+export interface LoadOptions {
+  /** `--set key.path=value` texts, applied after the file is read. */
+  readonly overrides?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Reads, substitutes, overrides and validates a pipeline file. Throws ConfigError with every problem. */
+export function loadPipelineFile(file: string, registry: Registry, options: LoadOptions = {}): PipelinePlan {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new ConfigError([{ file, line: 0, column: 0, key: '', message: reason }]);
+  }
+  return loadPipelineText(text, registry, { ...options, file });
+}
+
+/** As loadPipelineFile, for text already in memory (tests, `--config -`). */
+export function loadPipelineText(text: string, registry: Registry, options: LoadOptions & { file?: string } = {}): PipelinePlan {
+  const file = options.file ?? '<inline>';
+  const displayFile = file === '<inline>' ? file : path.relative(process.cwd(), file) || file;
+  const issues: ConfigIssue[] = [];
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  for (const error of doc.errors) {
+    const pos = error.linePos?.[0];
+    issues.push({ file: displayFile, line: pos?.line ?? 0, column: pos?.col ?? 0, key: '', message: error.message.split('\n')[0] });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const overrides: Override[] = [];
+  for (const text of options.overrides ?? []) {
+    try {
+      overrides.push(parseOverride(text));
+    } catch (error) {
+      issues.push({ file: '--set', line: 0, column: 0, key: '', message: (error as Error).message });
+    }
+  }
+  for (const missing of substituteEnv(doc, options.env ?? process.env)) {
+    const place = locate(doc, counter, missing.path);
+    issues.push({ file: displayFile, ...place, key: keyPath(missing.path), message: `environment variable ${missing.name} is not set and has no default (write \${${missing.name}:-default})` });
+  }
+  const original = new Document(doc.toJS());
+  applyOverrides(doc, overrides);
+
+  const report = (keyParts: readonly (string | number)[], message: string) => {
+    const override = overrides.find((o) => startsWith(keyParts, o.path) || startsWith(o.path, keyParts));
+    // A problem under a --set path is the command line's, not the file's: say so instead of a line.
+    if (override && !original.hasIn(keyParts as (string | number)[])) {
+      issues.push({ file: `--set ${override.text}`, line: 0, column: 0, key: keyPath(keyParts), message });
+      return;
+    }
+    issues.push({ file: displayFile, ...locate(doc, counter, keyParts), key: keyPath(keyParts), message });
+  };
+  const configText = overrides.length > 0 ? doc.toString() : text;
+  const defaultName = file === '<inline>' ? 'pipeline' : path.basename(file).replace(/\.ya?ml$/, '');
+  const plan = buildPlan(doc.toJS(), registry, file === '<inline>' ? file : path.resolve(file), configText, report, defaultName);
+  if (issues.length > 0 || !plan) {
+    if (issues.length === 0) issues.push({ file: displayFile, line: 0, column: 0, key: '', message: 'invalid pipeline' });
+    throw new ConfigError(sortIssues(issues));
+  }
+  return plan;
+}
+
+function startsWith(path: readonly (string | number)[], prefix: readonly (string | number)[]): boolean {
+  return prefix.length <= path.length && prefix.every((segment, i) => String(segment) === String(path[i]));
+}
+
+function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
+  return [...issues].sort((a, b) => (a.file === b.file ? a.line - b.line || a.column - b.column : a.file < b.file ? -1 : 1));
+}

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import type { BatchKind } from '../batch.js';
+import { resolveKind, type WhenFull } from '../component.js';
+import { byteSizeOption } from '../options.js';
+import type { Registry } from '../registry.js';
+import { didYouMean } from './did-you-mean.js';
+import { checkGraph } from './graph.js';
+import type { PipelinePlan, SinkPlan, SourcePlan, StepPlan, TransformPlan } from './plan.js';
+import { checkWithSchema, type Report } from './zod-issues.js';
+
+const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+const topLevel = z.strictObject({
+  name: z.string().regex(NAME, 'use letters, digits, _ and -').optional(),
+  description: z.string().optional(),
+  sources: z.record(z.string(), z.unknown()),
+  transforms: z.record(z.string(), z.unknown()).default({}),
+  sinks: z.record(z.string(), z.unknown()),
+});
+
+const transformShape = z.strictObject({
+  inputs: z.array(z.string()).min(1, 'a transform needs at least one input'),
+  steps: z.array(z.unknown()).min(1, 'a transform needs at least one step'),
+});
+
+/** Keys every sink has besides its own options; the runner handles them. */
+const sinkCommon = z.object({
+  type: z.string(),
+  inputs: z.array(z.string()).min(1, 'a sink needs at least one input'),
+  when_full: z.enum(['block', 'drop_newest', 'drop_oldest', 'sample']).optional(),
+  buffer: z
+    .strictObject({
+      max_batches: z.number().int().min(1).default(64),
+      max_bytes: byteSizeOption().default(64 * 1024 * 1024),
+    })
+    .default({ max_batches: 64, max_bytes: 64 * 1024 * 1024 }),
+});
+const SINK_COMMON_KEYS = ['type', 'inputs', 'when_full', 'buffer'];
+
+/**
+ * Checks a parsed pipeline file against the registry and builds the plan. Every problem is reported
+ * through `report`; the plan is returned only when there were none.
+ */
+export function buildPlan(raw: unknown, registry: Registry, file: string, configText: string, report: Report, defaultName: string): PipelinePlan | undefined {
+  let failed = false;
+  const note: Report = (path, message) => {
+    failed = true;
+    report(path, message);
+  };
+  const top = checkWithSchema(topLevel, raw, [], note);
+  if (!top) return undefined;
+
+  const sources: SourcePlan[] = [];
+  for (const [id, value] of Object.entries(top.sources)) {
+    checkId('sources', id, note);
+    const component = resolveComponent(registry, 'source', value, ['sources', id], note);
+    if (!component) continue;
+    const options = checkWithSchema(component.definition.options, component.rest, ['sources', id], note, ['type']);
+    if (options === undefined) continue;
+    sources.push({ id, definition: component.definition, options, output: resolveKind(component.definition.output, options) });
+  }
+
+  const transforms: Omit<TransformPlan, 'output'>[] = [];
+  for (const [id, value] of Object.entries(top.transforms)) {
+    checkId('transforms', id, note);
+    const shape = checkWithSchema(transformShape, value, ['transforms', id], note);
+    if (!shape) continue;
+    const steps = shape.steps.map((step, index) => buildStep(registry, id, step, index, shape.steps, note));
+    if (steps.every((s): s is StepPlan => s !== undefined)) transforms.push({ id, inputs: shape.inputs, steps });
+  }
+
+  const sinks: SinkPlan[] = [];
+  for (const [id, value] of Object.entries(top.sinks)) {
+    checkId('sinks', id, note);
+    const component = resolveComponent(registry, 'sink', value, ['sinks', id], note);
+    if (!component) continue;
+    const common = checkWithSchema(sinkCommon, value, ['sinks', id], note);
+    const rest = { ...component.rest };
+    for (const key of SINK_COMMON_KEYS) delete rest[key];
+    const options = checkWithSchema(component.definition.options, rest, ['sinks', id], note, SINK_COMMON_KEYS);
+    if (!common || options === undefined) continue;
+    const whenFull: WhenFull = common.when_full ?? component.definition.defaultWhenFull;
+    sinks.push({ id, definition: component.definition, options, inputs: common.inputs, whenFull, maxBatches: common.buffer.max_batches, maxBytes: common.buffer.max_bytes });
+  }
+
+  const idsInUse = [...Object.keys(top.sources), ...Object.keys(top.transforms), ...Object.keys(top.sinks)];
+  const duplicates = idsInUse.filter((id, i) => idsInUse.indexOf(id) !== i);
+  for (const id of new Set(duplicates)) note([], `the name "${id}" is used by more than one component; names must be unique across sources, transforms and sinks`);
+  if (Object.keys(top.sinks).length === 0) note(['sinks'], 'a pipeline needs at least one sink');
+  if (failed) {
+    // Graph checks on a partial plan would only repeat the problems above as dangling inputs.
+    return undefined;
+  }
+  const ordered = checkGraph(sources, transforms, sinks, note);
+  if (failed || !ordered) return undefined;
+  return { name: top.name ?? defaultName, file, configText, sources, transforms: ordered, sinks };
+}
+
+function checkId(section: string, id: string, report: Report): void {
+  if (!NAME.test(id)) report([section, id], `"${id}" is not a valid name: use letters, digits, _ and -, starting with a letter`);
+}
+
+function resolveComponent<R extends 'source' | 'sink' | 'operator'>(registry: Registry, role: R, value: unknown, path: (string | number)[], report: Report) {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    report(path, `expected a mapping with a "type" key, got ${Array.isArray(value) ? 'a list' : JSON.stringify(value)}`);
+    return undefined;
+  }
+  const { type, ...rest } = value as Record<string, unknown>;
+  if (typeof type !== 'string') {
+    report([...path, 'type'], `missing "type"; ${role} types: ${registry.types(role).join(', ')}`);
+    return undefined;
+  }
+  const definition = registry.get(role, type);
+  if (!definition) {
+    report([...path, 'type'], `unknown ${role} type "${type}"${didYouMean(type, registry.types(role))}; ${role} types: ${registry.types(role).join(', ')}`);
+    return undefined;
+  }
+  return { definition, rest: rest as Record<string, unknown> };
+}
+
+function buildStep(registry: Registry, transformId: string, step: unknown, index: number, all: readonly unknown[], report: Report): StepPlan | undefined {
+  const path = ['transforms', transformId, 'steps', index];
+  const component = resolveComponent(registry, 'operator', step, path, report);
+  if (!component) return undefined;
+  const options = checkWithSchema(component.definition.options, component.rest, path, report, ['type']);
+  if (options === undefined) return undefined;
+  const type = component.definition.type;
+  const sameTypeBefore = all.slice(0, index).filter((s) => (s as { type?: unknown })?.type === type).length;
+  const id = `${transformId}/${type}${sameTypeBefore > 0 ? `#${sameTypeBefore + 1}` : ''}`;
+  const sideOutputs: Record<string, BatchKind> = component.definition.outputs?.(options) ?? {};
+  return { id, definition: component.definition, options, input: resolveKind(component.definition.input, options), output: resolveKind(component.definition.output, options), sideOutputs };
+}
