@@ -1,0 +1,125 @@
+/**
+ * Recording throughput: harvest-like records batches (host time, device ticks and time, raw and
+ * calibrated voltage/current, power) into the `parquet` sink (zstd, encoded in its worker thread) and
+ * into the `arrow` sink alone. Runs alternate A and B; the table shows medians. CPU seconds count
+ * every thread of the process (conversion on the main thread plus the encoder worker).
+ *
+ *   node --import tsx bench/recording.ts [--rows 10000000] [--runs 3]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { type Field, type RecordsBatch, byteSize, recordsBatch } from '../src/core/batch.js';
+import type { SinkDefinition } from '../src/core/component.js';
+import { standaloneContext } from '../src/core/testing.js';
+import { arrowSink } from '../src/sinks/arrow.js';
+import { parquetSink } from '../src/sinks/parquet.js';
+
+const { values } = parseArgs({ options: { rows: { type: 'string', default: '10000000' }, runs: { type: 'string', default: '3' } } });
+const TOTAL_ROWS = Number(values.rows);
+const RUNS = Number(values.runs);
+const BATCH_ROWS = 10_000; // 400 frames of 25 samples: one read of a fast source
+
+const FIELDS: Field[] = [
+  { name: 'time', type: 'f64', time: 'host' },
+  { name: 't_ticks', type: 'u32' },
+  { name: 't_device_ns', type: 'f64', time: 'device' },
+  { name: 'voltage_raw', type: 'u32' },
+  { name: 'current_raw', type: 'u32' },
+  { name: 'voltage', type: 'f32', unit: 'V' },
+  { name: 'current', type: 'f32', unit: 'A' },
+  { name: 'power', type: 'f32', unit: 'W' },
+];
+
+/** A noisy harvester signal: random walks around 2 V and 10 mA, so compression sees realistic data. */
+function makeBatches(): RecordsBatch[] {
+  const batches: RecordsBatch[] = [];
+  let v = 666_666_666;
+  let c = 40_000_000;
+  for (let first = 0; first < TOTAL_ROWS; first += BATCH_ROWS) {
+    const n = Math.min(BATCH_ROWS, TOTAL_ROWS - first);
+    const cols = {
+      time: new Float64Array(n), t_ticks: new Uint32Array(n), t_device_ns: new Float64Array(n), voltage_raw: new Uint32Array(n),
+      current_raw: new Uint32Array(n), voltage: new Float32Array(n), current: new Float32Array(n), power: new Float32Array(n),
+    };
+    for (let i = 0; i < n; i++) {
+      const row = first + i;
+      v += Math.round((Math.random() - 0.5) * 2000);
+      c += Math.round((Math.random() - 0.5) * 20_000);
+      cols.time[i] = row * 10_000 + (i % 25 === 0 ? 3 : 0);
+      cols.t_ticks[i] = (row * 10) >>> 0;
+      cols.t_device_ns[i] = row * 10_000;
+      cols.voltage_raw[i] = v;
+      cols.current_raw[i] = c;
+      cols.voltage[i] = v * 3e-9;
+      cols.current[i] = c * 250e-12;
+      cols.power[i] = cols.voltage[i] * cols.current[i];
+    }
+    batches.push(recordsBatch('node', FIELDS, cols, n));
+  }
+  return batches;
+}
+
+interface Result {
+  sink: string;
+  seconds: number;
+  samplesPerSecond: number;
+  inputMBps: number;
+  fileMB: number;
+  cpuSeconds: number;
+  peakRssMB: number;
+}
+
+async function measure(definition: SinkDefinition, rawOptions: object, batches: RecordsBatch[]): Promise<Result> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-recording-'));
+  const context = standaloneContext(definition.type, { dataDir: dir, kind: 'sink', type: definition.type });
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const sink = await definition.create(definition.options.parse(rawOptions), context);
+  for (const batch of batches) await sink.write(batch);
+  await sink.close();
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const fileBytes = (fs.readdirSync(dir, { recursive: true }) as string[]).reduce((sum, f) => sum + (fs.statSync(path.join(dir, f)).isFile() ? fs.statSync(path.join(dir, f)).size : 0), 0);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const inputBytes = batches.reduce((sum, b) => sum + byteSize(b), 0);
+  return {
+    sink: definition.type,
+    seconds,
+    samplesPerSecond: TOTAL_ROWS / seconds,
+    inputMBps: inputBytes / 1e6 / seconds,
+    fileMB: fileBytes / 1e6,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    peakRssMB: peakRss / 1e6,
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const batches = makeBatches();
+const cases: [SinkDefinition, object][] = [
+  [parquetSink, { path: 'bench.parquet' }],
+  [arrowSink, { path: 'bench.arrows' }],
+];
+const results: Result[] = [];
+await measure(parquetSink, { path: 'warmup.parquet' }, batches.slice(0, 50)); // JIT and wasm warm-up
+for (let run = 0; run < RUNS; run++) for (const [definition, options] of cases) results.push(await measure(definition, options, batches));
+
+const summary = cases.map(([definition]) => {
+  const runs = results.filter((r) => r.sink === definition.type);
+  const pick = (key: keyof Omit<Result, 'sink'>) => median(runs.map((r) => r[key]));
+  return { sink: definition.type, samplesPerSecond: pick('samplesPerSecond'), inputMBps: pick('inputMBps'), fileMB: pick('fileMB'), cpuSeconds: pick('cpuSeconds'), seconds: pick('seconds'), peakRssMB: Math.max(...runs.map((r) => r.peakRssMB)) };
+});
+
+console.log(`recording: ${TOTAL_ROWS.toLocaleString('en')} samples (8 columns, ${BATCH_ROWS} rows per batch), median of ${RUNS} alternating runs; ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}`);
+console.log('sink     M samples/s  input MB/s  file MB  CPU s  wall s  peak RSS MB');
+for (const s of summary) {
+  console.log(`${s.sink.padEnd(8)} ${(s.samplesPerSecond / 1e6).toFixed(2).padStart(11)}  ${s.inputMBps.toFixed(0).padStart(10)}  ${s.fileMB.toFixed(1).padStart(7)}  ${s.cpuSeconds.toFixed(2).padStart(5)}  ${s.seconds.toFixed(2).padStart(6)}  ${s.peakRssMB.toFixed(0).padStart(11)}`);
+}
+fs.mkdirSync(path.join(import.meta.dirname, 'results'), { recursive: true });
+fs.writeFileSync(path.join(import.meta.dirname, 'results', 'recording.json'), JSON.stringify({ rows: TOTAL_ROWS, runs: RUNS, cores: os.cpus().length, summary, results }, null, 2));
