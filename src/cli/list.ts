@@ -1,7 +1,7 @@
 import { defaultRegistry } from '../components.js';
 import type { ComponentDefinition } from '../core/component.js';
 import { didYouMean } from '../core/config/did-you-mean.js';
-import { optionsJsonSchema } from '../core/json-schema.js';
+import { optionsJsonSchema, optionTypeText, type OptionProperty } from '../core/json-schema.js';
 import { UsageError } from './args.js';
 
 export const listUsage = 'pipeline list [TYPE]   (all components, or one with its options)';
@@ -27,20 +27,9 @@ export function renderIndex(all: readonly ComponentDefinition[]): string {
   return [section('Sources', 'source'), section('Operators', 'operator'), section('Sinks', 'sink')].join('\n') + '\nRun "pipeline list TYPE" for the options of one.\n';
 }
 
-interface PropertySchema {
-  description?: string;
-  default?: unknown;
-  examples?: unknown[];
-  type?: string | string[];
-  enum?: unknown[];
-  anyOf?: PropertySchema[];
-  properties?: Record<string, PropertySchema>;
-  required?: string[];
-}
-
 /** One component's reference: summary, kinds, and each option with type, default, description, example. */
 export function renderComponent(definition: ComponentDefinition): string {
-  const schema = optionsJsonSchema(definition) as PropertySchema;
+  const schema = optionsJsonSchema(definition) as OptionProperty;
   const kinds =
     definition.role === 'source'
       ? `gives ${typeof definition.output === 'string' ? definition.output : 'bytes or records (see options)'}`
@@ -55,18 +44,11 @@ export function renderComponent(definition: ComponentDefinition): string {
   return lines.join('\n') + '\n';
 }
 
-function renderProperty(name: string, p: PropertySchema, required: boolean, indent: string): string[] {
-  const meta = [typeText(p), required ? 'required' : p.default !== undefined ? `default ${JSON.stringify(p.default)}` : 'optional'];
+function renderProperty(name: string, p: OptionProperty, required: boolean, indent: string): string[] {
+  const meta = [optionTypeText(p), required ? 'required' : p.default !== undefined ? `default ${JSON.stringify(p.default)}` : 'optional'];
   const lines = [`${indent}${name}: ${meta.join(', ')}`];
   if (p.description) lines.push(`${indent}    ${p.description}`);
   if (p.examples?.length) lines.push(`${indent}    example: ${JSON.stringify(p.examples[0])}`);
   for (const [child, cp] of Object.entries(p.properties ?? {})) lines.push(...renderProperty(child, cp, (p.required ?? []).includes(child), indent + '    '));
   return lines;
-}
-
-function typeText(p: PropertySchema): string {
-  if (p.enum) return p.enum.map((v) => JSON.stringify(v)).join(' | ');
-  if (p.anyOf) return [...new Set(p.anyOf.map(typeText))].join(' | ');
-  if (Array.isArray(p.type)) return p.type.join(' | ');
-  return p.type ?? 'any';
 }

@@ -33,8 +33,9 @@ export class FlowSignal implements FlowControl {
     }
   }
 
+  /** Gives back one hold; after releaseAll() (shutdown) the holders' later releases are no-ops. */
   release(): void {
-    if (this.holds === 0) throw new Error('flow: release without hold');
+    if (this.holds === 0) return;
     this.holds--;
     if (this.holds === 0) this.state.next(false);
   }

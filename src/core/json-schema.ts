@@ -6,7 +6,18 @@ type JsonSchema = Record<string, unknown>;
 
 /** JSON Schema of one component's options, as a user writes them (input side of transforms). */
 export function optionsJsonSchema(definition: ComponentDefinition): JsonSchema {
-  const schema = z.toJSONSchema(definition.options, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const schema = z.toJSONSchema(definition.options, {
+    io: 'input',
+    unrepresentable: 'any',
+    // zod leaves out examples and defaults of options that transform their input (durations, sizes):
+    // they are written in the input form, so put them back.
+    override: (ctx) => {
+      const meta = z.globalRegistry.get(ctx.zodSchema as unknown as z.ZodType);
+      if (meta?.examples && ctx.jsonSchema.examples === undefined) ctx.jsonSchema.examples = meta.examples as unknown[];
+      const def = (ctx.zodSchema as unknown as z.ZodType)._zod.def as { type: string; defaultValue?: unknown };
+      if (def.type === 'default' && ctx.jsonSchema.default === undefined) ctx.jsonSchema.default = def.defaultValue;
+    },
+  }) as JsonSchema;
   delete schema.$schema;
   return schema;
 }
@@ -64,4 +75,24 @@ export function pipelineJsonSchema(registry: Registry): JsonSchema {
       sinks: { type: 'object', description: 'Named sinks.', additionalProperties: { oneOf: of('sink', SINK_COMMON) } },
     },
   };
+}
+
+/** An option as it appears in a component's JSON Schema (what `list` and the reference render). */
+export interface OptionProperty {
+  description?: string;
+  default?: unknown;
+  examples?: unknown[];
+  type?: string | string[];
+  enum?: unknown[];
+  anyOf?: OptionProperty[];
+  properties?: Record<string, OptionProperty>;
+  required?: string[];
+}
+
+/** A short type description: `"a" | "b"` for enums, `string | number` for unions. */
+export function optionTypeText(p: OptionProperty, quote: (v: string) => string = (v) => v, separator = ' | '): string {
+  if (p.enum) return p.enum.map((v) => quote(JSON.stringify(v))).join(separator);
+  if (p.anyOf) return [...new Set(p.anyOf.map((x) => optionTypeText(x, quote, separator)))].join(separator);
+  if (Array.isArray(p.type)) return p.type.join(separator);
+  return p.type ?? 'any';
 }

@@ -33,10 +33,10 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
   const displayFile = file === '<inline>' ? file : path.relative(process.cwd(), file) || file;
   const issues: ConfigIssue[] = [];
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true, uniqueKeys: true });
   for (const error of doc.errors) {
     const pos = error.linePos?.[0];
-    issues.push({ file: displayFile, line: pos?.line ?? 0, column: pos?.col ?? 0, key: '', message: error.message.split('\n')[0] });
+    issues.push({ file: displayFile, line: pos?.line ?? 0, column: pos?.col ?? 0, key: '', message: error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '') });
   }
   if (issues.length > 0) throw new ConfigError(issues);
 
@@ -48,7 +48,8 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
       issues.push({ file: '--set', line: 0, column: 0, key: '', message: (error as Error).message });
     }
   }
-  for (const missing of substituteEnv(doc, options.env ?? process.env)) {
+  const missingEnv = substituteEnv(doc, options.env ?? process.env);
+  for (const missing of missingEnv) {
     const place = locate(doc, counter, missing.path);
     issues.push({ file: displayFile, ...place, key: keyPath(missing.path), message: `environment variable ${missing.name} is not set and has no default (write \${${missing.name}:-default})` });
   }
@@ -56,6 +57,8 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
   applyOverrides(doc, overrides);
 
   const report = (keyParts: readonly (string | number)[], message: string) => {
+    // The empty value left by an unset variable is already reported as such.
+    if (missingEnv.some((m) => keyPath(m.path) === keyPath(keyParts))) return;
     const override = overrides.find((o) => startsWith(keyParts, o.path) || startsWith(o.path, keyParts));
     // A problem under a --set path is the command line's, not the file's: say so instead of a line.
     if (override && !original.hasIn(keyParts as (string | number)[])) {

@@ -4,7 +4,7 @@ import { resolveKind, type WhenFull } from '../component.js';
 import { byteSizeOption } from '../options.js';
 import type { Registry } from '../registry.js';
 import { didYouMean } from './did-you-mean.js';
-import { checkGraph } from './graph.js';
+import { checkGraph, type Consumer } from './graph.js';
 import type { PipelinePlan, SinkPlan, SourcePlan, StepPlan, TransformPlan } from './plan.js';
 import { checkWithSchema, type Report } from './zod-issues.js';
 
@@ -87,12 +87,12 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
   const duplicates = idsInUse.filter((id, i) => idsInUse.indexOf(id) !== i);
   for (const id of new Set(duplicates)) note([], `the name "${id}" is used by more than one component; names must be unique across sources, transforms and sinks`);
   if (Object.keys(top.sinks).length === 0) note(['sinks'], 'a pipeline needs at least one sink');
-  if (failed) {
-    // Graph checks on a partial plan would only repeat the problems above as dangling inputs.
-    return undefined;
-  }
-  const ordered = checkGraph(sources, transforms, sinks, note);
-  if (failed || !ordered) return undefined;
+  const consumers: Consumer[] = [
+    ...Object.entries(top.transforms).map(([id, value]) => ({ path: ['transforms', id], inputs: inputsOf(value) })),
+    ...Object.entries(top.sinks).map(([id, value]) => ({ path: ['sinks', id], inputs: inputsOf(value) })),
+  ];
+  const ordered = checkGraph(sources, transforms, sinks, new Set(idsInUse), consumers, note);
+  if (failed) return undefined;
   return { name: top.name ?? defaultName, file, configText, sources, transforms: ordered, sinks };
 }
 
@@ -129,4 +129,9 @@ function buildStep(registry: Registry, transformId: string, step: unknown, index
   const id = `${transformId}/${type}${sameTypeBefore > 0 ? `#${sameTypeBefore + 1}` : ''}`;
   const sideOutputs: Record<string, BatchKind> = component.definition.outputs?.(options) ?? {};
   return { id, definition: component.definition, options, input: resolveKind(component.definition.input, options), output: resolveKind(component.definition.output, options), sideOutputs };
+}
+
+function inputsOf(value: unknown): unknown[] {
+  const inputs = (value as { inputs?: unknown } | null)?.inputs;
+  return Array.isArray(inputs) ? inputs : [];
 }

@@ -112,6 +112,8 @@ export class SinkDriver {
     } catch (error) {
       this.failed = true;
       this.queue.length = 0;
+      this.queuedBytes = 0;
+      this.updateGauges();
       this.releaseHold();
       this.fail(error);
     } finally {

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { defaultRegistry, COMPONENTS } from '../../../src/components.js';
+import { ConfigError } from '../../../src/core/config/errors.js';
+import { loadPipelineText } from '../../../src/core/config/load.js';
+import { Registry } from '../../../src/core/registry.js';
+import { runCli } from '../../helpers/cli.js';
+import { collectSink, framesOnlyOperator, passOperator } from '../../helpers/components.js';
+
+const registry = new Registry([...COMPONENTS, framesOnlyOperator, passOperator, collectSink]);
+
+function issuesOf(text: string, options: Parameters<typeof loadPipelineText>[2] = {}) {
+  try {
+    loadPipelineText(text, registry, { file: 'p.yml', ...options });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).issues;
+  }
+  throw new Error('expected the pipeline to be rejected');
+}
+
+describe('pipeline validate', () => {
+  it('reports all five mistakes of a file with file, line and key, and exits 2', async () => {
+    const result = await runCli(['validate', 'test/fixtures/five-mistakes.yml']);
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toBe('5 problems in the pipeline file:');
+    expect(lines.slice(1).map((l) => l.trim())).toEqual([
+      expect.stringMatching(/^test\/fixtures\/five-mistakes\.yml:4:5 sources\.node\.type: unknown source type "simulater" \(did you mean "simulator"\?\)/),
+      expect.stringMatching(/^test\/fixtures\/five-mistakes\.yml:7:5 sources\.other\.rate: .*"realtime"\|"max"/),
+      expect.stringMatching(/^test\/fixtures\/five-mistakes\.yml:13:5 sinks\.console\.evry: unknown key "evry" \(did you mean "every"\?\)/),
+      expect.stringMatching(/^test\/fixtures\/five-mistakes\.yml:16:14 sinks\.second\.inputs\[0\]: input "nod" is not a source or transform \(did you mean "node"\?\)/),
+      expect.stringMatching(/^test\/fixtures\/five-mistakes\.yml:17:5 sinks\.second\.when_full: /),
+    ]);
+  });
+
+  it('accepts the shipped harvest pipeline', async () => {
+    const result = await runCli(['validate', 'pipelines/harvest.yml']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/ok \(pipeline "harvest"/);
+  });
+});
+
+describe('graph checks', () => {
+  it('rejects an operator whose input kind does not match what flows in, with a hint', () => {
+    const issues = issuesOf(`
+sources: { node: { type: simulator } }
+transforms:
+  t: { inputs: [node], steps: [ { type: frames_only } ] }
+sinks: { out: { type: collect, inputs: [t] } }
+`);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ line: 4, key: 'transforms.t.steps[0].type' });
+    expect(issues[0].message).toBe('"frames_only" takes frames, but node gives bytes; add a frame step before it');
+  });
+
+  it('rejects cycles and names the loop', () => {
+    const issues = issuesOf(`
+sources: { node: { type: simulator, emit: records } }
+transforms:
+  a: { inputs: [node, b], steps: [ { type: pass } ] }
+  b: { inputs: [a], steps: [ { type: pass } ] }
+sinks: { out: { type: collect, inputs: [b] } }
+`);
+    expect(issues.map((i) => i.message)).toContainEqual(expect.stringMatching(/inputs form a cycle: (a -> b -> a|b -> a -> b)/));
+  });
+
+  it('rejects a source nobody reads, and a pipeline without sinks', () => {
+    const issues = issuesOf(`
+sources:
+  node: { type: simulator }
+  spare: { type: simulator }
+sinks: { out: { type: collect, inputs: [node] } }
+`);
+    expect(issues).toEqual([expect.objectContaining({ line: 4, key: 'sources.spare', message: expect.stringMatching(/not read by any transform or sink/) })]);
+    expect(issuesOf('sources: { node: { type: simulator } }\nsinks: {}\n').map((i) => i.message)).toContainEqual('a pipeline needs at least one sink');
+  });
+
+  it('rejects a sink that cannot take the kind it is given', () => {
+    const issues = issuesOf(`
+sources: { node: { type: simulator, emit: records } }
+sinks: { cap: { type: capture, inputs: [node], path: x.tpcap } }
+`);
+    expect(issues[0].message).toBe('sink type "capture" takes bytes, but "node" gives records');
+  });
+
+  it('orders transforms so each comes after what it reads', () => {
+    const plan = loadPipelineText(
+      `
+sources: { node: { type: simulator, emit: records } }
+transforms:
+  late: { inputs: [early], steps: [ { type: pass } ] }
+  early: { inputs: [node], steps: [ { type: pass }, { type: pass } ] }
+sinks: { out: { type: collect, inputs: [late] } }
+`,
+      registry,
+    );
+    expect(plan.transforms.map((t) => t.id)).toEqual(['early', 'late']);
+    expect(plan.transforms[0].steps.map((s) => s.id)).toEqual(['early/pass', 'early/pass#2']);
+  });
+});
+
+describe('values', () => {
+  const text = `
+sources:
+  node: { type: simulator, seed: "\${SEED:-7}", device: "\${DEVICE}" }
+sinks: { out: { type: collect, inputs: [node] } }
+`;
+
+  it('substitutes environment variables, typing a whole-value reference as YAML', () => {
+    const plan = loadPipelineText(text, registry, { env: { DEVICE: 'tasks' } });
+    expect(plan.sources[0].options).toMatchObject({ seed: 7, device: 'tasks' });
+    expect(loadPipelineText(text, registry, { env: { DEVICE: 'log', SEED: '42' } }).sources[0].options).toMatchObject({ seed: 42 });
+  });
+
+  it('names a variable that is unset and has no default', () => {
+    const issues = issuesOf(text, { env: {} });
+    expect(issues).toEqual([expect.objectContaining({ line: 3, key: 'sources.node.device', message: expect.stringMatching(/DEVICE is not set/) })]);
+  });
+
+  it('applies --set overrides with YAML typing, and blames the command line for their mistakes', () => {
+    const plan = loadPipelineText(text, registry, { env: { DEVICE: 'tasks' }, overrides: ['sources.node.seed=99', 'sources.node.faults.bit_flip=0.5'] });
+    expect(plan.sources[0].options).toMatchObject({ seed: 99, faults: { bit_flip: 0.5 } });
+    expect(plan.configText).toMatch(/seed: 99/);
+    const issues = issuesOf(text, { env: { DEVICE: 'tasks' }, overrides: ['sources.node.sed=1'] });
+    expect(issues).toEqual([expect.objectContaining({ file: '--set sources.node.sed=1', key: 'sources.node.sed', message: expect.stringMatching(/unknown key "sed" \(did you mean "seed"\?\)/) })]);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const issues = issuesOf('sources:\n  node: { type: simulator\nsinks: {}\n');
+    expect(issues[0].line).toBeGreaterThan(0);
+  });
+
+  it('rejects duplicate names across sections', () => {
+    const issues = issuesOf(`
+sources: { x: { type: simulator } }
+sinks: { x: { type: collect, inputs: [x] } }
+`);
+    expect(issues.map((i) => i.message)).toContainEqual(expect.stringMatching(/"x" is used by more than one component/));
+  });
+});
+
+describe('default registry', () => {
+  it('has no duplicate types and loads', () => {
+    expect(() => defaultRegistry()).not.toThrow();
+  });
+});
