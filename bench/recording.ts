@@ -15,6 +15,7 @@ import type { SinkDefinition } from '../src/core/component.js';
 import { standaloneContext } from '../src/core/testing.js';
 import { arrowSink } from '../src/sinks/arrow.js';
 import { parquetSink } from '../src/sinks/parquet.js';
+import { median, report } from './support/report.js';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '10000000' }, runs: { type: 'string', default: '3' } } });
 const TOTAL_ROWS = Number(values.rows);
@@ -99,8 +100,6 @@ async function measure(definition: SinkDefinition, rawOptions: object, batches: 
   };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 const batches = makeBatches();
 const cases: [SinkDefinition, object][] = [
   [parquetSink, { path: 'bench.parquet' }],
@@ -116,10 +115,19 @@ const summary = cases.map(([definition]) => {
   return { sink: definition.type, samplesPerSecond: pick('samplesPerSecond'), inputMBps: pick('inputMBps'), fileMB: pick('fileMB'), cpuSeconds: pick('cpuSeconds'), seconds: pick('seconds'), peakRssMB: Math.max(...runs.map((r) => r.peakRssMB)) };
 });
 
-console.log(`recording: ${TOTAL_ROWS.toLocaleString('en')} samples (8 columns, ${BATCH_ROWS} rows per batch), median of ${RUNS} alternating runs; ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? ''}`);
-console.log('sink     M samples/s  input MB/s  file MB  CPU s  wall s  peak RSS MB');
-for (const s of summary) {
-  console.log(`${s.sink.padEnd(8)} ${(s.samplesPerSecond / 1e6).toFixed(2).padStart(11)}  ${s.inputMBps.toFixed(0).padStart(10)}  ${s.fileMB.toFixed(1).padStart(7)}  ${s.cpuSeconds.toFixed(2).padStart(5)}  ${s.seconds.toFixed(2).padStart(6)}  ${s.peakRssMB.toFixed(0).padStart(11)}`);
-}
-fs.mkdirSync(path.join(import.meta.dirname, 'results'), { recursive: true });
-fs.writeFileSync(path.join(import.meta.dirname, 'results', 'recording.json'), JSON.stringify({ rows: TOTAL_ROWS, runs: RUNS, cores: os.cpus().length, summary, results }, null, 2));
+report(
+  'recording',
+  summary.map((s) => ({
+    sink: s.sink,
+    'M samples/s': (s.samplesPerSecond / 1e6).toFixed(2),
+    'input MB/s': s.inputMBps.toFixed(0),
+    'file MB': s.fileMB.toFixed(1),
+    'CPU s': s.cpuSeconds.toFixed(2),
+    'wall s': s.seconds.toFixed(2),
+    'peak RSS MB': s.peakRssMB.toFixed(0),
+  })),
+  [
+    `${TOTAL_ROWS.toLocaleString('en')} samples of 8 columns in batches of ${BATCH_ROWS}; median of ${RUNS} alternating runs; CPU counts all threads.`,
+    'parquet: zstd, encoded in the sink worker, with the journal on; arrow: IPC stream file.',
+  ],
+);
