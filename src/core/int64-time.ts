@@ -8,6 +8,8 @@
 export type TimeUnit = 'ns' | 'us' | 'ms';
 
 const TWO_32 = 4294967296;
+/** 2^-32 is exact, so multiplying by it and flooring equals dividing by 2^32. */
+const INV_TWO_32 = 1 / TWO_32;
 const UNIT_NS: Record<TimeUnit, bigint> = { ns: 1n, us: 1_000n, ms: 1_000_000n };
 
 /**
@@ -23,7 +25,7 @@ export function toInt64Time(ns: Float64Array, offsetNs: bigint, unit: TimeUnit =
     const offsetLo = Number(offsetNs & 0xffffffffn);
     for (let i = 0; i < ns.length; i++) {
       const v = Math.round(ns[i]);
-      const vHi = Math.floor(v / TWO_32);
+      const vHi = Math.floor(v * INV_TWO_32);
       let lo = offsetLo + (v - vHi * TWO_32);
       let hi = offsetHi + vHi;
       if (lo >= TWO_32) {
@@ -42,7 +44,7 @@ export function toInt64Time(ns: Float64Array, offsetNs: bigint, unit: TimeUnit =
   const d = Number(divisor);
   for (let i = 0; i < ns.length; i++) {
     const value = offsetUnits + Math.floor((remainder + Math.round(ns[i])) / d);
-    const hi = Math.floor(value / TWO_32);
+    const hi = Math.floor(value * INV_TWO_32);
     words[2 * i] = value - hi * TWO_32;
     words[2 * i + 1] = hi;
   }
