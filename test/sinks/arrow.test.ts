@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { afterEach, describe, expect, it } from 'vitest';
+import { recordsBatch } from '../../src/core/batch.js';
 import { arrowSink } from '../../src/sinks/arrow.js';
 import { filesEndingWith, harvestBatch, record, tempDir } from './recording/fixtures.js';
 
@@ -30,6 +31,19 @@ describe('arrow sink', () => {
     expect(raw.reduce((a, b) => a + b, 0)).toBe((5000 * 4999) / 2);
     expect(table.schema.metadata.get('pipeline.name')).toBe('test');
     expect(table.schema.fields.find((f) => f.name === 'voltage')!.metadata.get('unit')).toBe('V');
+  });
+
+  it('keeps string values when batches carry different dictionaries', async () => {
+    const dir = tempDir('arrow-dict');
+    dirs.push(dir);
+    const fields = [{ name: 'task', type: 'string' as const }];
+    const batches = [
+      recordsBatch('t', fields, { task: { codes: Int32Array.of(0, 1, 0), dictionary: ['idle', 'net'] } }, 3),
+      recordsBatch('t', fields, { task: { codes: Int32Array.of(1, 0), dictionary: ['adc', 'log'] } }, 2),
+    ];
+    await record(arrowSink, { path: 't.arrows' }, batches, dir);
+    const table = arrow.tableFromIPC(fs.readFileSync(path.join(dir, 't.arrows')));
+    expect(table.getChild('task')!.toArray()).toEqual(['idle', 'net', 'idle', 'log', 'adc']);
   });
 
   it('rotates by size into several complete streams', async () => {

@@ -137,6 +137,20 @@ describe('parquet sink options', () => {
     });
   });
 
+  it('keeps string values when batches carry different dictionaries', async () => {
+    const dir = dataDir();
+    const fields = [{ name: 'task', type: 'string' as const }];
+    const batches = [
+      recordsBatch('t', fields, { task: { codes: Int32Array.of(0, 1, 0), dictionary: ['idle', 'net'] } }, 3),
+      recordsBatch('t', fields, { task: { codes: Int32Array.of(1, 0), dictionary: ['adc', 'log'] } }, 2),
+    ];
+    await record(parquetSink, { path: 't.parquet' }, batches, dir);
+    await withDuckDB(async (db) => {
+      const rows = await query(db, `SELECT task FROM '${dir}/t.parquet'`);
+      expect(rows.map((r) => r.task)).toEqual(['idle', 'net', 'idle', 'log', 'adc']);
+    });
+  });
+
   it('starts a new file when the schema changes', async () => {
     const dir = dataDir();
     const other = recordsBatch('tasks', [{ name: 'task_id', type: 'u16' }], { task_id: Uint16Array.of(1, 2, 3) }, 3);
