@@ -20,6 +20,9 @@ export const META = {
   timestampUnit: 'recording.timestamp_unit',
   partition: 'recording.partition',
   software: 'software.version',
+  /** Process id and host of the writer, so `pipeline recover` leaves files of a live writer alone (IPC streams only). */
+  writerPid: 'recording.writer_pid',
+  writerHost: 'recording.writer_host',
   /** Journal only: the Parquet writer settings, so `pipeline recover` writes the file the sink would have. */
   parquetSettings: 'recording.parquet_settings',
 } as const;

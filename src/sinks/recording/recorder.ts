@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type * as arrow from 'apache-arrow';
 import { arrowSchema, recordsToArrow, schemaKey } from '../../core/arrow.js';
 import type { Batch, RecordsBatch } from '../../core/batch.js';
@@ -128,6 +129,8 @@ export class Recorder implements SinkInstance {
     const id = this.nextId++;
     let parquet: ParquetSettings | undefined;
     const schemaMetadata = new Map(metadata);
+    schemaMetadata.set(META.writerPid, String(process.pid));
+    schemaMetadata.set(META.writerHost, os.hostname());
     if (config.parquet) {
       const { compression, rowGroupSize, encodings } = config.parquet;
       parquet = { compression, rowGroupSize, encodings: columnEncodings(stored, encodings), createdBy: metadata.get(META.software) ?? '', metadata: [...metadata] };

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileError, publish, writeFully } from './ipc-file.js';
-import { END_OF_STREAM, scanIpcStream, selfContained } from './ipc.js';
+import { END_OF_STREAM, type ScannedStream, scanIpcStream, selfContained } from './ipc.js';
 import { META } from './metadata.js';
 import type { ParquetSettings } from './parquet-settings.js';
 import { ParquetStream } from './parquet-stream.js';
@@ -19,6 +20,30 @@ export interface RecoveryResult {
   readonly rows: number;
   /** Why nothing (or not everything) could be recovered. */
   readonly problem?: string;
+}
+
+/** The process still writing a stream, if it is alive on this host (then it is not a leftover). */
+function liveWriter(metadata: ReadonlyMap<string, string>): number | undefined {
+  const pid = Number(metadata.get(META.writerPid));
+  if (!Number.isInteger(pid) || pid <= 0 || metadata.get(META.writerHost) !== os.hostname()) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
+}
+
+const stillWritten = (pid: number) => `still being written by process ${pid}; not touched`;
+
+/** Why a leftover must be left alone: its writer is alive, or it is too fresh to tell (no schema yet). */
+function inUse(file: string, scanned: ScannedStream | undefined): string | undefined {
+  if (scanned) {
+    const writer = liveWriter(scanned.metadata);
+    return writer === undefined ? undefined : stillWritten(writer);
+  }
+  const ageMs = Date.now() - fs.statSync(file).mtimeMs;
+  return ageMs < 60_000 ? 'empty and changed in the last minute (a writer may have just opened it); not touched' : undefined;
 }
 
 /** Recovers every leftover below `dir`. */
@@ -47,6 +72,8 @@ export async function recoverJournal(journalPath: string): Promise<RecoveryResul
     return { from: journalPath, file: finalPath, rows: 0, problem: 'already complete; journal removed' };
   }
   const scanned = scanIpcStream(fs.readFileSync(journalPath));
+  const busy = inUse(journalPath, scanned);
+  if (busy) return { from: journalPath, rows: 0, problem: busy };
   if (!scanned || scanned.batches.length === 0) {
     fs.rmSync(journalPath, { force: true });
     fs.rmSync(partialPath, { force: true });
@@ -54,7 +81,8 @@ export async function recoverJournal(journalPath: string): Promise<RecoveryResul
   }
   const stored = JSON.parse(scanned.metadata.get(META.parquetSettings) ?? 'null') as Omit<ParquetSettings, 'metadata'> | null;
   if (!stored) return { from: journalPath, rows: 0, problem: `not a journal of this software (no ${META.parquetSettings})` };
-  const metadata = [...scanned.metadata].filter(([key]) => key !== META.parquetSettings);
+  const internal = new Set<string>([META.parquetSettings, META.writerPid, META.writerHost]);
+  const metadata = [...scanned.metadata].filter(([key]) => !internal.has(key));
   metadata.push(['recording.recovered_from', path.basename(journalPath)]);
   fs.rmSync(partialPath, { force: true });
   const stream = new ParquetStream(partialPath, { ...stored, metadata });
@@ -70,6 +98,8 @@ export function recoverArrowStream(partialPath: string): RecoveryResult {
   const finalPath = partialPath.replace(/\.partial$/, '');
   const bytes = fs.readFileSync(partialPath);
   const scanned = scanIpcStream(bytes);
+  const busy = inUse(partialPath, scanned);
+  if (busy) return { from: partialPath, rows: 0, problem: busy };
   if (!scanned) {
     fs.rmSync(partialPath, { force: true });
     return { from: partialPath, rows: 0, problem: 'no complete schema; removed' };

@@ -2,9 +2,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recoverCommand } from '../../../src/cli/recover.js';
-import { filesEndingWith, query, tempDir, withDuckDB } from './fixtures.js';
+import { standaloneContext } from '../../../src/core/testing.js';
+import { arrowSink } from '../../../src/sinks/arrow.js';
+import { parquetSink } from '../../../src/sinks/parquet.js';
+import { filesEndingWith, harvestBatch, query, tempDir, withDuckDB } from './fixtures.js';
 
 const CHILD = path.join(import.meta.dirname, 'writer-child.ts');
 const children: ChildProcess[] = [];
@@ -96,5 +100,38 @@ describe('parquet recording on a full disk', () => {
       const [row] = await query(db, `SELECT count(*)::INTEGER AS n FROM '${closed[0]}'`);
       expect(row.n).toBe(1000);
     });
+  });
+});
+
+describe('pipeline recover', () => {
+  it('leaves the files of a recording that is still running alone', async () => {
+    const dir = tempDir('recover-live');
+    dirs.push(dir);
+    for (const definition of [parquetSink, arrowSink]) {
+      const context = standaloneContext(definition.type, { dataDir: dir, kind: 'sink', type: definition.type });
+      const name = definition === arrowSink ? 'live.arrows' : 'live.parquet';
+      const sink = await definition.create(definition.options.parse({ path: name, flush_interval: '10ms' }) as never, context);
+      await sink.write(harvestBatch(0, 100));
+      // The worker starts and writes asynchronously: wait (bounded) until the stream has its first batch.
+      const stream = path.join(dir, definition === arrowSink ? `${name}.partial` : `${name}.journal`);
+      for (let i = 0; i < 200 && !(fs.existsSync(stream) && fs.statSync(stream).size > 1000); i++) await sleep(25);
+      const lines: string[] = [];
+      const code = await recoverCommand([dir], (line) => lines.push(line));
+      expect(lines.join('\n')).toContain(`still being written by process ${process.pid}`);
+      expect(code).toBe(1);
+      await sink.close();
+    }
+    expect(filesEndingWith(dir, '.partial')).toEqual([]);
+    expect(filesEndingWith(dir, '.journal')).toEqual([]);
+    expect(filesEndingWith(dir, '.parquet').length + filesEndingWith(dir, '.arrows').length).toBe(2);
+  });
+
+  it('says when there is nothing to recover and when the directory is missing', async () => {
+    const dir = tempDir('recover-empty');
+    dirs.push(dir);
+    const lines: string[] = [];
+    expect(await recoverCommand([dir], (line) => lines.push(line))).toBe(0);
+    expect(lines).toEqual([`recover: nothing to recover below ${dir}`]);
+    expect(await recoverCommand([path.join(dir, 'missing')], (line) => lines.push(line))).toBe(2);
   });
 });
