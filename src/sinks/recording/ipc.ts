@@ -14,7 +14,11 @@ export const END_OF_STREAM = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]
 
 /** Serializes one record batch as a complete IPC stream. */
 export function batchToIpcChunk(batch: arrow.RecordBatch): Uint8Array {
-  return arrow.tableToIPC(new arrow.Table([batch]), 'stream');
+  // The writer directly, not tableToIPC: no Table to build per batch.
+  const writer = new arrow.RecordBatchStreamWriter();
+  writer.write(batch);
+  writer.finish();
+  return writer.toUint8Array(true);
 }
 
 function view(bytes: Uint8Array): DataView {
