@@ -55,6 +55,8 @@ export class Recorder implements SinkInstance {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly failures: Error[] = [];
   private readonly failedFiles = new Set<number>();
+  /** Paths of files opened and not yet closed, including those the worker is still finishing. */
+  private readonly reserved = new Set<string>();
   private nextId = 1;
   private seq = 0;
 
@@ -72,7 +74,7 @@ export class Recorder implements SinkInstance {
     this.throwFailure();
     if (batch.kind !== 'records') throw new Error(`${this.context.id}: expects records, got ${batch.kind}`);
     if (batch.length === 0) return;
-    for (const slice of splitByPartition(batch, this.config.partitionBy)) await this.append(slice);
+    for (const slice of splitByPartition(batch, this.config.partitionBy)) this.append(slice);
     while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
     this.context.metrics.gauge('durable_rows', this.worker.durableRows);
   }
@@ -85,7 +87,7 @@ export class Recorder implements SinkInstance {
     this.throwFailure();
   }
 
-  private async append(slice: PartitionSlice): Promise<void> {
+  private append(slice: PartitionSlice): void {
     let file = this.files.get(slice.key);
     if (file && this.failedFiles.has(file.id)) {
       this.files.delete(slice.key);
@@ -93,7 +95,8 @@ export class Recorder implements SinkInstance {
     }
     if (file && (file.schemaKey !== schemaKey(slice.batch.schema) || this.dueForRotation(file))) {
       if (file.schemaKey !== schemaKey(slice.batch.schema)) this.context.metrics.count('schema_changes');
-      await this.closeFile(file);
+      // The worker finishes the old file (last row group, footer, rename) while this one starts.
+      this.track(this.closeFile(file));
       file = undefined;
     }
     file ??= this.openFile(slice);
@@ -102,12 +105,18 @@ export class Recorder implements SinkInstance {
     const rows = slice.batch.length;
     const target = file;
     target.rows += rows;
-    const done = this.worker.append(target.id, chunk, rows).then(
-      (ack) => void (target.bytes = ack.bytes),
-      (error: Error) => this.fileFailed(target, error, rows),
+    this.track(
+      this.worker.append(target.id, chunk, rows).then(
+        (ack) => void (target.bytes = ack.bytes),
+        (error: Error) => this.fileFailed(target, error, rows),
+      ),
     );
-    this.inFlight.add(done);
-    void done.finally(() => this.inFlight.delete(done));
+  }
+
+  /** Keeps a worker request in the in-flight set until it settles (it never rejects). */
+  private track(request: Promise<void>): void {
+    this.inFlight.add(request);
+    void request.finally(() => this.inFlight.delete(request));
   }
 
   private dueForRotation(file: OpenRecording): boolean {
@@ -121,9 +130,9 @@ export class Recorder implements SinkInstance {
     const nowNs = context.clock.nowNs();
     const startWallNs = context.clock.toWallNs(nowNs);
     this.seq++;
-    const inUse = new Set([...this.files.values()].map((f) => f.path));
     const candidate = recordingPath(context.dataDir, config.path, { name: context.pipeline.name, startMs: Number(startWallNs / 1_000_000n), seq: this.seq, partition: slice.values });
-    const path = uniquePath(candidate, inUse);
+    const path = uniquePath(candidate, this.reserved);
+    this.reserved.add(path);
     const stored = slice.batch.schema.fields.filter((f) => !config.partitionBy.includes(f.name));
     const metadata = recordingMetadata({ context, source: slice.batch.source, fields: stored, startWallNs, timestampUnit: config.timestampUnit, partition: slice.values });
     const id = this.nextId++;
@@ -155,7 +164,8 @@ export class Recorder implements SinkInstance {
     if (this.files.get(file.key) === file) this.files.delete(file.key);
     if (this.failedFiles.has(file.id)) return;
     try {
-      const closed = await this.worker.close(file.id);
+      // Once closed the file is on disk under its final name, which uniquePath sees.
+      const closed = await this.worker.close(file.id).finally(() => this.reserved.delete(file.path));
       this.context.metrics.count('files_closed');
       this.context.log.info({ file: file.path, rows: closed.rows, bytes: closed.bytes }, 'recording closed');
     } catch (error) {
