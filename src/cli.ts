@@ -4,7 +4,11 @@ import { ComponentError } from './core/component-error.js';
 import { UsageError } from './cli/args.js';
 import { inspectCommand, inspectUsage } from './cli/inspect.js';
 import { listCommand, listUsage } from './cli/list.js';
+<<<<<<< HEAD
 import { recoverCommand, recoverUsage } from './cli/recover.js';
+=======
+import { portsCommand, portsUsage } from './cli/ports.js';
+>>>>>>> main
 import { runCommand, runUsage } from './cli/run.js';
 import { schemaCommand, schemaUsage } from './cli/schema.js';
 import { simulateCommand, simulateUsage } from './cli/simulate.js';
@@ -19,8 +23,12 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   list: { run: listCommand, usage: listUsage },
   schema: { run: schemaCommand, usage: schemaUsage },
   simulate: { run: simulateCommand, usage: simulateUsage },
+<<<<<<< HEAD
   inspect: { run: inspectCommand, usage: inspectUsage },
   recover: { run: recoverCommand, usage: recoverUsage },
+=======
+  ports: { run: portsCommand, usage: portsUsage },
+>>>>>>> main
 };
 
 function usage(): string {

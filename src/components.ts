@@ -3,9 +3,13 @@ import { Registry } from './core/registry.js';
 import { arrowSink } from './sinks/arrow.js';
 import { captureSink } from './sinks/capture.js';
 import { parquetSink } from './sinks/parquet.js';
+import { relaySink } from './sinks/relay/index.js';
 import { stdoutSink } from './sinks/stdout/index.js';
 import { fileSource } from './sources/file.js';
+import { serialSource } from './sources/serial/index.js';
 import { simulatorSource } from './sources/simulator/index.js';
+import { tcpSource } from './sources/tcp/index.js';
+import { udpSource } from './sources/udp.js';
 
 /**
  * Every component the `pipeline` command knows, listed explicitly (no import side effects).
@@ -15,10 +19,14 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   // sources
   simulatorSource,
   fileSource,
+  serialSource,
+  tcpSource,
+  udpSource,
   // operators
   // sinks
   stdoutSink,
   captureSink,
+  relaySink,
   parquetSink,
   arrowSink,
 ];

@@ -35,6 +35,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const plan = loadPipelineFile(positionals[0], defaultRegistry(), { overrides: values.set ?? [] });
   const log = createLogger(level as LevelWithSilent);
+  for (const note of plan.notes ?? []) log.info(note);
   const runner = new Runner(plan, { log, dataDir: path.resolve(values['data-dir'] ?? process.cwd()) });
   const started = performance.now();
 

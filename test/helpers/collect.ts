@@ -1,4 +1,4 @@
-import { lastValueFrom, toArray } from 'rxjs';
+import { lastValueFrom, toArray, type Observable } from 'rxjs';
 import type { z } from 'zod';
 import type { Batch } from '../../src/core/batch.js';
 import type { SourceDefinition, OptionsSchema } from '../../src/core/component.js';
@@ -13,4 +13,23 @@ export async function collectSource<S extends OptionsSchema>(definition: SourceD
 
 export function concatBytes(batches: readonly Batch[]): Buffer {
   return Buffer.concat(batches.map((b) => (b.kind === 'bytes' ? b.data : Buffer.alloc(0))));
+}
+
+/** Subscribes to a source and keeps everything it emits, for assertions while it runs. */
+export function collect(source: Observable<Batch>) {
+  const batches: Batch[] = [];
+  const state = { batches, bytes: 0, error: undefined as Error | undefined, completed: false };
+  const subscription = source.subscribe({
+    next: (batch) => {
+      batches.push(batch);
+      if (batch.kind === 'bytes') state.bytes += batch.data.length;
+    },
+    error: (error: Error) => (state.error = error),
+    complete: () => (state.completed = true),
+  });
+  return Object.assign(state, {
+    subscription,
+    /** All Bytes batches' data, concatenated. */
+    data: () => Buffer.concat(batches.flatMap((b) => (b.kind === 'bytes' ? [b.data] : []))),
+  });
 }

@@ -55,6 +55,7 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
   }
   const original = new Document(doc.toJS());
   applyOverrides(doc, overrides);
+  const notes = dropKeysOfReplacedTypes(doc, original, overrides, registry);
 
   const report = (keyParts: readonly (string | number)[], message: string) => {
     // The empty value left by an unset variable is already reported as such.
@@ -74,7 +75,39 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
     if (issues.length === 0) issues.push({ file: displayFile, line: 0, column: 0, key: '', message: 'invalid pipeline' });
     throw new ConfigError(sortIssues(issues));
   }
-  return plan;
+  return notes.length > 0 ? { ...plan, notes } : plan;
+}
+
+const ROLE_OF_SECTION: Record<string, 'source' | 'operator' | 'sink'> = { sources: 'source', transforms: 'operator', sinks: 'sink' };
+const SINK_COMMON_KEYS = ['type', 'inputs', 'when_full', 'buffer'];
+
+/**
+ * `--set sources.node.type=serial` swaps the simulator for hardware: the simulator's own keys
+ * (device, rate, ...) mean nothing to the new type, so they are dropped instead of being reported
+ * as unknown. Keys the new type knows, and keys set on the command line, are kept.
+ */
+function dropKeysOfReplacedTypes(doc: Document, original: Document, overrides: readonly Override[], registry: Registry): string[] {
+  const notes: string[] = [];
+  for (const override of overrides) {
+    const path = override.path;
+    if (path[path.length - 1] !== 'type' || typeof override.value !== 'string') continue;
+    const role = ROLE_OF_SECTION[String(path[0])];
+    const isComponent = path.length === 3 || (path.length === 5 && path[0] === 'transforms' && path[2] === 'steps');
+    const before = original.getIn(path);
+    const definition = role && isComponent ? registry.get(role, override.value) : undefined;
+    if (!definition || before === override.value) continue;
+    const parent = path.slice(0, -1);
+    const known = new Set([...Object.keys(definition.options.shape), ...(role === 'sink' ? SINK_COMMON_KEYS : ['type'])]);
+    const entry = doc.getIn(parent) as { items?: { key: { value: unknown } }[] } | undefined;
+    const keys = (entry?.items ?? []).map((item) => String(item.key?.value));
+    for (const key of keys) {
+      const setHere = overrides.some((o) => o.path.length > parent.length && keyPath(o.path.slice(0, parent.length + 1)) === keyPath([...parent, key]));
+      if (known.has(key) || setHere) continue;
+      doc.deleteIn([...parent, key]);
+      notes.push(`${keyPath([...parent, key])} dropped: ${String(before)} option that ${override.value} does not have`);
+    }
+  }
+  return notes;
 }
 
 function startsWith(path: readonly (string | number)[], prefix: readonly (string | number)[]): boolean {

@@ -10,6 +10,8 @@ export interface PipelinePlan {
   /** In dependency order: every transform comes after the transforms it reads from. */
   readonly transforms: readonly TransformPlan[];
   readonly sinks: readonly SinkPlan[];
+  /** Things the loader did that a user should know (options dropped by a --set of another type). */
+  readonly notes?: readonly string[];
 }
 
 export interface SourcePlan {

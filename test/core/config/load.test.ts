@@ -126,6 +126,18 @@ sinks: { out: { type: collect, inputs: [node] } }
     expect(issues).toEqual([expect.objectContaining({ file: '--set sources.node.sed=1', key: 'sources.node.sed', message: expect.stringMatching(/unknown key "sed" \(did you mean "seed"\?\)/) })]);
   });
 
+  it('drops the old type\'s options when --set replaces a component type, keeping the new ones', () => {
+    const plan = loadPipelineText('sources: { node: { type: simulator, device: tasks, rate: max, seed: 3 } }\nsinks: { out: { type: collect, inputs: [node] } }\n', registry, {
+      overrides: ['sources.node.type=file', 'sources.node.path=dump.bin'],
+    });
+    expect(plan.sources[0].definition.type).toBe('file');
+    expect(plan.sources[0].options).toMatchObject({ path: 'dump.bin', speed: 'max' });
+    expect(plan.notes).toEqual(expect.arrayContaining([expect.stringMatching(/^sources\.node\.device dropped: simulator option that file does not have$/)]));
+    // A key the user sets that the new type lacks is still an error.
+    const issues = issuesOf('sources: { node: { type: simulator } }\nsinks: { out: { type: collect, inputs: [node] } }\n', { overrides: ['sources.node.type=file', 'sources.node.path=x', 'sources.node.device=tasks'] });
+    expect(issues.map((i) => i.key)).toEqual(['sources.node.device']);
+  });
+
   it('reports YAML syntax errors with their line', () => {
     const issues = issuesOf('sources:\n  node: { type: simulator\nsinks: {}\n');
     expect(issues[0].line).toBeGreaterThan(0);

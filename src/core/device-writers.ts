@@ -1,0 +1,50 @@
+import type { ComponentContext } from './component.js';
+import type { MetricsRegistry } from './metrics.js';
+
+/**
+ * Lets a sink send bytes back to a device (the relay's write-through). The component contract gives
+ * a sink no handle on a source, so sources that can write register a writer here under their id, in
+ * a table scoped to the pipeline run (keyed by the run's metrics registry, which every component of
+ * one run shares); sinks look the writer up by source id. Nothing here outlives the run.
+ */
+export interface DeviceWriter {
+  /** Queues bytes for the device; returns false when they were not accepted (device not connected). */
+  write(data: Buffer): boolean;
+}
+
+const tables = new WeakMap<MetricsRegistry, Map<string, DeviceWriter>>();
+
+/** Registers `writer` for the calling source; returns the function that unregisters it. */
+export function registerDeviceWriter(context: ComponentContext, writer: DeviceWriter): () => void {
+  let table = tables.get(context.registry);
+  if (table === undefined) tables.set(context.registry, (table = new Map()));
+  table.set(context.id, writer);
+  return () => {
+    if (table.get(context.id) === writer) table.delete(context.id);
+  };
+}
+
+/** The writer of source `sourceId` in the caller's pipeline run, if that source can write. */
+export function findDeviceWriter(context: ComponentContext, sourceId: string): DeviceWriter | undefined {
+  return tables.get(context.registry)?.get(sourceId);
+}
+
+/**
+ * Registers a writer that sends to whatever `current()` returns (the open port or socket of the
+ * present connection) and counts bytes offered while there is none as `write_while_disconnected`.
+ * Unregisters itself when the pipeline stops.
+ */
+export function registerSessionWriter(context: ComponentContext, current: () => { write(data: Buffer): unknown } | undefined): void {
+  const unregister = registerDeviceWriter(context, {
+    write(data) {
+      const target = current();
+      if (target === undefined) {
+        context.metrics.error('write_while_disconnected', data.length);
+        return false;
+      }
+      target.write(data);
+      return true;
+    },
+  });
+  context.signal.addEventListener('abort', unregister, { once: true });
+}

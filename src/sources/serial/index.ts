@@ -1,0 +1,39 @@
+import { defineSource } from '../../core/component.js';
+import { registerSessionWriter } from '../../core/device-writers.js';
+import { reconnectingSource } from '../../core/reconnect.js';
+import { describeMatch, resolvePortPath } from './match.js';
+import { serialOptions } from './options.js';
+import { openSerialSession, type SerialSession } from './session.js';
+
+/**
+ * Reads a serial port (USB CDC, FTDI, CP210x, a debug probe's virtual COM port) as Bytes batches.
+ * When the device disappears (unplugged, reset, EIO) the source logs it, retries with backoff and
+ * jitter, and carries on when the path (or a port with the matching USB ids) is back; metrics
+ * `reconnects`, `disconnects`, `disconnected_ms` and the gauges `connection` and `connected` show the
+ * gap. Bytes written by a relay sink with `write_through` go to the port.
+ */
+export const serialSource = defineSource({
+  type: 'serial',
+  summary: 'Reads a serial port; reconnects with backoff when the device is unplugged or reset.',
+  options: serialOptions,
+  output: 'bytes',
+  create(options, context) {
+    let current: SerialSession | undefined;
+    let currentPath = options.path ?? describeMatch(options.match ?? {});
+    registerSessionWriter(context, () => (current?.port.isOpen ? current.port : undefined));
+    return reconnectingSource(context, {
+      describe: () => `serial ${currentPath}`,
+      backoff: options.backoff,
+      retry: options.retry,
+      async connect(emit) {
+        currentPath = await resolvePortPath(options);
+        const session = await openSerialSession(currentPath, options, context, emit);
+        current = session;
+        void session.ended.then(() => {
+          if (current === session) current = undefined;
+        });
+        return session;
+      },
+    });
+  },
+});

@@ -1,0 +1,46 @@
+import type net from 'node:net';
+import { defineSource } from '../../core/component.js';
+import { registerSessionWriter } from '../../core/device-writers.js';
+import { reconnectingSource } from '../../core/reconnect.js';
+import { connectClient } from './client.js';
+import { tcpOptions } from './options.js';
+import { listenServer } from './server.js';
+
+/**
+ * Reads a byte stream over TCP. As a client (a link server, a device's TCP port, `pipeline simulate
+ * --tcp`) it connects with a timeout, closes idle connections and reconnects with backoff and jitter,
+ * counting `reconnects`, `disconnects` and `disconnected_ms`. As a server it takes several devices,
+ * each connection a sub-stream whose Bytes batches carry `<id>#<peer>` as their source. Bytes from a
+ * relay sink with `write_through` go to the connected device (server: to every connected peer).
+ */
+export const tcpSource = defineSource({
+  type: 'tcp',
+  summary: 'Reads bytes over TCP as a client (with reconnect) or as a server (one sub-stream per peer).',
+  options: tcpOptions,
+  output: 'bytes',
+  create(options, context) {
+    let targets: () => Iterable<net.Socket> = () => [];
+    registerSessionWriter(context, () => {
+      const sockets = [...targets()].filter((s) => !s.destroyed);
+      if (sockets.length === 0) return undefined;
+      return { write: (data: Buffer) => sockets.forEach((s) => s.write(data)) };
+    });
+    const address = `${options.host}:${options.port}`;
+    return reconnectingSource(context, {
+      describe: () => (options.mode === 'client' ? `tcp ${address}` : `tcp server on ${address}`),
+      backoff: options.backoff,
+      retry: options.retry,
+      connectedAs: options.mode === 'server' ? 'listening' : 'connected',
+      async connect(emit) {
+        if (options.mode === 'server') {
+          const session = await listenServer(options, context, emit);
+          targets = () => session.clients;
+          return session;
+        }
+        const session = await connectClient(options, context, emit);
+        targets = () => [session.socket];
+        return session;
+      },
+    });
+  },
+});
