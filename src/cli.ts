@@ -4,11 +4,8 @@ import { ComponentError } from './core/component-error.js';
 import { UsageError } from './cli/args.js';
 import { inspectCommand, inspectUsage } from './cli/inspect.js';
 import { listCommand, listUsage } from './cli/list.js';
-<<<<<<< HEAD
-import { recoverCommand, recoverUsage } from './cli/recover.js';
-=======
 import { portsCommand, portsUsage } from './cli/ports.js';
->>>>>>> main
+import { recoverCommand, recoverUsage } from './cli/recover.js';
 import { runCommand, runUsage } from './cli/run.js';
 import { schemaCommand, schemaUsage } from './cli/schema.js';
 import { simulateCommand, simulateUsage } from './cli/simulate.js';
@@ -23,12 +20,9 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   list: { run: listCommand, usage: listUsage },
   schema: { run: schemaCommand, usage: schemaUsage },
   simulate: { run: simulateCommand, usage: simulateUsage },
-<<<<<<< HEAD
+  ports: { run: portsCommand, usage: portsUsage },
   inspect: { run: inspectCommand, usage: inspectUsage },
   recover: { run: recoverCommand, usage: recoverUsage },
-=======
-  ports: { run: portsCommand, usage: portsUsage },
->>>>>>> main
 };
 
 function usage(): string {
