@@ -16,8 +16,9 @@ const NOTEBOOK = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/harvest.ip
 const CONFIG = 'name: harvest\nsources:\n  node: { type: simulator, device: harvester }\n';
 
 const FIELDS: Field[] = [
-  { name: 'time', type: 'f64', time: 'host' },
+  { name: 'host_time', type: 'f64', time: 'host' },
   { name: 'seq', type: 'u32' },
+  { name: 'i', type: 'u32' },
   { name: 't_ticks', type: 'u32' },
   { name: 't_device_ns', type: 'f64', time: 'device', unit: 'ns' },
   { name: 'voltage_raw', type: 'u32' },
@@ -36,7 +37,8 @@ function samples(batchIndex: number, node?: string): RecordsBatch {
   );
   for (let i = 0; i < n; i++) {
     const row = batchIndex * n + i;
-    (columns.time as Float64Array)[i] = row * 10_000;
+    (columns.host_time as Float64Array)[i] = row * 10_000;
+    (columns.i as Uint32Array)[i] = row % 25;
     (columns.seq as Uint32Array)[i] = Math.floor(row / 25);
     (columns.t_ticks as Uint32Array)[i] = row * 10;
     (columns.t_device_ns as Float64Array)[i] = row * 10_000;
