@@ -9,6 +9,7 @@ import { recoverCommand, recoverUsage } from './cli/recover.js';
 import { runCommand, runUsage } from './cli/run.js';
 import { schemaCommand, schemaUsage } from './cli/schema.js';
 import { simulateCommand, simulateUsage } from './cli/simulate.js';
+import { tapCommand, tapUsage } from './cli/tap.js';
 import { validateCommand, validateUsage } from './cli/validate.js';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   list: { run: listCommand, usage: listUsage },
   schema: { run: schemaCommand, usage: schemaUsage },
   simulate: { run: simulateCommand, usage: simulateUsage },
+  tap: { run: (argv) => tapCommand(argv), usage: tapUsage },
   ports: { run: portsCommand, usage: portsUsage },
   inspect: { run: inspectCommand, usage: inspectUsage },
   recover: { run: recoverCommand, usage: recoverUsage },

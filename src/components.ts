@@ -1,10 +1,15 @@
 import type { ComponentDefinition } from './core/component.js';
 import { Registry } from './core/registry.js';
+import { crcOperator } from './operators/crc/index.js';
+import { decodeOperator } from './operators/decode/index.js';
+import { frameOperator } from './operators/frame/index.js';
+import { routeOperator } from './operators/route.js';
 import { arrowSink } from './sinks/arrow.js';
 import { captureSink } from './sinks/capture.js';
 import { parquetSink } from './sinks/parquet.js';
 import { relaySink } from './sinks/relay/index.js';
 import { stdoutSink } from './sinks/stdout/index.js';
+import { websocketSink } from './sinks/websocket/index.js';
 import { fileSource } from './sources/file.js';
 import { serialSource } from './sources/serial/index.js';
 import { simulatorSource } from './sources/simulator/index.js';
@@ -23,10 +28,15 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   tcpSource,
   udpSource,
   // operators
+  frameOperator,
+  crcOperator,
+  decodeOperator,
+  routeOperator,
   // sinks
   stdoutSink,
   captureSink,
   relaySink,
+  websocketSink,
   parquetSink,
   arrowSink,
 ];

@@ -51,9 +51,11 @@ export const fileSource = defineSource({
         if (o.speed === 'realtime' && !capture && !o.bytes_per_second) {
           throw new Error(`${o.path} is a raw dump without timing; set bytes_per_second for speed: realtime, or replay a capture file`);
         }
+        // Pacing runs across loops, so a looped replay keeps the configured rate.
+        const pace: Pace = { startMs: performance.now(), sent: 0 };
         do {
           if (capture) await replayCapture(handle, decodeCaptureHeader(head.subarray(0, bytesRead)).dataOffset, o, context, emit, () => stopped);
-          else await replayRaw(handle, o, context, emit, () => stopped);
+          else await replayRaw(handle, o, context, emit, () => stopped, pace);
           if (o.loop && !stopped) context.metrics.count('loops');
         } while (o.loop && !stopped);
         if (!stopped) stop();
@@ -69,20 +71,28 @@ export const fileSource = defineSource({
   },
 });
 
-async function replayRaw(handle: FileHandle, o: Options, context: ComponentContext, emit: Emit, stopped: () => boolean): Promise<void> {
-  const startMs = performance.now();
-  let sent = 0;
+interface Pace {
+  startMs: number;
+  sent: number;
+}
+
+/** Realtime reads of a raw dump are 10 ms worth of bytes, so the rate holds at small time scales too. */
+const REALTIME_SLICE_S = 0.01;
+
+async function replayRaw(handle: FileHandle, o: Options, context: ComponentContext, emit: Emit, stopped: () => boolean, pace: Pace): Promise<void> {
+  const paced = o.speed === 'realtime' && o.bytes_per_second !== undefined;
+  const size = paced ? Math.max(1, Math.min(o.chunk_size, Math.round(o.bytes_per_second! * REALTIME_SLICE_S))) : o.chunk_size;
   for (let position = 0; !stopped(); ) {
     if (context.flow.paused) await context.flow.whenResumed();
-    const chunk = Buffer.allocUnsafe(o.chunk_size);
+    const chunk = Buffer.allocUnsafe(size);
     const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
     if (bytesRead === 0 || stopped()) return;
     position += bytesRead;
-    if (o.speed === 'realtime' && o.bytes_per_second) {
-      const dueMs = (sent / o.bytes_per_second) * 1000 - (performance.now() - startMs);
+    if (paced) {
+      const dueMs = (pace.sent / o.bytes_per_second!) * 1000 - (performance.now() - pace.startMs);
       if (dueMs > 1) await delay(dueMs, context.signal);
     }
-    sent += bytesRead;
+    pace.sent += bytesRead;
     emit(chunk.subarray(0, bytesRead));
     await yieldToLoop();
   }

@@ -16,7 +16,8 @@ export interface CliResult {
 export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, ...options.env },
+    // Example pipelines serve their live view on LIVE_LISTEN; an ephemeral port keeps parallel tests apart.
+    env: { LIVE_LISTEN: '127.0.0.1:0', ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

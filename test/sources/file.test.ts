@@ -51,6 +51,26 @@ describe('file source', () => {
     expect(times[4] - times[0]).toBeGreaterThan(70e6);
   });
 
+  it('paces a raw dump at bytes_per_second in 10 ms slices, across loops', async () => {
+    writeFileSync(path.join(dir, 'dump.bin'), Buffer.alloc(1000, 7));
+    const ctx = context();
+    const sizes: number[] = [];
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      const sub = fileSource.create(fileSource.options.parse({ path: 'dump.bin', speed: 'realtime', bytes_per_second: 20_000, loop: true }), ctx).subscribe((b) => {
+        sizes.push(b.kind === 'bytes' ? b.data.length : 0);
+        if (sizes.reduce((a, n) => a + n, 0) >= 3000) {
+          ctx.abort.abort();
+          sub.unsubscribe();
+          resolve();
+        }
+      });
+    });
+    expect(sizes.every((n) => n === 200)).toBe(true);
+    // 3000 bytes at 20 kB/s: the first 200 go out at once, the rest take at least 140 ms.
+    expect(performance.now() - started).toBeGreaterThan(130);
+  });
+
   it('counts a chunk cut short by a crash and replays everything before it', async () => {
     const file = await writeCapture([{ data: Buffer.from('complete'), atNs: 0 }, { data: Buffer.from('cut-off-chunk'), atNs: 1 }]);
     const full = readFileSync(path.join(dir, file));

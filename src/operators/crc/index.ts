@@ -1,0 +1,64 @@
+import type { FramesBatch } from '../../core/batch.js';
+import { defineOperator } from '../../core/component.js';
+import type { ComponentMetrics } from '../../core/metrics.js';
+import { batchOperator, selectFrames } from '../batch-operator.js';
+import { DeadLetters, deadLetterOption, deadLetterOutputs } from '../dead-letters.js';
+import { CRC_BAD, CRC_OK, crcCheck, type CrcCheck } from './check.js';
+import { checkCrcOptions, crcObject, crcSettings } from './options.js';
+
+const options = crcObject.extend({ dead_letter: deadLetterOption() }).superRefine((value, ctx) => {
+  checkCrcOptions(value, ctx);
+});
+
+/**
+ * Checks each frame's CRC and passes on the frames that match. Failures are counted (`crc`, or
+ * `short` when the frame cannot hold the range) and sent to the dead-letter output when one is set.
+ * For resynchronisation on CRC failures, give `frame` the same settings in its `crc` option.
+ */
+export const crcOperator = defineOperator({
+  type: 'crc',
+  summary: 'Checks a CRC in each frame (catalogue or custom algorithm) and drops failing frames, counted by reason.',
+  options,
+  input: 'frames',
+  output: 'frames',
+  outputs: deadLetterOutputs,
+  create(opts, context) {
+    const check = crcCheck(crcSettings(opts));
+    const dead = new DeadLetters(context, opts.dead_letter);
+    return batchOperator<FramesBatch>('crc', 'frames', {
+      next(batch, emit) {
+        const out = checkBatch(batch, check, dead, context.metrics);
+        dead.flush(batch.source);
+        if (out) emit(out);
+      },
+    });
+  },
+});
+
+/** The batch itself when every frame passes (no allocation), a subset otherwise, undefined if none. */
+function checkBatch(batch: FramesBatch, check: CrcCheck, dead: DeadLetters, metrics: ComponentMetrics): FramesBatch | undefined {
+  const { buffer, offsets, lengths, count } = batch;
+  let keep: Uint32Array | undefined;
+  let kept = 0;
+  let bad = 0;
+  let short = 0;
+  for (let i = 0; i < count; i++) {
+    const verdict = check(buffer, offsets[i], lengths[i]);
+    if (verdict === CRC_OK) {
+      if (keep) keep[kept] = i;
+      kept++;
+      continue;
+    }
+    if (!keep) {
+      keep = new Uint32Array(count);
+      for (let j = 0; j < kept; j++) keep[j] = j;
+    }
+    if (verdict === CRC_BAD) bad++;
+    else short++;
+    dead.add(verdict === CRC_BAD ? 'crc' : 'short', buffer, offsets[i], offsets[i] + lengths[i], batch.hostTimeNs[i]);
+  }
+  if (bad) metrics.error('crc', bad);
+  if (short) metrics.error('short', short);
+  if (!keep) return batch;
+  return kept === 0 ? undefined : selectFrames(batch, keep, kept);
+}

@@ -1,0 +1,129 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer } from 'ws';
+import type { ComponentContext } from '../../core/component.js';
+import { renderPrometheus } from '../../core/prometheus.js';
+import { type AccessRules, checkAccess, originAllowed } from './access.js';
+import type { LiveFeed, Subscription } from './feed.js';
+import { loadStaticFiles } from './static.js';
+
+/** Largest control message a client may send; they are a few hundred bytes at most. */
+const MAX_CONTROL_BYTES = 64 * 1024;
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+  'cache-control': 'no-cache',
+};
+
+export interface LiveServer {
+  /** The page's address, with the real port when listening on port 0. */
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/** Starts the HTTP server: the page, `/ws`, `/metrics` and `/api/status`. */
+export async function startLiveServer(host: string, port: number, access: AccessRules, feed: LiveFeed, context: ComponentContext): Promise<LiveServer> {
+  const files = loadStaticFiles();
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_CONTROL_BYTES });
+  const server = createServer((request, response) => handleHttp(request, response, files, access, feed, context));
+
+  server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+    const url = requestUrl(request);
+    if (url.pathname !== '/ws') return refuse(socket, 404, 'not found; the feed is at /ws');
+    const decision = checkAccess(access, request, url);
+    if (!decision.ok) {
+      context.metrics.count(`refused_${decision.reason}`);
+      context.log.warn({ remote: request.socket.remoteAddress, origin: request.headers.origin }, `live view: refused a connection: ${decision.message}`);
+      return refuse(socket, decision.status, decision.message);
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      ws.on('error', (error) => context.log.debug({ err: error }, 'live view: client socket error'));
+      feed.attach(ws, `${request.socket.remoteAddress}:${request.socket.remotePort}`, subscriptionFromQuery(url));
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const hint = error.code === 'EADDRINUSE' ? ': the port is in use; choose another in `listen` (port 0 picks a free one)' : '';
+      reject(new Error(`live view cannot listen on ${host}:${port}${hint} (${error.message})`));
+    });
+    server.listen(port, host, () => {
+      server.removeAllListeners('error');
+      server.on('error', (error) => context.log.error({ err: error }, 'live view: server error'));
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost}:${address.port}/`;
+
+  return {
+    url,
+    server,
+    async close() {
+      const open = feed.closeAll('pipeline stopping');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Give clients a moment to answer the close frame, then cut whatever is left (stalled peers).
+      await Promise.race([Promise.all(open.map((c) => new Promise((r) => c.socket.once('close', r)))), delay(500)]);
+      for (const client of open) client.socket.terminate();
+      server.closeAllConnections();
+      await closed;
+      wss.close();
+    },
+  };
+}
+
+function handleHttp(request: IncomingMessage, response: ServerResponse, files: ReturnType<typeof loadStaticFiles>, access: AccessRules, feed: LiveFeed, context: ComponentContext): void {
+  const url = requestUrl(request);
+  if (request.method !== 'GET' && request.method !== 'HEAD') return reply(response, 405, 'text/plain', 'only GET\n');
+  const file = files.get(url.pathname);
+  if (file) return reply(response, 200, file.contentType, file.body);
+  if (url.pathname !== '/metrics' && url.pathname !== '/api/status') return reply(response, 404, 'text/plain', 'not found\n');
+  const decision = checkAccess(access, request, url);
+  if (!decision.ok) {
+    context.metrics.count(`refused_${decision.reason}`);
+    return reply(response, decision.status, 'text/plain', `${decision.message}\n`);
+  }
+  const origin = request.headers.origin;
+  if (origin !== undefined && originAllowed(access, origin, request.headers.host)) response.setHeader('access-control-allow-origin', origin);
+  if (url.pathname === '/metrics') return reply(response, 200, 'text/plain; version=0.0.4; charset=utf-8', renderPrometheus(context.registry));
+  const now = Date.now();
+  const status = {
+    pipeline: context.pipeline.name,
+    time_ms: now,
+    uptime_s: (now - context.registry.startedAtMs) / 1000,
+    components: context.registry.snapshot(),
+    clients: feed.clientSnapshots(now),
+  };
+  reply(response, 200, 'application/json; charset=utf-8', JSON.stringify(status));
+}
+
+function reply(response: ServerResponse, status: number, contentType: string, body: string | Buffer): void {
+  response.writeHead(status, { ...SECURITY_HEADERS, 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  response.end(response.req.method === 'HEAD' ? undefined : body);
+}
+
+function refuse(socket: Socket, status: number, message: string): void {
+  const reason = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found';
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\nConnection: close\r\n\r\n${message}`);
+}
+
+function requestUrl(request: IncomingMessage): URL {
+  return new URL(request.url ?? '/', 'http://localhost');
+}
+
+/** `?columns=a,b&streams=s&max_rate=30&history=0` as a subscription made at connect time. */
+export function subscriptionFromQuery(url: URL): Subscription {
+  const list = (name: string) => {
+    const value = url.searchParams.get(name);
+    return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  };
+  const rate = Number(url.searchParams.get('max_rate') ?? 0);
+  return { columns: list('columns'), streams: list('streams'), maxRate: Number.isFinite(rate) && rate > 0 ? rate : 0, history: url.searchParams.get('history') !== '0' };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

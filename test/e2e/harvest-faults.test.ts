@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { COMPONENTS } from '../../src/components.js';
+import type { RecordsBatch } from '../../src/core/batch.js';
+import { loadPipelineText } from '../../src/core/config/load.js';
+import { silentLogger } from '../../src/core/log.js';
+import { Registry } from '../../src/core/registry.js';
+import { Runner } from '../../src/core/runner/runner.js';
+import { runCli, ROOT } from '../helpers/cli.js';
+import { collectSink, collected } from '../helpers/components.js';
+
+const registry = new Registry([...COMPONENTS, collectSink]);
+const HARVEST = readFileSync(path.join(ROOT, 'pipelines/harvest.yml'), 'utf8');
+
+/** pipelines/harvest.yml as shipped, with the simulator at full speed for a fixed number of frames and faults on. */
+async function runHarvest(faults: Record<string, number>, frames: number, seed: number) {
+  const config = parse(HARVEST);
+  config.sources.node = { ...config.sources.node, rate: 'max', frames, seed, faults };
+  config.sinks = { out: { type: 'collect', inputs: ['samples'], keep: true } };
+  const plan = loadPipelineText(stringify(config), registry);
+  const result = await new Runner(plan, { log: silentLogger }).run();
+  expect(result.reason).toBe('completed');
+  const m = (id: string) => result.metrics.get(id)!;
+  return {
+    injected: Object.fromEntries(m('node').counters),
+    frame: Object.fromEntries(m('samples/frame').errors),
+    crc: Object.fromEntries(m('samples/crc').errors),
+    rows: collected.get('out')!.items,
+    batches: collected.get('out')!.batches as RecordsBatch[],
+  };
+}
+
+describe('harvest.yml on the simulator with fault injection', () => {
+  it('counts exactly the CRC failures and resync bytes the simulator injected', async () => {
+    const r = await runHarvest({ bit_flip: 0.01, garbage: 0.01 }, 20_000, 3);
+    expect(r.injected.injected_bit_flips).toBeGreaterThan(100);
+    expect(r.injected.injected_garbage_bytes).toBeGreaterThan(1000);
+    expect(r.crc.crc).toBe(r.injected.injected_bit_flips);
+    expect(r.frame.resync_bytes).toBe(r.injected.injected_garbage_bytes);
+    expect(r.rows).toBe((r.injected.frames_sent - r.injected.injected_bit_flips) * 25);
+    const [first] = r.batches;
+    expect(first.schema.fields.map((f) => f.name)).toEqual(['seq', 't_ticks', 'voltage_raw', 'current_raw', 'i', 'host_time']);
+  });
+
+  it('counts truncated frames and garbage as resync bytes and loses no intact frame', async () => {
+    const r = await runHarvest({ truncate: 0.01, garbage: 0.01, drop: 0.01 }, 20_000, 5);
+    expect(r.injected.injected_truncations).toBeGreaterThan(100);
+    expect(r.frame.resync_bytes).toBe(r.injected.injected_garbage_bytes + r.injected.injected_truncated_bytes);
+    expect(r.crc.crc ?? 0).toBe(0);
+    expect(r.rows).toBe((r.injected.frames_sent - r.injected.injected_truncations) * 25);
+    // Every sequence number that was sent intact arrives once, in order.
+    const seqs = r.batches.flatMap((b) => Array.from(b.columns.seq as Uint16Array).filter((_, row) => (b.columns.i as Uint32Array)[row] === 0));
+    for (let k = 1; k < seqs.length; k++) expect(seqs[k]).not.toBe(seqs[k - 1]);
+  });
+
+  it('prints the same counts in the run summary of `pipeline run`', async () => {
+    const result = await runCli(['run', 'pipelines/harvest.yml', '--duration', '1500ms', '--log-level', 'warn', '--set', 'sources.node.faults.bit_flip=0.02', '--set', 'sources.node.faults.garbage=0.02']);
+    expect(result.code).toBe(0);
+    const injectedFlips = Number(/injected_bit_flips=(\d+)/.exec(result.stderr)?.[1]);
+    const injectedGarbage = Number(/injected_garbage_bytes=(\d+)/.exec(result.stderr)?.[1]);
+    expect(injectedFlips).toBeGreaterThan(0);
+    expect(result.stderr).toMatch(new RegExp(`^samples/crc\\s.*\\scrc=${injectedFlips}\\s`, 'm'));
+    expect(result.stderr).toMatch(new RegExp(`^samples/frame\\s.*\\sresync_bytes=${injectedGarbage}\\s`, 'm'));
+    expect(result.stdout).toMatch(/errors .*crc=\d+/);
+  });
+});
