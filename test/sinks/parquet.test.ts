@@ -166,3 +166,28 @@ describe('parquet sink options', () => {
     });
   });
 });
+
+describe('parquet sink after a write failure', () => {
+  it('reports the failure on the next write, counts the lost rows, and starts a new file after that', async () => {
+    const dir = dataDir();
+    fs.writeFileSync(path.join(dir, 'rec'), 'a file where the directory should be');
+    const context = standaloneContext('parquet', { dataDir: dir, kind: 'sink' });
+    const sink = await parquetSink.create(parquetSink.options.parse({ path: 'rec/{name}-{seq}.parquet' }), context);
+    await sink.write(harvestBatch(0, 100)); // accepted; the worker fails to create the file
+    let failure: Error | undefined;
+    for (let i = 0; i < 200 && !failure; i++) {
+      // The failure surfaces on a later write (bounded loop; each write waits for the worker).
+      await Promise.resolve(sink.write(harvestBatch(100, 10))).catch((error: Error) => (failure = error));
+    }
+    expect(failure?.message).toContain(path.join(dir, 'rec', 'test-0001.parquet'));
+    expect(context.metrics.errors.get('write_failed')).toBeGreaterThanOrEqual(100);
+    fs.rmSync(path.join(dir, 'rec'));
+    fs.mkdirSync(path.join(dir, 'rec'));
+    await sink.write(harvestBatch(1000, 500));
+    await sink.close();
+    await withDuckDB(async (db) => {
+      const [row] = await query(db, `SELECT count(*)::INTEGER AS n, min(voltage_raw) AS lo FROM '${dir}/rec/*.parquet'`);
+      expect(row).toEqual({ n: 500, lo: 1000 });
+    });
+  });
+});
