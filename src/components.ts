@@ -1,5 +1,14 @@
 import type { ComponentDefinition } from './core/component.js';
 import { Registry } from './core/registry.js';
+import { cpuWindow } from './operators/cpu-window/index.js';
+import { derive } from './operators/derive.js';
+import { downsample } from './operators/downsample/index.js';
+import { filter } from './operators/filter.js';
+import { jitter } from './operators/jitter.js';
+import { rename } from './operators/rename.js';
+import { rollover } from './operators/rollover/index.js';
+import { select } from './operators/select.js';
+import { window } from './operators/window/index.js';
 import { crcOperator } from './operators/crc/index.js';
 import { decodeOperator } from './operators/decode/index.js';
 import { frameOperator } from './operators/frame/index.js';
@@ -28,6 +37,15 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   tcpSource,
   udpSource,
   // operators
+  rollover,
+  derive,
+  jitter,
+  cpuWindow,
+  downsample,
+  window,
+  filter,
+  select,
+  rename,
   frameOperator,
   crcOperator,
   decodeOperator,

@@ -41,7 +41,8 @@ describe('harvest.yml on the simulator with fault injection', () => {
     expect(r.frame.resync_bytes).toBe(r.injected.injected_garbage_bytes);
     expect(r.rows).toBe((r.injected.frames_sent - r.injected.injected_bit_flips) * 25);
     const [first] = r.batches;
-    expect(first.schema.fields.map((f) => f.name)).toEqual(['seq', 't_ticks', 'voltage_raw', 'current_raw', 'i', 'host_time']);
+    // The decoded columns, then what rollover (gaps, epoch) and derive (time, calibration, power) add.
+    expect(first.schema.fields.map((f) => f.name)).toEqual(['seq', 't_ticks', 'voltage_raw', 'current_raw', 'i', 'host_time', 'dropped_frames', 'epoch', 't_device_ns', 'voltage', 'current', 'power']);
   });
 
   it('counts truncated frames and garbage as resync bytes and loses no intact frame', async () => {

@@ -47,8 +47,16 @@ export function rowToJson(row: Row): string {
 export function renderTable(rows: readonly Row[]): string {
   if (rows.length === 0) return '';
   const names = Object.keys(rows[0]);
-  const cells = rows.map((row) => names.map((n) => row[n].replace(/^"|"$/g, '')));
+  const cells = rows.map((row) => names.map((n) => readable(row[n])));
   const widths = names.map((n, i) => Math.max(n.length, ...cells.map((c) => c[i].length)));
   const line = (values: string[]) => values.map((v, i) => v.padStart(widths[i])).join('  ');
   return [line(names), ...cells.map(line)].join('\n') + '\n';
+}
+
+/** Table cells are for reading: strings unquoted, fractions to 6 significant digits (JSON stays exact). */
+function readable(text: string): string {
+  if (text.startsWith('"')) return text.slice(1, -1);
+  const value = Number(text);
+  if (text.includes('.') && Number.isFinite(value)) return String(Number(value.toPrecision(6)));
+  return text;
 }

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { type ColumnData, type Field, type RecordsBatch, recordsBatch } from '../../core/batch.js';
+import { defineOperator } from '../../core/component.js';
+import { duration } from '../../core/options.js';
+import { numberColumn, resolveTimeField } from '../../core/records/columns.js';
+import { recordsStage } from '../../core/records/stage.js';
+import { CpuAccounting, type WindowRows, emptyRows } from './accounting.js';
+
+const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/);
+
+const options = z.strictObject({
+  time: name.optional().meta({ description: 'Time column (float64 ns). Default: the first device-time column, else the first host-time one.', examples: ['t_device_ns'] }),
+  task: name.default('task_id').meta({ description: 'Column with the task (or ISR) id.', examples: ['task_id'] }),
+  event: z
+    .union([name, z.literal(false)])
+    .default('event')
+    .meta({ description: 'Column with the event code; only records whose event equals switch_in count as switches. false: every record is a switch-in.', examples: ['event', false] }),
+  switch_in: z.number().int().default(1).meta({ description: 'Event code of "task switched in".', examples: [1] }),
+  names: z
+    .record(z.string().regex(/^\d+$/), z.string())
+    .optional()
+    .meta({ description: 'Task names by id; adds a "task" string column (unnamed ids read "task <id>").', examples: [{ '0': 'idle', '1': 'sensor', '2': 'radio' }] }),
+  window: duration()
+    .default(500)
+    .meta({ description: 'Measurement window; it closes at the first task switch after it has elapsed, and its real length is reported.', examples: ['500ms', '1s'] }),
+});
+
+/**
+ * `cpu_window`: per-task CPU utilization over measurement windows from task-switch records, as the
+ * TraceRecorder plugin for Modality computes it (see accounting.ts). Emits one record per task per
+ * closed window; at the end of the stream the open window is emitted with `complete` = 0.
+ *
+ * @example
+ * ```yaml
+ * - { type: cpu_window, time: t_device_ns, task: task_id, window: 500ms, names: { "0": idle, "1": sensor } }
+ * ```
+ */
+export const cpuWindow = defineOperator({
+  type: 'cpu_window',
+  summary: 'Per-task CPU utilization over measurement windows from task-switch records (TraceRecorder semantics).',
+  options,
+  input: 'records',
+  output: 'records',
+  create(opts, context) {
+    const accounting = new CpuAccounting(opts.window * 1e6);
+    let source = context.id;
+    let timeField: Field | undefined;
+
+    const build = (rows: WindowRows): RecordsBatch | undefined => {
+      const n = rows.taskId.length;
+      if (n === 0) return undefined;
+      const timeMeta = { type: 'f64' as const, unit: 'ns', ...(timeField?.time ? { time: timeField.time } : {}) };
+      const fields: Field[] = [
+        { name: 'window_start', ...timeMeta },
+        { name: 'window_end', ...timeMeta },
+        { name: 'task_id', type: 'u32' },
+        { name: 'runtime', type: 'f64', unit: 'ns', description: 'total time the task has run' },
+        { name: 'runtime_in_window', type: 'f64', unit: 'ns' },
+        { name: 'runtime_window', type: 'f64', unit: 'ns', description: 'real length of the window' },
+        { name: 'cpu_utilization', type: 'f64', description: 'runtime_in_window / runtime_window' },
+        { name: 'complete', type: 'u8', description: '1: closed by a task switch; 0: cut at the end of the stream' },
+      ];
+      const columns: Record<string, ColumnData> = {
+        window_start: Float64Array.from(rows.windowStart),
+        window_end: Float64Array.from(rows.windowEnd),
+        task_id: Uint32Array.from(rows.taskId),
+        runtime: Float64Array.from(rows.runtime),
+        runtime_in_window: Float64Array.from(rows.runtimeInWindow),
+        runtime_window: Float64Array.from(rows.runtimeWindow),
+        cpu_utilization: Float64Array.from(rows.utilization),
+        complete: Uint8Array.from(rows.complete),
+      };
+      if (opts.names) {
+        const names = opts.names;
+        const dictionary: string[] = [];
+        const codes = new Int32Array(n);
+        const index = new Map<string, number>();
+        rows.taskId.forEach((id, k) => {
+          const text = names[String(id)] ?? `task ${id}`;
+          let code = index.get(text);
+          if (code === undefined) index.set(text, (code = dictionary.push(text) - 1));
+          codes[k] = code;
+        });
+        fields.splice(3, 0, { name: 'task', type: 'string' });
+        columns.task = { codes, dictionary };
+      }
+      context.metrics.count('windows', new Set(rows.windowEnd).size);
+      return recordsBatch(source, fields, columns, n);
+    };
+
+    return recordsStage(
+      'cpu_window',
+      (records) => {
+        source = records.source;
+        timeField = resolveTimeField(records.schema, opts.time, 'cpu_window');
+        const time = numberColumn(records, timeField.name, 'cpu_window');
+        const task = numberColumn(records, opts.task, 'cpu_window');
+        const event = opts.event === false ? undefined : numberColumn(records, opts.event, 'cpu_window');
+        const rows = emptyRows();
+        const before = accounting.backwards;
+        for (let i = 0; i < records.length; i++) {
+          const t = time[i];
+          accounting.seen(t);
+          if (event === undefined || event[i] === opts.switch_in) accounting.switchIn(t, task[i], rows);
+        }
+        if (accounting.backwards > before) context.metrics.error('time_backwards', accounting.backwards - before);
+        return build(rows);
+      },
+      () => {
+        const rows = emptyRows();
+        accounting.finish(rows);
+        return build(rows);
+      },
+    );
+  },
+});

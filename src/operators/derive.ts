@@ -1,0 +1,143 @@
+import { map } from 'rxjs';
+import { z } from 'zod';
+import { type Field, type NumericColumn, type RecordsBatch, allocColumn } from '../core/batch.js';
+import { defineOperator } from '../core/component.js';
+import { type CompiledExpression, ExpressionError, compileExpression } from '../core/expression/index.js';
+import { type OutputColumn, withColumns } from '../core/records/columns.js';
+
+const OUTPUT_TYPES = ['f64', 'f32', 'i32', 'u32', 'i16', 'u16', 'i8', 'u8'] as const;
+type OutputType = (typeof OUTPUT_TYPES)[number];
+
+const options = z
+  .strictObject({
+    fields: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/), z.string().min(1))
+      .meta({
+        description:
+          'New or replaced columns, in order: name -> expression over columns and numbers (+ - * / %, parentheses, unary minus, comparisons, abs min max floor ceil round trunc sqrt). Later fields may use earlier ones.',
+        examples: [{ voltage: 'voltage_raw * 3e-9', t_device_ns: 't_ticks * 1000 + i * 10000', power: 'voltage * current' }],
+      }),
+    units: z.record(z.string(), z.string()).default({}).meta({ description: 'Physical unit of derived columns, by name.', examples: [{ voltage: 'V', current: 'A', power: 'W' }] }),
+    time: z
+      .record(z.string(), z.enum(['device', 'host']))
+      .default({})
+      .meta({ description: 'Marks derived columns as time columns (float64 ns of device or host time).', examples: [{ t_device_ns: 'device' }] }),
+    types: z
+      .record(z.string(), z.enum(OUTPUT_TYPES))
+      .default({})
+      .meta({ description: 'Column type of derived columns, by name (default f64); integer types round to nearest and clamp to their range, counting clamped values.', examples: [{ code: 'u16' }] }),
+  })
+  .superRefine((value, ctx) => {
+    for (const [name, text] of Object.entries(value.fields)) {
+      try {
+        compileExpression(text);
+      } catch (error) {
+        if (!(error instanceof ExpressionError)) throw error;
+        ctx.addIssue({ code: 'custom', path: ['fields', name], message: error.message });
+      }
+    }
+    for (const key of ['units', 'time', 'types'] as const) {
+      for (const name of Object.keys(value[key] ?? {})) {
+        if (!(name in value.fields)) ctx.addIssue({ code: 'custom', path: [key, name], message: `"${name}" is not one of the derived fields (${Object.keys(value.fields).join(', ')})` });
+      }
+    }
+    for (const name of Object.keys(value.time ?? {})) {
+      const type = value.types?.[name];
+      if (type !== undefined && type !== 'f64') ctx.addIssue({ code: 'custom', path: ['types', name], message: `time column "${name}" must be f64 (float64 ns)` });
+    }
+  });
+
+interface Derived {
+  readonly name: string;
+  readonly expression: CompiledExpression;
+  readonly field: Field;
+  readonly type: OutputType;
+}
+
+/**
+ * `derive`: new or replaced columns from arithmetic expressions, parsed by the project's own grammar
+ * and evaluated as columnar loops (config text is never evaluated as code). Calibration-shaped
+ * expressions (`raw * gain + offset`) record their calibration in the output field.
+ *
+ * @example
+ * ```yaml
+ * - type: derive
+ *   fields: { voltage: "voltage_raw * 3e-9", power: "voltage * current" }
+ *   units: { voltage: V, power: W }
+ * ```
+ */
+export const derive = defineOperator({
+  type: 'derive',
+  summary: 'Adds or replaces columns computed from arithmetic expressions over columns (calibration, time, power).',
+  options,
+  input: 'records',
+  output: 'records',
+  create(opts, context) {
+    const derived: Derived[] = Object.entries(opts.fields).map(([name, text]) => {
+      const expression = compileExpression(text);
+      const time = opts.time[name];
+      const affine = expression.affine;
+      const isCalibration = affine !== undefined && time === undefined && (affine.gain !== 1 || affine.offset !== 0);
+      const type = opts.types[name] ?? 'f64';
+      const field: Field = {
+        name,
+        type,
+        ...(opts.units[name] !== undefined ? { unit: opts.units[name] } : time !== undefined ? { unit: 'ns' } : {}),
+        ...(time !== undefined ? { time } : {}),
+        ...(isCalibration ? { calibration: { raw: affine.column, gain: affine.gain, offset: affine.offset } } : {}),
+        description: `= ${text}`,
+      };
+      return { name, expression, field, type };
+    });
+
+    return map((batch) => {
+      if (batch.kind !== 'records') throw new Error(`derive: expects records batches, got ${batch.kind}`);
+      const records = batch as RecordsBatch;
+      const n = records.length;
+      const current: Record<string, RecordsBatch['columns'][string]> = { ...records.columns };
+      const changes: OutputColumn[] = [];
+      for (const d of derived) {
+        let values: Float64Array;
+        try {
+          values = d.expression.evaluate(current, n);
+        } catch (error) {
+          if (error instanceof ExpressionError) throw new Error(`derive field "${d.name}": ${error.message}`);
+          throw error;
+        }
+        const data = d.type === 'f64' ? values : convert(values, d.type, (count) => context.metrics.error('out_of_range', count));
+        current[d.name] = data;
+        changes.push({ field: d.field, data });
+      }
+      return withColumns(records, changes);
+    });
+  },
+});
+
+const RANGES: Record<Exclude<OutputType, 'f64' | 'f32'>, [number, number]> = {
+  i32: [-(2 ** 31), 2 ** 31 - 1],
+  u32: [0, 2 ** 32 - 1],
+  i16: [-32768, 32767],
+  u16: [0, 65535],
+  i8: [-128, 127],
+  u8: [0, 255],
+};
+
+/** Converts float64 results to the requested column type; integers round to nearest and clamp. */
+function convert(values: Float64Array, type: Exclude<OutputType, 'f64'>, onClamped: (n: number) => void): NumericColumn {
+  const out = allocColumn(type, values.length);
+  if (type === 'f32') {
+    out.set(values);
+    return out;
+  }
+  const [lo, hi] = RANGES[type];
+  let clamped = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = Math.round(values[i]);
+    if (v < lo || v > hi || v !== v) {
+      clamped++;
+      out[i] = v !== v ? 0 : v < lo ? lo : hi;
+    } else out[i] = v;
+  }
+  if (clamped > 0) onClamped(clamped);
+  return out;
+}

@@ -1,0 +1,63 @@
+import { map } from 'rxjs';
+import { z } from 'zod';
+import type { RecordsBatch } from '../core/batch.js';
+import { defineOperator } from '../core/component.js';
+import { ExpressionError, compileExpression, truthy } from '../core/expression/index.js';
+import { takeRows } from '../core/records/gather.js';
+
+const options = z
+  .strictObject({
+    where: z
+      .string()
+      .min(1)
+      .meta({
+        description: 'Condition over columns; records where it is true (nonzero, not NaN) are kept. Same grammar as derive, with < <= > >= == != && || !.',
+        examples: ['voltage > 1.8 && current >= 0', 'task_id != 0'],
+      }),
+  })
+  .superRefine((value, ctx) => {
+    try {
+      compileExpression(value.where);
+    } catch (error) {
+      if (!(error instanceof ExpressionError)) throw error;
+      ctx.addIssue({ code: 'custom', path: ['where'], message: error.message });
+    }
+  });
+
+/**
+ * `filter`: keeps the records for which a condition holds. The condition uses the same expression
+ * grammar as `derive`. Records filtered out are counted as "filtered_out" (on purpose, not lost).
+ *
+ * @example
+ * ```yaml
+ * - { type: filter, where: "voltage > 1.8" }
+ * ```
+ */
+export const filter = defineOperator({
+  type: 'filter',
+  summary: 'Keeps the records for which a condition (comparison expression over columns) is true.',
+  options,
+  input: 'records',
+  output: 'records',
+  create(opts, context) {
+    const condition = compileExpression(opts.where);
+    let rows = new Uint32Array(0);
+    return map((batch) => {
+      if (batch.kind !== 'records') throw new Error(`filter: expects records batches, got ${batch.kind}`);
+      const records = batch as RecordsBatch;
+      const n = records.length;
+      let values: Float64Array;
+      try {
+        values = condition.evaluate(records.columns, n);
+      } catch (error) {
+        if (error instanceof ExpressionError) throw new Error(`filter: ${error.message}`);
+        throw error;
+      }
+      if (rows.length < n) rows = new Uint32Array(n);
+      let kept = 0;
+      for (let i = 0; i < n; i++) if (truthy(values[i])) rows[kept++] = i;
+      if (kept < n) context.metrics.count('filtered_out', n - kept);
+      return takeRows(records, rows, kept);
+    });
+  },
+});

@@ -1,0 +1,54 @@
+import { map } from 'rxjs';
+import { z } from 'zod';
+import { type ColumnData, type Field, type RecordsBatch, recordsBatch } from '../core/batch.js';
+import { defineOperator } from '../core/component.js';
+import { columnList } from '../core/records/columns.js';
+
+const options = z
+  .strictObject({
+    fields: z
+      .record(z.string(), z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/))
+      .meta({ description: 'Old name -> new name.', examples: [{ voltage_raw: 'v_raw', t_device_ns: 'time' }] }),
+  })
+  .superRefine((value, ctx) => {
+    const targets = Object.values(value.fields);
+    if (new Set(targets).size !== targets.length) ctx.addIssue({ code: 'custom', path: ['fields'], message: 'two columns would get the same name' });
+  });
+
+/**
+ * `rename`: renames columns, keeping their data, order and metadata (unit, time, calibration; a
+ * calibration's `raw` follows a renamed raw column).
+ *
+ * @example
+ * ```yaml
+ * - { type: rename, fields: { t_device_ns: time } }
+ * ```
+ */
+export const rename = defineOperator({
+  type: 'rename',
+  summary: 'Renames columns, keeping data, order, units and calibration.',
+  options,
+  input: 'records',
+  output: 'records',
+  create(opts) {
+    const renames = new Map(Object.entries(opts.fields));
+    return map((batch) => {
+      if (batch.kind !== 'records') throw new Error(`rename: expects records batches, got ${batch.kind}`);
+      const records = batch as RecordsBatch;
+      const names = new Set(records.schema.fields.map((f) => f.name));
+      for (const old of renames.keys()) {
+        if (!names.has(old)) throw new Error(`rename: column "${old}" does not exist (columns: ${columnList(records.schema)})`);
+      }
+      const fields: Field[] = [];
+      const columns: Record<string, ColumnData> = {};
+      for (const f of records.schema.fields) {
+        const name = renames.get(f.name) ?? f.name;
+        if (name in columns) throw new Error(`rename: two columns would be named "${name}"`);
+        const calibration = f.calibration && renames.has(f.calibration.raw) ? { ...f.calibration, raw: renames.get(f.calibration.raw)! } : f.calibration;
+        fields.push({ ...f, name, ...(calibration ? { calibration } : {}) });
+        columns[name] = records.columns[f.name];
+      }
+      return recordsBatch(records.source, fields, columns, records.length);
+    });
+  },
+});
