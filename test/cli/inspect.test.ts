@@ -1,15 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inspectCommand } from '../../src/cli/inspect.js';
 import { arrowSink } from '../../src/sinks/arrow.js';
 import { parquetSink } from '../../src/sinks/parquet.js';
-import { harvestBatch, record, tempDir } from '../sinks/recording/fixtures.js';
+import { harvestBatch, record, scratchDirs } from '../sinks/recording/fixtures.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
 
 async function run(argv: string[]): Promise<{ code: number; text: string }> {
   const lines: string[] = [];
@@ -22,8 +19,7 @@ describe('pipeline inspect', () => {
     ['parquet', parquetSink, 'x.parquet', 'UINTEGER'],
     ['arrow', arrowSink, 'x.arrows', 'Uint32'],
   ] as const)('reports %s schema, rows, time range, metadata, stats and head', async (_, sink, file, u32) => {
-    const dir = tempDir('inspect');
-    dirs.push(dir);
+    const dir = scratch('inspect');
     const context = await record(sink, { path: file }, [harvestBatch(0, 600), harvestBatch(600, 400)], dir);
     const { code, text } = await run([path.join(dir, file), '--head', '2']);
     expect(code).toBe(0);
@@ -41,8 +37,7 @@ describe('pipeline inspect', () => {
   });
 
   it('reads a partitioned directory as one dataset', async () => {
-    const dir = tempDir('inspect-hive');
-    dirs.push(dir);
+    const dir = scratch('inspect-hive');
     await record(parquetSink, { path: 'r.parquet', partition_by: ['node'] }, [harvestBatch(0, 2000, { nodeRun: 500 })], dir);
     const json = JSON.parse((await run([dir, '--json'])).text);
     expect(json.files).toHaveLength(2);

@@ -1,17 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { simulatorSource } from '../../src/sources/simulator/index.js';
 import { FRAME_OVERHEAD, FRAME_START, HEADER_BYTES, SAMPLE_BYTES } from '../../src/sources/simulator/protocol.js';
 import { runCli, ROOT } from '../helpers/cli.js';
 import { collectSource, concatBytes } from '../helpers/collect.js';
-import { filesEndingWith, query, tempDir, withDuckDB } from '../sinks/recording/fixtures.js';
+import { filesEndingWith, query, scratchDirs, withDuckDB } from '../sinks/recording/fixtures.js';
 
 /**
- * pipelines/harvest.yml (simulator -> frame -> crc -> decode) with its `samples` recorded to Parquet
- * by `pipeline run`, checked with DuckDB against the simulator's own bytes for the same seed, decoded
- * here by hand from the reference frame layout.
+ * pipelines/harvest.yml (simulator -> frame -> crc -> decode -> rollover -> derive) with its `samples`
+ * recorded to Parquet by `pipeline run`, checked with DuckDB against the simulator's own bytes for the
+ * same seed, decoded here by hand from the reference frame layout (ticks unwrapped at the u32 wrap).
  */
 const SIMULATOR = { device: 'harvester', rate: 'max', seed: 11, frames: 6000, start_ticks: 2 ** 32 - 250 * 1000 } as const;
 
@@ -22,31 +22,32 @@ function expectedFromBytes(bytes: Buffer) {
   let current = 0n;
   let ticks = 0n;
   let wrapped = 0;
+  let epoch = 0;
+  let previous = -1;
   for (let offset = 0; offset < bytes.length; ) {
     if (bytes[offset] !== FRAME_START) throw new Error(`no frame start at ${offset}`);
-    const frameTicks = bytes.readUInt32LE(offset + 4);
+    const raw = bytes.readUInt32LE(offset + 4);
+    if (raw < previous) epoch += 2 ** 32;
+    previous = raw;
+    const frameTicks = raw + epoch;
     const payload = bytes.readUInt16LE(offset + 8);
     for (let p = offset + HEADER_BYTES; p < offset + HEADER_BYTES + payload; p += SAMPLE_BYTES) {
       rows++;
       voltage += BigInt(bytes.readUInt32LE(p));
       current += BigInt(bytes.readUInt32LE(p + 4));
       ticks += BigInt(frameTicks);
-      if (frameTicks < 2 ** 31) wrapped++;
+      if (frameTicks >= 2 ** 32) wrapped++;
     }
     offset += payload + FRAME_OVERHEAD;
   }
   return { rows, voltage, current, ticks, wrapped };
 }
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
 
 describe('harvest.yml recorded to Parquet', () => {
   it('holds every simulated sample with its types, across file rotation and the u32 tick wrap', async () => {
-    const dir = tempDir('harvest-recording');
-    dirs.push(dir);
+    const dir = scratch('harvest-recording');
     const doc = parseDocument(fs.readFileSync(path.join(ROOT, 'pipelines/harvest.yml'), 'utf8'));
     for (const [key, value] of Object.entries(SIMULATOR)) doc.setIn(['sources', 'node', key], value);
     doc.deleteIn(['sinks']);
@@ -69,16 +70,20 @@ describe('harvest.yml recorded to Parquet', () => {
     expect(filesEndingWith(dir, '.partial').concat(filesEndingWith(dir, '.journal'))).toEqual([]);
     await withDuckDB(async (db) => {
       const glob = `'${dir}/recordings/*.parquet'`;
+      // Unwrapped ticks stay below 2^53, so their sum is exact in any order.
       const [got] = await query(db, `SELECT count(*)::INTEGER AS n, sum(voltage_raw)::HUGEINT AS v, sum(current_raw)::HUGEINT AS c, sum(t_ticks)::HUGEINT AS t,
-        count(*) FILTER (WHERE t_ticks < 2147483648)::INTEGER AS wrapped, count(DISTINCT (seq, i))::INTEGER AS distinct_samples FROM ${glob}`);
-      expect(got).toEqual({ n: rows, v: voltage, c: current, t: ticks, wrapped, distinct_samples: rows });
+        count(*) FILTER (WHERE t_ticks >= 4294967296)::INTEGER AS wrapped, count(DISTINCT (seq, i))::INTEGER AS distinct_samples,
+        count(*) FILTER (WHERE voltage <> voltage_raw * 3e-9 OR t_device_ns <> t_ticks * 1000 + i * 10000)::INTEGER AS derived_off FROM ${glob}`);
+      expect(got).toEqual({ n: rows, v: voltage, c: current, t: ticks, wrapped, distinct_samples: rows, derived_off: 0 });
       const types = await query(db, `SELECT column_name AS name, column_type AS type FROM (DESCRIBE SELECT * FROM ${glob})`);
       expect(Object.fromEntries(types.map((t) => [t.name, t.type]))).toMatchObject({
-        seq: 'USMALLINT',
-        t_ticks: 'UINTEGER',
+        host_time: 'TIMESTAMP_NS',
+        t_device_ns: 'BIGINT',
         voltage_raw: 'UINTEGER',
         current_raw: 'UINTEGER',
-        host_time: 'TIMESTAMP_NS',
+        voltage: 'DOUBLE',
+        current: 'DOUBLE',
+        power: 'DOUBLE',
       });
       // Each file on its own is complete and readable, and together they hold each sample once.
       const perFile = await query(db, `SELECT filename, count(*)::INTEGER AS n FROM read_parquet(${glob}, filename = true) GROUP BY filename`);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Observable } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineSource } from '../../src/core/component.js';
 import { loadPipelineText } from '../../src/core/config/load.js';
@@ -10,7 +10,7 @@ import { Registry } from '../../src/core/registry.js';
 import { Runner } from '../../src/core/runner/runner.js';
 import { arrowSink } from '../../src/sinks/arrow.js';
 import { parquetSink } from '../../src/sinks/parquet.js';
-import { filesEndingWith, harvestBatch, query, tempDir, withDuckDB } from '../sinks/recording/fixtures.js';
+import { filesEndingWith, harvestBatch, query, scratchDirs, withDuckDB } from '../sinks/recording/fixtures.js';
 
 /** A records source for runner tests: `batches` batches of `rows` harvest rows, honoring pause/resume. */
 const harvestRecords = defineSource({
@@ -35,10 +35,7 @@ const harvestRecords = defineSource({
 });
 
 const registry = new Registry([harvestRecords, parquetSink, arrowSink]);
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
 
 const PIPELINE = `name: harvest
 sources:
@@ -50,8 +47,7 @@ sinks:
 
 describe('recording sinks in a running pipeline', () => {
   it('record every row, rotating, with the pipeline file inside', async () => {
-    const dir = tempDir('e2e-recording');
-    dirs.push(dir);
+    const dir = scratch('e2e-recording');
     const runner = new Runner(loadPipelineText(PIPELINE, registry), { log: silentLogger, dataDir: dir });
     const result = await runner.run();
     expect(result.reason).toBe('completed');
@@ -68,10 +64,11 @@ describe('recording sinks in a running pipeline', () => {
   });
 
   it('stop the pipeline with an error naming the file when it cannot be written', async () => {
-    const dir = tempDir('e2e-recording-fail');
-    dirs.push(dir);
+    const dir = scratch('e2e-recording-fail');
     fs.writeFileSync(path.join(dir, 'recordings'), 'a file where the directory should be');
-    const runner = new Runner(loadPipelineText(PIPELINE, registry), { log: silentLogger, dataDir: dir });
+    // Only the parquet sink, so the failure reported is its own.
+    const parquetOnly = PIPELINE.split('\n').filter((line) => !line.includes('type: arrow')).join('\n');
+    const runner = new Runner(loadPipelineText(parquetOnly, registry), { log: silentLogger, dataDir: dir });
     const result = await runner.run();
     expect(result.reason).toBe('failed');
     expect(result.error?.message).toMatch(/recording/);

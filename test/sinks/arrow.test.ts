@@ -1,20 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { recordsBatch } from '../../src/core/batch.js';
 import { arrowSink } from '../../src/sinks/arrow.js';
-import { filesEndingWith, harvestBatch, record, tempDir } from './recording/fixtures.js';
+import { filesEndingWith, scratchDirs, harvestBatch, record } from './recording/fixtures.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
 
 describe('arrow sink', () => {
   it('writes one IPC stream per file that apache-arrow reads with types, metadata and every row', async () => {
-    const dir = tempDir('arrow-sink');
-    dirs.push(dir);
+    const dir = scratch('arrow-sink');
     const batches = [harvestBatch(0, 3000), harvestBatch(3000, 2000)];
     const context = await record(arrowSink, { path: 'rec/{name}.arrows' }, batches, dir);
     const files = filesEndingWith(dir, '.arrows');
@@ -34,8 +30,7 @@ describe('arrow sink', () => {
   });
 
   it('keeps string values when batches carry different dictionaries', async () => {
-    const dir = tempDir('arrow-dict');
-    dirs.push(dir);
+    const dir = scratch('arrow-dict');
     const fields = [{ name: 'task', type: 'string' as const }];
     const batches = [
       recordsBatch('t', fields, { task: { codes: Int32Array.of(0, 1, 0), dictionary: ['idle', 'net'] } }, 3),
@@ -47,8 +42,7 @@ describe('arrow sink', () => {
   });
 
   it('rotates by size into several complete streams', async () => {
-    const dir = tempDir('arrow-rotate');
-    dirs.push(dir);
+    const dir = scratch('arrow-rotate');
     const batches = Array.from({ length: 10 }, (_, i) => harvestBatch(i * 1000, 1000));
     await record(arrowSink, { path: '{name}-{seq}.arrows', rotate: { max_bytes: '60KB' } }, batches, dir);
     const files = filesEndingWith(dir, '.arrows');

@@ -1,21 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { recordsBatch } from '../../src/core/batch.js';
 import { standaloneContext } from '../../src/core/testing.js';
 import { parquetSink } from '../../src/sinks/parquet.js';
-import { filesEndingWith, harvestBatch, query, record, tempDir, withDuckDB } from './recording/fixtures.js';
+import { filesEndingWith, scratchDirs, harvestBatch, query, record, withDuckDB } from './recording/fixtures.js';
 
-const dirs: string[] = [];
-function dataDir(): string {
-  const dir = tempDir('parquet-sink');
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDirs();
+const dataDir = () => scratch('parquet-sink');
 
 /** Sum of 0..n-1, exact in doubles for the sizes used here. */
 const triangle = (n: number) => (n * (n - 1)) / 2;

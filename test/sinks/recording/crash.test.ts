@@ -8,15 +8,14 @@ import { recoverCommand } from '../../../src/cli/recover.js';
 import { standaloneContext } from '../../../src/core/testing.js';
 import { arrowSink } from '../../../src/sinks/arrow.js';
 import { parquetSink } from '../../../src/sinks/parquet.js';
-import { filesEndingWith, harvestBatch, query, tempDir, withDuckDB } from './fixtures.js';
+import { filesEndingWith, harvestBatch, query, scratchDirs, withDuckDB } from './fixtures.js';
 
 const CHILD = path.join(import.meta.dirname, 'writer-child.ts');
 const children: ChildProcess[] = [];
-const dirs: string[] = [];
+const scratch = scratchDirs();
 
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 function start(command: string, args: string[]): ChildProcess {
@@ -33,8 +32,7 @@ const triangle = (n: number) => (n * (n - 1)) / 2;
 
 describe.each(['parquet', 'arrow'])('%s recording after kill -9', (format) => {
   it('keeps every row that was durable before the kill, as a prefix, after recover', async () => {
-    const dir = tempDir('kill9');
-    dirs.push(dir);
+    const dir = scratch('kill9');
     const child = start(process.execPath, ['--import', 'tsx', CHILD, 'kill', dir, format]);
     let durable = 0;
     let handed = 0;
@@ -80,8 +78,7 @@ describe.each(['parquet', 'arrow'])('%s recording after kill -9', (format) => {
 
 describe('parquet recording on a full disk', () => {
   it('fails the write naming the file, counts the rows, and leaves the closed file valid', async () => {
-    const dir = tempDir('fsize');
-    dirs.push(dir);
+    const dir = scratch('fsize');
     // ulimit -f counts 1024-byte blocks: 2 MB is enough for the first file, not for the second.
     const child = start('bash', ['-c', `ulimit -f 2048 && exec "${process.execPath}" --import tsx "${CHILD}" fill "${dir}"`]);
     let stdout = '';
@@ -105,8 +102,7 @@ describe('parquet recording on a full disk', () => {
 
 describe('pipeline recover', () => {
   it('leaves the files of a recording that is still running alone', async () => {
-    const dir = tempDir('recover-live');
-    dirs.push(dir);
+    const dir = scratch('recover-live');
     for (const definition of [parquetSink, arrowSink]) {
       const context = standaloneContext(definition.type, { dataDir: dir, kind: 'sink', type: definition.type });
       const name = definition === arrowSink ? 'live.arrows' : 'live.parquet';
@@ -127,8 +123,7 @@ describe('pipeline recover', () => {
   });
 
   it('says when there is nothing to recover and when the directory is missing', async () => {
-    const dir = tempDir('recover-empty');
-    dirs.push(dir);
+    const dir = scratch('recover-empty');
     const lines: string[] = [];
     expect(await recoverCommand([dir], (line) => lines.push(line))).toBe(0);
     expect(lines).toEqual([`recover: nothing to recover below ${dir}`]);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { afterEach } from 'vitest';
 import type { z } from 'zod';
 import { type Field, type RecordsBatch, recordsBatch } from '../../../src/core/batch.js';
 import type { SinkDefinition } from '../../../src/core/component.js';
@@ -49,6 +50,19 @@ export function harvestBatch(first: number, n: number, options: { tickBase?: num
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+}
+
+/** Temporary directories for the tests of one file, each removed after the test that made it. */
+export function scratchDirs(): (prefix: string) => string {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return (prefix) => {
+    const dir = tempDir(prefix);
+    dirs.push(dir);
+    return dir;
+  };
 }
 
 /** Runs a sink over batches as the runner would (sequential writes, then close). */
