@@ -37,7 +37,7 @@ const plan = loadPipelineText(doc.toString(), defaultRegistry(), { file: path.jo
 const runner = new Runner(plan, { log: silentLogger, dataDir });
 
 const durationMs = parseDurationMs(values.duration!);
-console.log(`recording ${values.duration} of pipelines/harvest.yml (${hasChain ? 'frame/crc/decode chain' : 'simulator emit: records'}) at rate ${values.rate} into ${dataDir}`);
+console.log(`recording ${values.duration} of pipelines/harvest.yml (${hasChain ? 'its samples chain' : 'simulator emit: records'}) at rate ${values.rate} into ${dataDir}`);
 const started = performance.now();
 const timer = setTimeout(() => runner.stop(), durationMs);
 const progress = setInterval(() => {
