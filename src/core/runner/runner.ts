@@ -62,9 +62,11 @@ export class Runner {
       this.buildSources();
       for (const transform of this.plan.transforms) this.buildTransform(transform);
       for (const plan of this.plan.sinks) {
+        this.componentBeingBuilt = plan.id;
         const context = this.context(plan.id, 'sink', plan.definition.type);
         sinks.push({ plan, context, sink: await plan.definition.create(plan.options as never, context) });
       }
+      this.componentBeingBuilt = undefined;
     } catch (error) {
       // A sink that failed to start: close the ones already open so no file is left half-made.
       await Promise.allSettled(sinks.map((s) => s.sink.close()));
@@ -171,7 +173,14 @@ export class Runner {
   private attachSink(plan: SinkPlan, sink: SinkInstance): void {
     const metrics = this.metrics.get(plan.id)!;
     const upstream = this.sourcesUpstreamOf(plan.inputs).map((id) => this.flows.get(id)!);
-    const driver = new SinkDriver(sink, metrics, { whenFull: plan.whenFull, maxBatches: plan.maxBatches, maxBytes: plan.maxBytes, upstream });
+    const log = this.options.log.child({ component: plan.id });
+    const driver = new SinkDriver(sink, metrics, {
+      whenFull: plan.whenFull,
+      maxBatches: plan.maxBatches,
+      maxBytes: plan.maxBytes,
+      upstream,
+      onLossyWriteError: (error) => log.warn({ err: error }, `write failed; with when_full: ${plan.whenFull} the batch is dropped (counted as write_failed) and the sink goes on`),
+    });
     this.drivers.set(plan.id, driver);
     const input = merge(...plan.inputs.map((name) => this.ports.get(name)!));
     this.subscriptions.push(

@@ -9,6 +9,8 @@ export interface SinkDriverOptions {
   readonly maxBytes: number;
   /** Sources upstream of this sink, paused while a `block` buffer is above its high-water mark. */
   readonly upstream: readonly FlowSignal[];
+  /** Told about a write that failed on a lossy sink, which counts it and goes on. */
+  readonly onLossyWriteError?: (error: unknown) => void;
 }
 
 /**
@@ -19,7 +21,9 @@ export interface SinkDriverOptions {
  *   overshoot is at most the batches already in flight.
  * - `drop_newest` / `drop_oldest` / `sample`: never waits; drops are counted in batches and items.
  *   `sample` replaces the newest queued batch, so a slow viewer always gets the freshest data.
- * Writes are sequential: the next batch is written only after the previous write resolved.
+ * Writes are sequential: the next batch is written only after the previous write resolved. A write
+ * that fails stops a `block` sink (and so the pipeline: it must not lose data); a lossy sink counts
+ * the batch as dropped with reason `write_failed` and goes on with the next one.
  */
 /** A queued batch with its size, measured once when it arrives. */
 interface Entry {
@@ -114,7 +118,15 @@ export class SinkDriver {
         }
         this.updateGauges();
         if (this.holding && this.isBelowLowWater()) this.releaseHold();
-        await this.sink.write(entry.batch);
+        try {
+          await this.sink.write(entry.batch);
+        } catch (error) {
+          if (this.options.whenFull === 'block') throw error;
+          this.metrics.error('write_failed');
+          this.countDrop(entry.items);
+          this.options.onLossyWriteError?.(error);
+          continue;
+        }
         this.metrics.countIn(entry.items, entry.bytes);
       }
     } catch (error) {
