@@ -44,6 +44,9 @@ export class Runner {
   private failure: Error | undefined;
   private stopRequested = false;
   private started = false;
+  private markFlowing!: () => void;
+  /** Resolves once every component is built and the sources are connected (data is flowing). */
+  readonly flowing = new Promise<void>((resolve) => (this.markFlowing = resolve));
 
   constructor(
     readonly plan: PipelinePlan,
@@ -75,6 +78,7 @@ export class Runner {
     for (const { plan, sink } of sinks) this.attachSink(plan, sink);
     for (const c of this.connectables) this.subscriptions.push(c.connect());
     for (const c of this.sourceConnectables) this.subscriptions.push(c.connect());
+    this.markFlowing();
     this.options.log.debug({ sources: this.plan.sources.length, transforms: this.plan.transforms.length, sinks: this.plan.sinks.length }, 'pipeline started');
 
     const results = await Promise.allSettled([...this.drivers.values()].map((d) => d.completion));
