@@ -2,8 +2,10 @@
 import { ConfigError } from './core/config/errors.js';
 import { ComponentError } from './core/component-error.js';
 import { UsageError } from './cli/args.js';
+import { inspectCommand, inspectUsage } from './cli/inspect.js';
 import { listCommand, listUsage } from './cli/list.js';
 import { portsCommand, portsUsage } from './cli/ports.js';
+import { recoverCommand, recoverUsage } from './cli/recover.js';
 import { runCommand, runUsage } from './cli/run.js';
 import { schemaCommand, schemaUsage } from './cli/schema.js';
 import { simulateCommand, simulateUsage } from './cli/simulate.js';
@@ -21,6 +23,8 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   simulate: { run: simulateCommand, usage: simulateUsage },
   tap: { run: (argv) => tapCommand(argv), usage: tapUsage },
   ports: { run: portsCommand, usage: portsUsage },
+  inspect: { run: inspectCommand, usage: inspectUsage },
+  recover: { run: recoverCommand, usage: recoverUsage },
 };
 
 function usage(): string {
@@ -58,6 +62,12 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
+
+// A reader that goes away (`pipeline inspect ... | head`) ends the output, not the program with a crash.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

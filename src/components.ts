@@ -13,7 +13,9 @@ import { crcOperator } from './operators/crc/index.js';
 import { decodeOperator } from './operators/decode/index.js';
 import { frameOperator } from './operators/frame/index.js';
 import { routeOperator } from './operators/route.js';
+import { arrowSink } from './sinks/arrow.js';
 import { captureSink } from './sinks/capture.js';
+import { parquetSink } from './sinks/parquet.js';
 import { relaySink } from './sinks/relay/index.js';
 import { stdoutSink } from './sinks/stdout/index.js';
 import { websocketSink } from './sinks/websocket/index.js';
@@ -53,6 +55,8 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   captureSink,
   relaySink,
   websocketSink,
+  parquetSink,
+  arrowSink,
 ];
 
 export function defaultRegistry(): Registry {

@@ -51,7 +51,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const timer = durationMs === undefined ? undefined : setTimeout(() => runner.stop(), durationMs);
+  // --duration counts from when data flows, not from when sinks began starting up.
+  let timer: NodeJS.Timeout | undefined;
+  void runner.flowing.then(() => {
+    if (durationMs !== undefined) timer = setTimeout(() => runner.stop(), durationMs);
+  });
   log.info({ pipeline: plan.name, file: positionals[0], duration: values.duration }, 'pipeline running; Ctrl-C stops it cleanly');
 
   try {

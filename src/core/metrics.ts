@@ -45,15 +45,23 @@ export class ComponentMetrics {
   }
 
   recordIn(batch: Batch): void {
-    this.batchesIn++;
-    this.itemsIn += itemCount(batch);
-    this.bytesIn += byteSize(batch);
+    this.countIn(itemCount(batch), byteSize(batch));
   }
 
   recordOut(batch: Batch): void {
+    this.countOut(itemCount(batch), byteSize(batch));
+  }
+
+  countIn(items: number, bytes: number): void {
+    this.batchesIn++;
+    this.itemsIn += items;
+    this.bytesIn += bytes;
+  }
+
+  countOut(items: number, bytes: number): void {
     this.batchesOut++;
-    this.itemsOut += itemCount(batch);
-    this.bytesOut += byteSize(batch);
+    this.itemsOut += items;
+    this.bytesOut += bytes;
   }
 
   totalErrors(): number {

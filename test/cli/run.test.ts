@@ -22,7 +22,13 @@ describe('pipeline run', () => {
   it('stops after --duration with exit 0', async () => {
     const result = await runCli(['run', 'pipelines/harvest.yml', '--duration', '1200ms', '--log-level', 'warn']);
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/run ended after 1\.\d s/);
+    expect(result.stderr).toMatch(/run ended after [\d.]+ s; [\d.]+k items reached the sinks/);
+  });
+
+  it('names a sink that cannot start and exits 1', async () => {
+    const result = await runCli(['run', 'pipelines/harvest.yml', '--duration', '5s', '--log-level', 'warn'], { env: { RECORDINGS_DIR: '../outside' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/error: component "recording" failed: path ".*outside.*" resolves to .* outside the data directory/);
   });
 
   it('exits 2 with usage for a bad flag, and 2 for a missing file', async () => {

@@ -17,7 +17,8 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     cwd: options.cwd ?? ROOT,
     // Example pipelines serve their live view on LIVE_LISTEN; an ephemeral port keeps parallel tests apart.
-    env: { LIVE_LISTEN: '127.0.0.1:0', ...process.env, ...options.env },
+    // and recordings of example pipelines go to a gitignored folder instead of recordings/.
+    env: { LIVE_LISTEN: '127.0.0.1:0', RECORDINGS_DIR: 'test-artifacts/recordings', ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

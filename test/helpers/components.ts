@@ -41,14 +41,17 @@ export const collectSink = defineSink({
   options: z.strictObject({
     delay_ms: z.number().default(0).meta({ description: 'Wait per write.', examples: [5] }),
     keep: z.boolean().default(false).meta({ description: 'Keep the batches, not just count them.', examples: [true] }),
+    fail_at: z.number().int().default(0).meta({ description: 'Fail this write (1-based; 0: never).', examples: [3] }),
   }),
   input: ['bytes', 'frames', 'records'],
   defaultWhenFull: 'block',
   create(o, context) {
     const state: Collected = { batches: [], items: 0, closed: false };
     collected.set(context.id, state);
+    let writes = 0;
     return {
       async write(batch) {
+        if (++writes === o.fail_at) throw new Error(`disk full (write ${writes})`);
         if (o.keep) state.batches.push(batch);
         state.items += batch.kind === 'records' ? batch.length : batch.kind === 'frames' ? batch.count : batch.data.length;
         if (o.delay_ms > 0) await new Promise((r) => setTimeout(r, o.delay_ms));

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { type Connectable, type Observable, Subject, asyncScheduler, connectable, merge, tap, type SchedulerLike, type Subscription, catchError, throwError } from 'rxjs';
-import type { Batch } from '../batch.js';
+import { type Batch, byteSize, itemCount } from '../batch.js';
 import { type Clock, createClock } from '../clock.js';
 import type { ComponentContext, SinkInstance } from '../component.js';
 import { nameComponent } from '../component-error.js';
@@ -44,6 +44,9 @@ export class Runner {
   private failure: Error | undefined;
   private stopRequested = false;
   private started = false;
+  private markFlowing!: () => void;
+  /** Resolves once every component is built and the sources are connected (data is flowing). */
+  readonly flowing = new Promise<void>((resolve) => (this.markFlowing = resolve));
 
   constructor(
     readonly plan: PipelinePlan,
@@ -62,9 +65,11 @@ export class Runner {
       this.buildSources();
       for (const transform of this.plan.transforms) this.buildTransform(transform);
       for (const plan of this.plan.sinks) {
+        this.componentBeingBuilt = plan.id;
         const context = this.context(plan.id, 'sink', plan.definition.type);
         sinks.push({ plan, context, sink: await plan.definition.create(plan.options as never, context) });
       }
+      this.componentBeingBuilt = undefined;
     } catch (error) {
       // A sink that failed to start: close the ones already open so no file is left half-made.
       await Promise.allSettled(sinks.map((s) => s.sink.close()));
@@ -73,6 +78,7 @@ export class Runner {
     for (const { plan, sink } of sinks) this.attachSink(plan, sink);
     for (const c of this.connectables) this.subscriptions.push(c.connect());
     for (const c of this.sourceConnectables) this.subscriptions.push(c.connect());
+    this.markFlowing();
     this.options.log.debug({ sources: this.plan.sources.length, transforms: this.plan.transforms.length, sinks: this.plan.sinks.length }, 'pipeline started');
 
     const results = await Promise.allSettled([...this.drivers.values()].map((d) => d.completion));
@@ -121,6 +127,14 @@ export class Runner {
   private buildTransform(transform: TransformPlan): void {
     let stream: Observable<Batch> = merge(...transform.inputs.map((input) => this.ports.get(input)!));
     const sides: Subject<Batch>[] = [];
+    // Each batch is measured once per boundary: what one step gives is what the next one takes.
+    let measureAtBoundary: ((items: number, bytes: number) => void)[] = [];
+    const boundary = (counters: ((items: number, bytes: number) => void)[]) =>
+      tap((batch: Batch) => {
+        const items = itemCount(batch);
+        const bytes = byteSize(batch);
+        for (const count of counters) count(items, bytes);
+      });
     for (const step of transform.steps) {
       this.componentBeingBuilt = step.id;
       const stepSides = new Map<string, Subject<Batch>>();
@@ -139,12 +153,13 @@ export class Runner {
       const metrics = context.metrics;
       const operator = step.definition.create(step.options as never, context);
       stream = stream.pipe(
-        tap((batch) => metrics.recordIn(batch)),
+        boundary([...measureAtBoundary, (items, bytes) => metrics.countIn(items, bytes)]),
         operator,
-        tap((batch) => metrics.recordOut(batch)),
         catchError((error) => throwError(() => nameComponent(step.id, error))),
       );
+      measureAtBoundary = [(items, bytes) => metrics.countOut(items, bytes)];
     }
+    stream = stream.pipe(boundary(measureAtBoundary));
     this.componentBeingBuilt = undefined;
     // Side outputs end when the main chain ends, so downstream consumers complete too.
     stream = stream.pipe(
@@ -162,7 +177,14 @@ export class Runner {
   private attachSink(plan: SinkPlan, sink: SinkInstance): void {
     const metrics = this.metrics.get(plan.id)!;
     const upstream = this.sourcesUpstreamOf(plan.inputs).map((id) => this.flows.get(id)!);
-    const driver = new SinkDriver(sink, metrics, { whenFull: plan.whenFull, maxBatches: plan.maxBatches, maxBytes: plan.maxBytes, upstream });
+    const log = this.options.log.child({ component: plan.id });
+    const driver = new SinkDriver(sink, metrics, {
+      whenFull: plan.whenFull,
+      maxBatches: plan.maxBatches,
+      maxBytes: plan.maxBytes,
+      upstream,
+      onLossyWriteError: (error) => log.warn({ err: error }, `write failed; with when_full: ${plan.whenFull} the batch is dropped (counted as write_failed) and the sink goes on`),
+    });
     this.drivers.set(plan.id, driver);
     const input = merge(...plan.inputs.map((name) => this.ports.get(name)!));
     this.subscriptions.push(

@@ -9,6 +9,8 @@ export interface SinkDriverOptions {
   readonly maxBytes: number;
   /** Sources upstream of this sink, paused while a `block` buffer is above its high-water mark. */
   readonly upstream: readonly FlowSignal[];
+  /** Told about a write that failed on a lossy sink, which counts it and goes on. */
+  readonly onLossyWriteError?: (error: unknown) => void;
 }
 
 /**
@@ -19,10 +21,19 @@ export interface SinkDriverOptions {
  *   overshoot is at most the batches already in flight.
  * - `drop_newest` / `drop_oldest` / `sample`: never waits; drops are counted in batches and items.
  *   `sample` replaces the newest queued batch, so a slow viewer always gets the freshest data.
- * Writes are sequential: the next batch is written only after the previous write resolved.
+ * Writes are sequential: the next batch is written only after the previous write resolved. A write
+ * that fails stops a `block` sink (and so the pipeline: it must not lose data); a lossy sink counts
+ * the batch as dropped with reason `write_failed` and goes on with the next one.
  */
+/** A queued batch with its size, measured once when it arrives. */
+interface Entry {
+  readonly batch: Batch;
+  readonly items: number;
+  readonly bytes: number;
+}
+
 export class SinkDriver {
-  private readonly queue: Batch[] = [];
+  private readonly queue: Entry[] = [];
   private queuedBytes = 0;
   private holding = false;
   private pumping = false;
@@ -57,12 +68,13 @@ export class SinkDriver {
     if (this.ended || this.failed) return;
     if (this.isFull()) {
       const policy = this.options.whenFull;
-      if (policy === 'drop_newest') return this.countDrop(batch);
-      if (policy === 'drop_oldest') this.countDrop(this.take(0));
-      if (policy === 'sample') this.countDrop(this.take(this.queue.length - 1));
+      if (policy === 'drop_newest') return this.countDrop(itemCount(batch));
+      if (policy === 'drop_oldest') this.countDrop(this.take(0).items);
+      if (policy === 'sample') this.countDrop(this.take(this.queue.length - 1).items);
     }
-    this.queue.push(batch);
-    this.queuedBytes += byteSize(batch);
+    const entry = { batch, items: itemCount(batch), bytes: byteSize(batch) };
+    this.queue.push(entry);
+    this.queuedBytes += entry.bytes;
     this.updateGauges();
     if (this.options.whenFull === 'block' && !this.holding && this.isFull()) {
       this.holding = true;
@@ -94,8 +106,8 @@ export class SinkDriver {
   private async pump(): Promise<void> {
     try {
       for (;;) {
-        const batch = this.queue.length > 0 ? this.take(0) : undefined;
-        if (batch === undefined) {
+        const entry = this.queue.length > 0 ? this.take(0) : undefined;
+        if (entry === undefined) {
           if (this.ended && !this.closed) {
             this.closed = true;
             this.releaseHold();
@@ -106,8 +118,16 @@ export class SinkDriver {
         }
         this.updateGauges();
         if (this.holding && this.isBelowLowWater()) this.releaseHold();
-        await this.sink.write(batch);
-        this.metrics.recordIn(batch);
+        try {
+          await this.sink.write(entry.batch);
+        } catch (error) {
+          if (this.options.whenFull === 'block') throw error;
+          this.metrics.error('write_failed');
+          this.countDrop(entry.items);
+          this.options.onLossyWriteError?.(error);
+          continue;
+        }
+        this.metrics.countIn(entry.items, entry.bytes);
       }
     } catch (error) {
       this.failed = true;
@@ -129,15 +149,14 @@ export class SinkDriver {
     return this.queue.length <= this.options.maxBatches / 2 && this.queuedBytes <= this.options.maxBytes / 2;
   }
 
-  private take(index: number): Batch {
-    const [batch] = this.queue.splice(index, 1);
-    this.queuedBytes -= byteSize(batch);
-    return batch;
+  private take(index: number): Entry {
+    const entry = index === 0 ? this.queue.shift()! : this.queue.splice(index, 1)[0];
+    this.queuedBytes -= entry.bytes;
+    return entry;
   }
 
-  private countDrop(batch: Batch): void {
+  private countDrop(items: number): void {
     this.metrics.drop(1);
-    const items = itemCount(batch);
     this.droppedItems += items;
     this.metrics.count('dropped_items', items);
     this.updateGauges();

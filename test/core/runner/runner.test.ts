@@ -162,6 +162,23 @@ sinks: { out: { type: collect, inputs: [checked] } }
     expect(collected.get('out')!.closed).toBe(true);
   });
 
+  it('stops on a failed write to a blocking sink, but counts and skips it on a lossy one', async () => {
+    const plan = (whenFull: string) => `
+sources: { node: { type: simulator, rate: max, emit: records, frames: 200, batch_frames: 10 } }
+sinks:
+  flaky: { type: collect, inputs: [node], fail_at: 3, when_full: ${whenFull} }
+  safe: { type: collect, inputs: [node] }
+`;
+    const lossy = await runner(plan('drop_newest')).run();
+    expect(lossy.reason).toBe('completed');
+    expect(lossy.metrics.get('flaky')!.errors.get('write_failed')).toBe(1);
+    expect(collected.get('flaky')!.items + lossy.metrics.get('flaky')!.counters.get('dropped_items')!).toBe(200 * 25);
+    const blocking = await runner(plan('block')).run();
+    expect(blocking.reason).toBe('failed');
+    expect(blocking.error?.message).toBe('component "flaky" failed: disk full (write 3)');
+    expect(collected.get('safe')!.closed).toBe(true);
+  });
+
   it('shares one source subscription among several consumers', async () => {
     const r = runner(`
 sources: { node: { type: simulator, rate: max, emit: records, frames: 500, batch_frames: 50, seed: 3 } }

@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import { recoverDirectory } from '../sinks/recording/recover.js';
+
+export const recoverUsage = 'pipeline recover DIR   (complete recordings cut short by a crash or kill -9)';
+
+const USAGE = 'usage: pipeline recover DIR\n  Completes recordings cut short by a crash or kill -9: Parquet journals become .parquet files,\n  cut Arrow streams are trimmed to their last complete batch.';
+
+/**
+ * `pipeline recover DIR`: turns leftovers of a hard kill below DIR into complete files and prints
+ * what it did. Returns the exit code: 0 when everything found was recovered, 1 otherwise.
+ */
+export async function recoverCommand(argv: readonly string[], out: (line: string) => void = console.log): Promise<number> {
+  if (argv.length !== 1 || argv[0].startsWith('-')) {
+    out(USAGE);
+    return argv.includes('--help') || argv.includes('-h') ? 0 : 2;
+  }
+  const dir = argv[0];
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+    out(`recover: ${dir} is not a directory`);
+    return 2;
+  }
+  const results = await recoverDirectory(dir);
+  if (results.length === 0) out(`recover: nothing to recover below ${dir}`);
+  let failed = 0;
+  for (const result of results) {
+    if (result.file && !result.problem) out(`recovered ${result.rows} rows: ${result.from} -> ${result.file}`);
+    else out(`${result.file ? 'note' : 'not recovered'}: ${result.from}: ${result.problem}`);
+    if (!result.file && !result.problem?.endsWith('removed')) failed++;
+  }
+  return failed > 0 ? 1 : 0;
+}

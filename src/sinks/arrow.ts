@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { defineSink } from '../core/component.js';
+import { recordingOptions, sharedConfig } from './recording/options.js';
+import { Recorder } from './recording/recorder.js';
+
+/**
+ * Records to Arrow IPC stream files (`.arrows`): appendable, readable by apache-arrow, pyarrow,
+ * polars and DuckDB's arrow extension. The file is its own journal: synced every flush_interval and
+ * readable up to its last complete batch after a crash.
+ */
+export const arrowSink = defineSink({
+  type: 'arrow',
+  summary: 'Record records to Arrow IPC stream files (appendable, same naming and rotation as parquet).',
+  input: ['records'],
+  defaultWhenFull: 'block',
+  options: z.strictObject(recordingOptions('arrows')),
+  create(options, context) {
+    return new Recorder(sharedConfig(options, 'arrow'), context);
+  },
+});

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { defineSink } from '../core/component.js';
+import { recordingOptions, sharedConfig } from './recording/options.js';
+import { PARQUET_COMPRESSIONS, PARQUET_ENCODINGS } from './recording/parquet-settings.js';
+import { Recorder } from './recording/recorder.js';
+
+/**
+ * Records to Parquet files that keep column types (float32 stays FLOAT, counters stay integers,
+ * time becomes TIMESTAMP), with the pipeline file and column units inside. Encoding runs in a worker
+ * thread; a journal makes data durable every flush_interval until the file is complete.
+ */
+export const parquetSink = defineSink({
+  type: 'parquet',
+  summary: 'Record records to Parquet files (zstd, typed columns, rotation, partitions, crash-safe journal).',
+  input: ['records'],
+  defaultWhenFull: 'block',
+  options: z.strictObject({
+    ...recordingOptions('parquet'),
+    compression: z.enum(PARQUET_COMPRESSIONS).default('zstd').meta({ description: 'Compression codec of data pages: zstd gives the smallest files; snappy encodes faster for slightly larger files.', examples: ['zstd', 'snappy', 'none'] }),
+    row_group_size: z
+      .number()
+      .int()
+      .positive()
+      .default(1_048_576)
+      .meta({ description: 'Rows per row group; the encoder holds about one row group in memory per open file.', examples: [1_048_576, 100_000] }),
+    encodings: z
+      .record(z.string(), z.enum(PARQUET_ENCODINGS))
+      .default({})
+      .meta({
+        description: 'Per-column encoding overrides. Defaults: byte_stream_split for floats, delta_binary_packed for integers and time, dictionary for strings, plain for binary.',
+        examples: [{ voltage: 'plain', node: 'dictionary' }],
+      }),
+    journal: z
+      .boolean()
+      .default(true)
+      .meta({ description: 'Journal every batch (Arrow IPC, synced every flush_interval) so `pipeline recover` can rebuild a file cut by a crash.', examples: [true, false] }),
+  }),
+  create(options, context) {
+    return new Recorder(
+      {
+        ...sharedConfig(options, 'parquet'),
+        parquet: { compression: options.compression, rowGroupSize: options.row_group_size, encodings: options.encodings, journal: options.journal },
+      },
+      context,
+    );
+  },
+});

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import type { ComponentContext } from '../../core/component.js';
+import type { Field } from '../../core/batch.js';
+
+/**
+ * File-level metadata of a recording, so every file carries its experiment: the pipeline file's
+ * text, which source and sink produced it, units and calibration of each column, when the file
+ * started and which software wrote it. Keys are plain strings readable from DuckDB
+ * (`parquet_kv_metadata`), pyarrow (`schema.metadata`) and polars.
+ */
+export const META = {
+  pipelineName: 'pipeline.name',
+  pipelineFile: 'pipeline.file',
+  pipelineConfig: 'pipeline.config',
+  sink: 'pipeline.sink',
+  source: 'pipeline.source',
+  start: 'recording.start',
+  startNs: 'recording.start_ns',
+  columns: 'recording.columns',
+  timestampUnit: 'recording.timestamp_unit',
+  partition: 'recording.partition',
+  software: 'software.version',
+  /** Process id and host of the writer, so `pipeline recover` leaves files of a live writer alone (IPC streams only). */
+  writerPid: 'recording.writer_pid',
+  writerHost: 'recording.writer_host',
+  /** Journal only: the Parquet writer settings, so `pipeline recover` writes the file the sink would have. */
+  parquetSettings: 'recording.parquet_settings',
+} as const;
+
+let cachedVersion: string | undefined;
+
+/** "telemetry-pipeline 0.1.0", read from the package.json above this file (works from src/ and dist/). */
+export function softwareVersion(): string {
+  if (cachedVersion) return cachedVersion;
+  let dir = new URL('.', import.meta.url);
+  for (let i = 0; i < 6; i++) {
+    const candidate = new URL('package.json', dir);
+    if (fs.existsSync(candidate)) {
+      const pkg = JSON.parse(fs.readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'telemetry-pipeline') return (cachedVersion = `${pkg.name} ${pkg.version}`);
+    }
+    dir = new URL('..', dir);
+  }
+  return (cachedVersion = 'telemetry-pipeline (unknown version)');
+}
+
+export interface FileFacts {
+  readonly context: ComponentContext;
+  readonly source: string;
+  readonly fields: readonly Field[];
+  /** Wall-clock ns since the Unix epoch when the file was opened. */
+  readonly startWallNs: bigint;
+  readonly timestampUnit: string;
+  readonly partition: ReadonlyMap<string, string>;
+}
+
+/** Key-value metadata for one file. */
+export function recordingMetadata(facts: FileFacts): Map<string, string> {
+  const { context } = facts;
+  const columns = facts.fields.map((f) => ({
+    name: f.name,
+    type: f.type,
+    ...(f.unit ? { unit: f.unit } : {}),
+    ...(f.time ? { time: f.time } : {}),
+    ...(f.calibration ? { calibration: f.calibration } : {}),
+    ...(f.description ? { description: f.description } : {}),
+  }));
+  return new Map([
+    [META.pipelineName, context.pipeline.name],
+    [META.pipelineFile, context.pipeline.file],
+    [META.pipelineConfig, context.pipeline.configText],
+    [META.sink, context.id],
+    [META.source, facts.source],
+    [META.start, new Date(Number(facts.startWallNs / 1_000_000n)).toISOString()],
+    [META.startNs, facts.startWallNs.toString()],
+    [META.columns, JSON.stringify(columns)],
+    [META.timestampUnit, facts.timestampUnit],
+    [META.partition, JSON.stringify(Object.fromEntries(facts.partition))],
+    [META.software, softwareVersion()],
+  ]);
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { byteSizeOption, duration } from '../../core/options.js';
+import type { RecorderConfig } from './recorder.js';
+import { checkTemplate } from './naming.js';
+
+/** Options shared by the `parquet` and `arrow` sinks (naming, rotation, partitions, time, durability). */
+export function recordingOptions(extension: string) {
+  return {
+    path: z
+      .string()
+      .min(1)
+      .default(`recordings/{name}-{start}.${extension}`)
+      .meta({
+        description: 'File name template below the data directory: {name} pipeline name, {start} file start time (UTC), {date}, {seq} file number, {column} a partition_by column.',
+        examples: [`recordings/harvest-{start}.${extension}`, `recordings/{date}/{name}-{seq}.${extension}`],
+      }),
+    rotate: z
+      .strictObject({
+        every: duration().optional().meta({ description: 'Start a new file after this long.', examples: ['10m', '1h'] }),
+        max_bytes: byteSizeOption().optional().meta({ description: 'Start a new file once this size is reached (Parquet: checked per row group).', examples: ['512MB', '1GiB'] }),
+      })
+      .default({})
+      .meta({ description: 'When to close a file and start the next one; without it one file per run (and per partition).', examples: [{ every: '10m', max_bytes: '512MB' }] }),
+    partition_by: z
+      .array(z.string().min(1))
+      .default([])
+      .meta({ description: 'Columns whose values select a Hive-style directory (node=3/); they are stored in the directory name, not in the file.', examples: [['node']] }),
+    timestamp_unit: z
+      .enum(['ns', 'us', 'ms'])
+      .default('ns')
+      .meta({ description: 'Unit of timestamp columns (int64, UTC). ns keeps full precision; us for readers that cannot take ns.', examples: ['ns', 'us'] }),
+    device_time: z
+      .enum(['int64', 'timestamp'])
+      .default('int64')
+      .meta({ description: 'Device-time columns as int64 nanoseconds, or as timestamps in timestamp_unit.', examples: ['int64', 'timestamp'] }),
+    flush_interval: duration()
+      .default(1000)
+      .meta({ description: 'How often written data is made durable (fsync); a hard kill loses at most this much.', examples: ['1s', '200ms'] }),
+  };
+}
+
+type SharedOptions = z.output<z.ZodObject<ReturnType<typeof recordingOptions>>>;
+
+/** Checks the template against partition_by (config error naming `path`) and maps options to a config. */
+export function sharedConfig(options: SharedOptions, format: RecorderConfig['format']): Omit<RecorderConfig, 'parquet'> {
+  checkTemplate(options.path, options.partition_by);
+  if (options.flush_interval <= 0) throw new Error('flush_interval: must be greater than 0');
+  return {
+    format,
+    path: options.path,
+    rotateEveryMs: options.rotate.every,
+    rotateMaxBytes: options.rotate.max_bytes,
+    partitionBy: options.partition_by,
+    timestampUnit: options.timestamp_unit,
+    deviceTime: options.device_time,
+    flushIntervalMs: options.flush_interval,
+  };
+}

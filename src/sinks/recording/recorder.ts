@@ -1,0 +1,194 @@
+import os from 'node:os';
+import type * as arrow from 'apache-arrow';
+import { arrowSchema, recordsToArrow, schemaKey } from '../../core/arrow.js';
+import type { Batch, RecordsBatch } from '../../core/batch.js';
+import type { ComponentContext, SinkInstance } from '../../core/component.js';
+import type { TimeUnit } from '../../core/int64-time.js';
+import { batchToIpcChunk } from './ipc.js';
+import { META, recordingMetadata } from './metadata.js';
+import { recordingPath, uniquePath } from './naming.js';
+import { type ParquetSettings, columnEncodings, type ParquetCompression, type ParquetEncodingName } from './parquet-settings.js';
+import { splitByPartition, type PartitionSlice } from './partition.js';
+import { WorkerClient } from './worker-client.js';
+
+/** What the `parquet` and `arrow` sinks share: naming, rotation, partitions, journaling. */
+export interface RecorderConfig {
+  readonly format: 'parquet' | 'arrow';
+  readonly path: string;
+  readonly rotateEveryMs?: number;
+  readonly rotateMaxBytes?: number;
+  readonly partitionBy: readonly string[];
+  readonly timestampUnit: TimeUnit;
+  readonly deviceTime: 'int64' | 'timestamp';
+  readonly flushIntervalMs: number;
+  readonly parquet?: {
+    readonly compression: ParquetCompression;
+    readonly rowGroupSize: number;
+    readonly encodings: Readonly<Record<string, ParquetEncodingName>>;
+    readonly journal: boolean;
+  };
+}
+
+interface OpenRecording {
+  readonly id: number;
+  readonly key: string;
+  readonly schemaKey: string;
+  readonly schema: arrow.Schema;
+  readonly path: string;
+  readonly openedAtNs: number;
+  bytes: number;
+  rows: number;
+}
+
+/** Appends in flight to the worker; bounds memory while letting conversion and encoding overlap. */
+const MAX_IN_FLIGHT = 4;
+
+/**
+ * Records batches into rotating files through the encoder worker. A write or disk error (disk full,
+ * file size limit) fails the file it happened in: it is reported with the file's name, counted as
+ * `write_failed` rows, and the next write throws it, so the runner stops or drops per `when_full`.
+ * A later write starts a new file; files closed before stay valid.
+ */
+export class Recorder implements SinkInstance {
+  private readonly worker: WorkerClient;
+  private readonly files = new Map<string, OpenRecording>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly failures: Error[] = [];
+  private readonly failedFiles = new Set<number>();
+  /** Paths of files opened and not yet closed, including those the worker is still finishing. */
+  private readonly reserved = new Set<string>();
+  private nextId = 1;
+  private seq = 0;
+
+  constructor(
+    private readonly config: RecorderConfig,
+    private readonly context: ComponentContext,
+  ) {
+    // Refuse a template that escapes the data directory now, not at the first write.
+    const probe = new Map(config.partitionBy.map((name) => [name, 'x']));
+    recordingPath(context.dataDir, config.path, { name: context.pipeline.name, startMs: Date.now(), seq: 1, partition: probe });
+    this.worker = new WorkerClient(config.flushIntervalMs);
+  }
+
+  async write(batch: Batch): Promise<void> {
+    this.throwFailure();
+    if (batch.kind !== 'records') throw new Error(`${this.context.id}: expects records, got ${batch.kind}`);
+    if (batch.length === 0) return;
+    for (const slice of splitByPartition(batch, this.config.partitionBy)) this.append(slice);
+    while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
+    this.context.metrics.gauge('durable_rows', this.worker.durableRows);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.inFlight);
+    for (const file of [...this.files.values()]) await this.closeFile(file);
+    this.context.metrics.gauge('durable_rows', this.worker.durableRows);
+    await this.worker.terminate();
+    this.throwFailure();
+  }
+
+  private append(slice: PartitionSlice): void {
+    let file = this.files.get(slice.key);
+    if (file && this.failedFiles.has(file.id)) {
+      this.files.delete(slice.key);
+      file = undefined;
+    }
+    if (file && (file.schemaKey !== schemaKey(slice.batch.schema) || this.dueForRotation(file))) {
+      if (file.schemaKey !== schemaKey(slice.batch.schema)) this.context.metrics.count('schema_changes');
+      // The worker finishes the old file (last row group, footer, rename) while this one starts.
+      this.track(this.closeFile(file));
+      file = undefined;
+    }
+    file ??= this.openFile(slice);
+    const conversion = { timestampUnit: this.config.timestampUnit, deviceTime: this.config.deviceTime, omit: this.config.partitionBy };
+    const chunk = batchToIpcChunk(recordsToArrow(slice.batch, this.context.clock, conversion, file.schema));
+    const rows = slice.batch.length;
+    const target = file;
+    target.rows += rows;
+    this.track(
+      this.worker.append(target.id, chunk, rows).then(
+        (ack) => void (target.bytes = ack.bytes),
+        (error: Error) => this.fileFailed(target, error, rows),
+      ),
+    );
+  }
+
+  /** Keeps a worker request in the in-flight set until it settles (it never rejects). */
+  private track(request: Promise<void>): void {
+    this.inFlight.add(request);
+    void request.finally(() => this.inFlight.delete(request));
+  }
+
+  private dueForRotation(file: OpenRecording): boolean {
+    const { rotateEveryMs, rotateMaxBytes } = this.config;
+    if (rotateEveryMs && this.context.clock.nowNs() - file.openedAtNs >= rotateEveryMs * 1e6) return true;
+    return rotateMaxBytes !== undefined && file.bytes >= rotateMaxBytes;
+  }
+
+  private openFile(slice: PartitionSlice): OpenRecording {
+    const { config, context } = this;
+    const nowNs = context.clock.nowNs();
+    const startWallNs = context.clock.toWallNs(nowNs);
+    this.seq++;
+    const candidate = recordingPath(context.dataDir, config.path, { name: context.pipeline.name, startMs: Number(startWallNs / 1_000_000n), seq: this.seq, partition: slice.values });
+    const path = uniquePath(candidate, this.reserved);
+    this.reserved.add(path);
+    const stored = slice.batch.schema.fields.filter((f) => !config.partitionBy.includes(f.name));
+    const metadata = recordingMetadata({ context, source: slice.batch.source, fields: stored, startWallNs, timestampUnit: config.timestampUnit, partition: slice.values });
+    const id = this.nextId++;
+    let parquet: ParquetSettings | undefined;
+    const schemaMetadata = new Map(metadata);
+    schemaMetadata.set(META.writerPid, String(process.pid));
+    schemaMetadata.set(META.writerHost, os.hostname());
+    if (config.parquet) {
+      const { compression, rowGroupSize, encodings } = config.parquet;
+      parquet = { compression, rowGroupSize, encodings: columnEncodings(stored, encodings), createdBy: metadata.get(META.software) ?? '', metadata: [...metadata] };
+      schemaMetadata.set(META.parquetSettings, JSON.stringify({ ...parquet, metadata: undefined }));
+    }
+    const schema = arrowSchema(slice.batch.schema, { timestampUnit: config.timestampUnit, deviceTime: config.deviceTime, omit: config.partitionBy, metadata: schemaMetadata });
+    this.worker.open({
+      file: id,
+      format: config.format,
+      partialPath: `${path}.partial`,
+      finalPath: path,
+      journalPath: config.parquet?.journal ? `${path}.journal` : undefined,
+      parquet,
+    });
+    const file: OpenRecording = { id, key: slice.key, schemaKey: schemaKey(slice.batch.schema), schema, path, openedAtNs: nowNs, bytes: 0, rows: 0 };
+    this.files.set(slice.key, file);
+    context.log.info({ file: path }, 'recording opened');
+    return file;
+  }
+
+  private async closeFile(file: OpenRecording): Promise<void> {
+    if (this.files.get(file.key) === file) this.files.delete(file.key);
+    if (this.failedFiles.has(file.id)) return;
+    try {
+      // Once closed the file is on disk under its final name, which uniquePath sees.
+      const closed = await this.worker.close(file.id).finally(() => this.reserved.delete(file.path));
+      this.context.metrics.count('files_closed');
+      this.context.log.info({ file: file.path, rows: closed.rows, bytes: closed.bytes }, 'recording closed');
+    } catch (error) {
+      this.fileFailed(file, error as Error, 0);
+    }
+  }
+
+  private fileFailed(file: OpenRecording, error: Error, rows: number): void {
+    if (rows > 0) this.context.metrics.error('write_failed', rows);
+    if (this.failedFiles.has(file.id)) return;
+    this.failedFiles.add(file.id);
+    const message = error.message.includes(file.path) ? error.message : `${file.path}: ${error.message}`;
+    this.context.log.error({ file: file.path, code: (error as NodeJS.ErrnoException).code }, message);
+    this.failures.push(Object.assign(new Error(`${this.context.id}: ${message}`, { cause: error }), { code: (error as NodeJS.ErrnoException).code }));
+  }
+
+  private throwFailure(): void {
+    for (const [fileId, error] of this.worker.backgroundFailures) {
+      this.worker.backgroundFailures.delete(fileId);
+      const file = [...this.files.values()].find((f) => f.id === fileId);
+      if (file) this.fileFailed(file, error, 0);
+    }
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+  }
+}
