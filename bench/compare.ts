@@ -153,6 +153,6 @@ for (const contender of contenders.filter((k) => k.name === 'telemetry-pipeline'
 notes.push(
   `${REPEATS} alternating rounds; medians; "ours / this" = median over rounds of our rate / its rate in the same round and job, by wall time and by CPU time (samples per CPU-second)`,
   `expected good frames ${input.expectedGoodFrames} of ${input.counters.frames_sent} sent (injected: ${input.counters.injected_bit_flips} bit flips, ${input.counters.injected_drops} drops, ${input.counters.injected_garbage_bytes} garbage bytes)`,
-  `the Node peer reads the first ${(Math.min(NODE_PEER_BYTES, input.bytes) / 1e6).toFixed(0)} MB only (BENCH_NODE_PEER_BYTES)`,
+  `the Node peer reads the first ${(Math.min(NODE_PEER_BYTES, input.bytes) / 1e6).toFixed(1)} MB only (BENCH_NODE_PEER_BYTES)`,
 );
 report('compare', rows, notes);
