@@ -11,5 +11,6 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const plan = loadPipelineFile(positionals[0], defaultRegistry(), { overrides: values.set ?? [] });
   const steps = plan.transforms.reduce((n, t) => n + t.steps.length, 0);
   process.stdout.write(`${positionals[0]}: ok (pipeline "${plan.name}": ${plan.sources.length} sources, ${plan.transforms.length} transforms with ${steps} steps, ${plan.sinks.length} sinks)\n`);
+  for (const note of plan.notes ?? []) process.stdout.write(`  note: ${note}\n`);
   return 0;
 }

@@ -68,6 +68,12 @@ export interface OperatorDefinition<S extends OptionsSchema = OptionsSchema> ext
   /** Named side outputs (dead letters, route branches), addressable as `transform.name`. */
   readonly outputs?: (options: z.output<S>) => Record<string, BatchKind>;
   /**
+   * Lets a step take over the step after it when doing both in one pass is better, e.g. `frame`
+   * followed by `crc` resyncs with the CRC so fake start bytes never cost a good frame. Gets both
+   * steps' options as written (without `type`) and returns this step's new options, or undefined.
+   */
+  readonly absorbNext?: (own: Record<string, unknown>, nextType: string, next: Record<string, unknown>) => Record<string, unknown> | undefined;
+  /**
    * Maps batches of the input kind to batches of the output kind. Must not mutate input batches;
    * flushes partial state when the input completes.
    */

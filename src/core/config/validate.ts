@@ -43,6 +43,7 @@ const SINK_COMMON_KEYS = ['type', 'inputs', 'when_full', 'buffer'];
  */
 export function buildPlan(raw: unknown, registry: Registry, file: string, configText: string, report: Report, defaultName: string): PipelinePlan | undefined {
   let failed = false;
+  const notes: string[] = [];
   const note: Report = (path, message) => {
     failed = true;
     report(path, message);
@@ -66,7 +67,7 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
     const shape = checkWithSchema(transformShape, value, ['transforms', id], note);
     if (!shape) continue;
     const steps = shape.steps.map((step, index) => buildStep(registry, id, step, index, shape.steps, note));
-    if (steps.every((s): s is StepPlan => s !== undefined)) transforms.push({ id, inputs: shape.inputs, steps });
+    if (steps.every((s): s is StepPlan => s !== undefined)) transforms.push({ id, inputs: shape.inputs, steps: absorbSteps(steps, shape.steps, notes) });
   }
 
   const sinks: SinkPlan[] = [];
@@ -93,7 +94,7 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
   ];
   const ordered = checkGraph(sources, transforms, sinks, new Set(idsInUse), consumers, note);
   if (failed) return undefined;
-  return { name: top.name ?? defaultName, file, configText, sources, transforms: ordered, sinks };
+  return { name: top.name ?? defaultName, file, configText, sources, transforms: ordered, sinks, ...(notes.length > 0 ? { notes } : {}) };
 }
 
 function checkId(section: string, id: string, report: Report): void {
@@ -134,4 +135,28 @@ function buildStep(registry: Registry, transformId: string, step: unknown, index
 function inputsOf(value: unknown): unknown[] {
   const inputs = (value as { inputs?: unknown } | null)?.inputs;
   return Array.isArray(inputs) ? inputs : [];
+}
+
+/**
+ * Lets a step absorb the one after it (see OperatorDefinition.absorbNext). The merged options are
+ * checked by the step's schema; if they do not pass, both steps stay as written.
+ */
+function absorbSteps(steps: StepPlan[], raw: readonly unknown[], notes: string[]): StepPlan[] {
+  const result: StepPlan[] = [];
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i];
+    const next = steps[i + 1];
+    const { type: _own, ...own } = raw[i] as Record<string, unknown>;
+    const { type: nextType, ...nextOptions } = (raw[i + 1] ?? {}) as Record<string, unknown>;
+    const merged = next && step.definition.absorbNext?.(own, String(nextType), nextOptions);
+    const parsed = merged ? step.definition.options.safeParse(merged) : undefined;
+    if (!parsed?.success) {
+      result.push(step);
+      continue;
+    }
+    result.push({ ...step, options: parsed.data });
+    notes.push(`${next.id} runs inside ${step.id}: one pass, and resync uses the ${next.definition.type} check (its counts appear on ${step.id})`);
+    i++;
+  }
+  return result;
 }

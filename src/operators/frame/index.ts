@@ -20,6 +20,13 @@ export const frameOperator = defineOperator({
   input: 'bytes',
   output: 'frames',
   outputs: deadLetterOutputs,
+  // A crc step right after a frame step is done inside the framer: a candidate that fails the CRC is
+  // rejected and scanning goes on at its next byte, so garbage that looks like a frame start never
+  // costs the good frame hidden behind it. Not when the crc step keeps its own dead letters.
+  absorbNext(own, nextType, next) {
+    if (nextType !== 'crc' || own.crc !== undefined || next.dead_letter !== undefined) return undefined;
+    return { ...own, crc: next };
+  },
   create(options, context) {
     const dead = new DeadLetters(context, options.dead_letter);
     const framer = new Framer(createScanner(options), context.metrics, new ScanOutput(dead));

@@ -134,6 +134,10 @@ async function runInRealTime(o: Options, device: SimDevice, context: ComponentCo
       sent += n;
       left -= n;
       if (stall) await sleep(o.faults.stall_duration, context.signal, context);
+      // A backlog (after a pause, or more devices than the CPU keeps up with) goes out batch by
+      // batch with the event loop in between, so sinks drain and a stop request is seen.
+      else if (left > 0) await yieldToLoop();
+      if (context.flow.paused) await context.flow.whenResumed();
     }
   }
 }
