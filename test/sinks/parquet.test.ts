@@ -130,6 +130,34 @@ describe('parquet sink options', () => {
     });
   });
 
+  it('writes min/max statistics for time columns by default, for all or no columns when asked', async () => {
+    const statsOf = async (dir: string, file: string) =>
+      withDuckDB(async (db) => {
+        const rows = await query(db, `SELECT path_in_schema AS col, coalesce(stats_min_value, stats_min) AS lo, coalesce(stats_max_value, stats_max) AS hi FROM parquet_metadata('${dir}/${file}') WHERE row_group_id = 0`);
+        return new Map(rows.map((r) => [r.col as string, r.lo === null ? null : [r.lo, r.hi]]));
+      });
+    const dir = dataDir();
+    const batch = harvestBatch(0, 1000);
+    await record(parquetSink, { path: 'default.parquet' }, [batch], dir);
+    await record(parquetSink, { path: 'all.parquet', statistics: 'all' }, [batch], dir);
+    const context = await record(parquetSink, { path: 'none.parquet', statistics: 'none' }, [batch], dir);
+    const byDefault = await statsOf(dir, 'default.parquet');
+    expect(byDefault.get('t_device_ns')).toEqual(['0', String(999 * 10_000)]);
+    expect(byDefault.get('time')).not.toBeNull();
+    expect(byDefault.get('voltage')).toBeNull();
+    // A float minimum of zero is written as -0.0, as the Parquet format asks of writers.
+    expect((await statsOf(dir, 'all.parquet')).get('voltage')?.map((v) => Number(v) + 0)).toEqual([0, 999 * 0.5]);
+    const none = await statsOf(dir, 'none.parquet');
+    expect([none.get('time'), none.get('t_device_ns'), none.get('voltage')]).toEqual([null, null, null]);
+    // Statistics only change the footer: the data reads back the same.
+    await withDuckDB(async (db) => {
+      const [row] = await query(db, `SELECT count(*) AS n, sum(voltage) AS v, min(time) AS t0 FROM '${dir}/none.parquet'`);
+      expect(row.n).toBe(1000n);
+      expect(row.v).toBe(triangle(1000) * 0.5);
+      expect((row.t0 as { nanos: bigint }).nanos).toBe(context.clock.anchorWallNs);
+    });
+  });
+
   it('keeps string values when batches carry different dictionaries', async () => {
     const dir = dataDir();
     const fields = [{ name: 'task', type: 'string' as const }];

@@ -7,7 +7,7 @@ import type { TimeUnit } from '../../core/int64-time.js';
 import { batchToIpcChunk } from './ipc.js';
 import { META, recordingMetadata } from './metadata.js';
 import { recordingPath, uniquePath } from './naming.js';
-import { type ParquetSettings, columnEncodings, type ParquetCompression, type ParquetEncodingName } from './parquet-settings.js';
+import { type ParquetSettings, columnEncodings, type ParquetCompression, type ParquetEncodingName, type ParquetStatistics, statisticsColumns } from './parquet-settings.js';
 import { splitByPartition, type PartitionSlice } from './partition.js';
 import { WorkerClient } from './worker-client.js';
 
@@ -25,6 +25,7 @@ export interface RecorderConfig {
     readonly compression: ParquetCompression;
     readonly rowGroupSize: number;
     readonly encodings: Readonly<Record<string, ParquetEncodingName>>;
+    readonly statistics: ParquetStatistics;
     readonly journal: boolean;
   };
 }
@@ -141,8 +142,8 @@ export class Recorder implements SinkInstance {
     schemaMetadata.set(META.writerPid, String(process.pid));
     schemaMetadata.set(META.writerHost, os.hostname());
     if (config.parquet) {
-      const { compression, rowGroupSize, encodings } = config.parquet;
-      parquet = { compression, rowGroupSize, encodings: columnEncodings(stored, encodings), createdBy: metadata.get(META.software) ?? '', metadata: [...metadata] };
+      const { compression, rowGroupSize, encodings, statistics } = config.parquet;
+      parquet = { compression, rowGroupSize, encodings: columnEncodings(stored, encodings), statistics: statisticsColumns(stored, statistics), createdBy: metadata.get(META.software) ?? '', metadata: [...metadata] };
       schemaMetadata.set(META.parquetSettings, JSON.stringify({ ...parquet, metadata: undefined }));
     }
     const schema = arrowSchema(slice.batch.schema, { timestampUnit: config.timestampUnit, deviceTime: config.deviceTime, omit: config.partitionBy, metadata: schemaMetadata });
