@@ -48,6 +48,26 @@ describe('parquet sink', () => {
   });
 });
 
+describe('parquet sink with many small batches', () => {
+  it('joins batches that wait for the encoder and keeps every row, in order, across a dictionary change', async () => {
+    const dir = dataDir();
+    const batches = Array.from({ length: 120 }, (_, i) => harvestBatch(i * 250, 250));
+    // A batch with its own dictionary cannot join its neighbours; it goes on its own, in its place.
+    const odd = harvestBatch(120 * 250, 250);
+    const oddNode = { codes: new Int32Array(250), dictionary: ['n9'] };
+    batches.push(recordsBatch('node', odd.schema.fields, { ...odd.columns, node: oddNode }, 250));
+    for (let i = 121; i < 200; i++) batches.push(harvestBatch(i * 250, 250));
+    const context = await record(parquetSink, { path: 'small.parquet' }, batches, dir);
+    expect(context.metrics.errors.get('write_failed') ?? 0).toBe(0);
+    await withDuckDB(async (db) => {
+      const file = `read_parquet('${dir}/small.parquet', file_row_number = true)`;
+      const [row] = await query(db, `SELECT count(*) AS n, count(*) FILTER (WHERE voltage_raw <> file_row_number) AS misplaced,
+        count(*) FILTER (WHERE node = 'n9') AS n9, min(voltage_raw) FILTER (WHERE node = 'n9') AS n9first, sum(voltage) AS v FROM ${file}`);
+      expect(row).toEqual({ n: 50_000n, misplaced: 0n, n9: 250n, n9first: 30_000, v: triangle(50_000) * 0.5 });
+    });
+  });
+});
+
 describe('parquet sink rotation and naming', () => {
   it('rotates by size and keeps every row across files and a u32 tick wrap', async () => {
     const dir = dataDir();
@@ -197,8 +217,10 @@ describe('parquet sink after a write failure', () => {
     await sink.write(harvestBatch(0, 100)); // accepted; the worker fails to create the file
     let failure: Error | undefined;
     for (let i = 0; i < 200 && !failure; i++) {
-      // The failure surfaces on a later write (bounded loop; each write waits for the worker).
+      // The failure surfaces on the first write after the worker's reply; small writes may be joined
+      // without waiting for the worker, so give it time (bounded loop: at most 200 x 10 ms).
       await Promise.resolve(sink.write(harvestBatch(100, 10))).catch((error: Error) => (failure = error));
+      await sleep(10);
     }
     expect(failure?.message).toContain(path.join(dir, 'rec', 'test-0001.parquet'));
     expect(context.metrics.errors.get('write_failed')).toBeGreaterThanOrEqual(100);
