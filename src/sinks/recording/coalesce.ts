@@ -4,8 +4,9 @@ import { schemaKey } from '../../core/arrow.js';
 /**
  * Joining small records batches into one before they go to the encoder worker. The Parquet encoder
  * pays a cost per batch and per column on top of its cost per value, and every batch is a message
- * each way between the threads; one batch of 64 k rows instead of six of 10 k takes about a sixth
- * less CPU end to end. Joining copies each column once on the main thread, which has time to spare.
+ * each way between the threads. Measured on the recording benchmark (10 k-row batches, 8 columns),
+ * joining them into 64 k-row chunks gave about a fifth more samples/s for a tenth less CPU. Joining
+ * copies each column once on the main thread, which has time to spare while the encoder is busy.
  */
 
 /**
