@@ -48,6 +48,26 @@ describe('parquet sink', () => {
   });
 });
 
+describe('parquet sink with many small batches', () => {
+  it('joins batches that wait for the encoder and keeps every row, in order, across a dictionary change', async () => {
+    const dir = dataDir();
+    const batches = Array.from({ length: 120 }, (_, i) => harvestBatch(i * 250, 250));
+    // A batch with its own dictionary cannot join its neighbours; it goes on its own, in its place.
+    const odd = harvestBatch(120 * 250, 250);
+    const oddNode = { codes: new Int32Array(250), dictionary: ['n9'] };
+    batches.push(recordsBatch('node', odd.schema.fields, { ...odd.columns, node: oddNode }, 250));
+    for (let i = 121; i < 200; i++) batches.push(harvestBatch(i * 250, 250));
+    const context = await record(parquetSink, { path: 'small.parquet' }, batches, dir);
+    expect(context.metrics.errors.get('write_failed') ?? 0).toBe(0);
+    await withDuckDB(async (db) => {
+      const file = `read_parquet('${dir}/small.parquet', file_row_number = true)`;
+      const [row] = await query(db, `SELECT count(*) AS n, count(*) FILTER (WHERE voltage_raw <> file_row_number) AS misplaced,
+        count(*) FILTER (WHERE node = 'n9') AS n9, min(voltage_raw) FILTER (WHERE node = 'n9') AS n9first, sum(voltage) AS v FROM ${file}`);
+      expect(row).toEqual({ n: 50_000n, misplaced: 0n, n9: 250n, n9first: 30_000, v: triangle(50_000) * 0.5 });
+    });
+  });
+});
+
 describe('parquet sink rotation and naming', () => {
   it('rotates by size and keeps every row across files and a u32 tick wrap', async () => {
     const dir = dataDir();
@@ -130,6 +150,34 @@ describe('parquet sink options', () => {
     });
   });
 
+  it('writes min/max statistics for time columns by default, for all or no columns when asked', async () => {
+    const statsOf = async (dir: string, file: string) =>
+      withDuckDB(async (db) => {
+        const rows = await query(db, `SELECT path_in_schema AS col, coalesce(stats_min_value, stats_min) AS lo, coalesce(stats_max_value, stats_max) AS hi FROM parquet_metadata('${dir}/${file}') WHERE row_group_id = 0`);
+        return new Map(rows.map((r) => [r.col as string, r.lo === null ? null : [r.lo, r.hi]]));
+      });
+    const dir = dataDir();
+    const batch = harvestBatch(0, 1000);
+    await record(parquetSink, { path: 'default.parquet' }, [batch], dir);
+    await record(parquetSink, { path: 'all.parquet', statistics: 'all' }, [batch], dir);
+    const context = await record(parquetSink, { path: 'none.parquet', statistics: 'none' }, [batch], dir);
+    const byDefault = await statsOf(dir, 'default.parquet');
+    expect(byDefault.get('t_device_ns')).toEqual(['0', String(999 * 10_000)]);
+    expect(byDefault.get('time')).not.toBeNull();
+    expect(byDefault.get('voltage')).toBeNull();
+    // A float minimum of zero is written as -0.0, as the Parquet format asks of writers.
+    expect((await statsOf(dir, 'all.parquet')).get('voltage')?.map((v) => Number(v) + 0)).toEqual([0, 999 * 0.5]);
+    const none = await statsOf(dir, 'none.parquet');
+    expect([none.get('time'), none.get('t_device_ns'), none.get('voltage')]).toEqual([null, null, null]);
+    // Statistics only change the footer: the data reads back the same.
+    await withDuckDB(async (db) => {
+      const [row] = await query(db, `SELECT count(*) AS n, sum(voltage) AS v, min(time) AS t0 FROM '${dir}/none.parquet'`);
+      expect(row.n).toBe(1000n);
+      expect(row.v).toBe(triangle(1000) * 0.5);
+      expect((row.t0 as { nanos: bigint }).nanos).toBe(context.clock.anchorWallNs);
+    });
+  });
+
   it('keeps string values when batches carry different dictionaries', async () => {
     const dir = dataDir();
     const fields = [{ name: 'task', type: 'string' as const }];
@@ -169,8 +217,10 @@ describe('parquet sink after a write failure', () => {
     await sink.write(harvestBatch(0, 100)); // accepted; the worker fails to create the file
     let failure: Error | undefined;
     for (let i = 0; i < 200 && !failure; i++) {
-      // The failure surfaces on a later write (bounded loop; each write waits for the worker).
+      // The failure surfaces on the first write after the worker's reply; small writes may be joined
+      // without waiting for the worker, so give it time (bounded loop: at most 200 x 10 ms).
       await Promise.resolve(sink.write(harvestBatch(100, 10))).catch((error: Error) => (failure = error));
+      await sleep(10);
     }
     expect(failure?.message).toContain(path.join(dir, 'rec', 'test-0001.parquet'));
     expect(context.metrics.errors.get('write_failed')).toBeGreaterThanOrEqual(100);

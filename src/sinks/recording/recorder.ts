@@ -4,10 +4,11 @@ import { arrowSchema, recordsToArrow, schemaKey } from '../../core/arrow.js';
 import type { Batch, RecordsBatch } from '../../core/batch.js';
 import type { ComponentContext, SinkInstance } from '../../core/component.js';
 import type { TimeUnit } from '../../core/int64-time.js';
+import { canJoin, joinRecords } from './coalesce.js';
 import { batchToIpcChunk } from './ipc.js';
 import { META, recordingMetadata } from './metadata.js';
 import { recordingPath, uniquePath } from './naming.js';
-import { type ParquetSettings, columnEncodings, type ParquetCompression, type ParquetEncodingName } from './parquet-settings.js';
+import { type ParquetSettings, columnEncodings, type ParquetCompression, type ParquetEncodingName, type ParquetStatistics, statisticsColumns } from './parquet-settings.js';
 import { splitByPartition, type PartitionSlice } from './partition.js';
 import { WorkerClient } from './worker-client.js';
 
@@ -25,6 +26,7 @@ export interface RecorderConfig {
     readonly compression: ParquetCompression;
     readonly rowGroupSize: number;
     readonly encodings: Readonly<Record<string, ParquetEncodingName>>;
+    readonly statistics: ParquetStatistics;
     readonly journal: boolean;
   };
 }
@@ -38,10 +40,20 @@ interface OpenRecording {
   readonly openedAtNs: number;
   bytes: number;
   rows: number;
+  /** Slices waiting for the worker, sent as one chunk (see coalesce.ts). */
+  pending: RecordsBatch[];
+  pendingRows: number;
 }
 
 /** Appends in flight to the worker; bounds memory while letting conversion and encoding overlap. */
 const MAX_IN_FLIGHT = 4;
+/**
+ * Parquet: while MAX_IN_FLIGHT appends are in flight, new slices of a file wait and are joined, up to
+ * this many rows, then `write` waits. So the encoder gets bigger batches exactly when it is the
+ * bottleneck, and nothing waits when it keeps up. Rows waiting here are like rows in the runner's
+ * queue in front of the sink (not yet journaled): the runner would hold them otherwise.
+ */
+const JOIN_ROWS = 65_536;
 
 /**
  * Records batches into rotating files through the encoder worker. A write or disk error (disk full,
@@ -59,6 +71,8 @@ export class Recorder implements SinkInstance {
   private readonly reserved = new Set<string>();
   private nextId = 1;
   private seq = 0;
+  /** Rows that may wait to be joined before `write` waits (1: send one slice at a time). */
+  private readonly joinRows: number;
 
   constructor(
     private readonly config: RecorderConfig,
@@ -68,6 +82,9 @@ export class Recorder implements SinkInstance {
     const probe = new Map(config.partitionBy.map((name) => [name, 'x']));
     recordingPath(context.dataDir, config.path, { name: context.pipeline.name, startMs: Date.now(), seq: 1, partition: probe });
     this.worker = new WorkerClient(config.flushIntervalMs);
+    // The Arrow sink has no encoder to relieve, and rotation by size needs the sizes the worker
+    // reports after each chunk: there slices go one by one.
+    this.joinRows = config.format === 'parquet' && config.rotateMaxBytes === undefined ? JOIN_ROWS : 1;
   }
 
   async write(batch: Batch): Promise<void> {
@@ -75,12 +92,16 @@ export class Recorder implements SinkInstance {
     if (batch.kind !== 'records') throw new Error(`${this.context.id}: expects records, got ${batch.kind}`);
     if (batch.length === 0) return;
     for (const slice of splitByPartition(batch, this.config.partitionBy)) this.append(slice);
-    while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
+    while ((this.pendingRows() >= this.joinRows || this.inFlight.size > MAX_IN_FLIGHT) && this.inFlight.size > 0) await Promise.race(this.inFlight);
+    // Let the worker's replies in (acks with file sizes for rotation, failures to report) before
+    // the next write, also when this write only joined a waiting slice.
+    if (this.pendingRows() > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     this.context.metrics.gauge('durable_rows', this.worker.durableRows);
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.inFlight);
+    for (const file of this.files.values()) this.send(file);
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
     for (const file of [...this.files.values()]) await this.closeFile(file);
     this.context.metrics.gauge('durable_rows', this.worker.durableRows);
     await this.worker.terminate();
@@ -90,6 +111,8 @@ export class Recorder implements SinkInstance {
   private append(slice: PartitionSlice): void {
     let file = this.files.get(slice.key);
     if (file && this.failedFiles.has(file.id)) {
+      // Slices that waited for the failed file are lost with it; count them like its other rows.
+      if (file.pendingRows > 0) this.context.metrics.error('write_failed', file.pendingRows);
       this.files.delete(slice.key);
       file = undefined;
     }
@@ -100,23 +123,44 @@ export class Recorder implements SinkInstance {
       file = undefined;
     }
     file ??= this.openFile(slice);
+    const last = file.pending.at(-1);
+    if (last && !canJoin(last, slice.batch)) this.send(file);
+    file.pending.push(slice.batch);
+    file.pendingRows += slice.batch.length;
+    if (this.inFlight.size < MAX_IN_FLIGHT) this.send(file);
+  }
+
+  private pendingRows(): number {
+    let rows = 0;
+    for (const file of this.files.values()) rows += file.pendingRows;
+    return rows;
+  }
+
+  /** Converts the file's waiting slices into one chunk and hands it to the worker. */
+  private send(file: OpenRecording): void {
+    if (file.pending.length === 0) return;
+    const batch = joinRecords(file.pending);
+    file.pending = [];
+    file.pendingRows = 0;
     const conversion = { timestampUnit: this.config.timestampUnit, deviceTime: this.config.deviceTime, omit: this.config.partitionBy };
-    const chunk = batchToIpcChunk(recordsToArrow(slice.batch, this.context.clock, conversion, file.schema));
-    const rows = slice.batch.length;
-    const target = file;
-    target.rows += rows;
+    const chunk = batchToIpcChunk(recordsToArrow(batch, this.context.clock, conversion, file.schema));
+    const rows = batch.length;
+    file.rows += rows;
     this.track(
-      this.worker.append(target.id, chunk, rows).then(
-        (ack) => void (target.bytes = ack.bytes),
-        (error: Error) => this.fileFailed(target, error, rows),
+      this.worker.append(file.id, chunk, rows).then(
+        (ack) => void (file.bytes = ack.bytes),
+        (error: Error) => this.fileFailed(file, error, rows),
       ),
     );
   }
 
-  /** Keeps a worker request in the in-flight set until it settles (it never rejects). */
+  /** Keeps a worker request in the in-flight set until it settles (it never rejects); then sends what waits. */
   private track(request: Promise<void>): void {
     this.inFlight.add(request);
-    void request.finally(() => this.inFlight.delete(request));
+    void request.finally(() => {
+      this.inFlight.delete(request);
+      for (const file of this.files.values()) if (this.inFlight.size < MAX_IN_FLIGHT) this.send(file);
+    });
   }
 
   private dueForRotation(file: OpenRecording): boolean {
@@ -141,8 +185,8 @@ export class Recorder implements SinkInstance {
     schemaMetadata.set(META.writerPid, String(process.pid));
     schemaMetadata.set(META.writerHost, os.hostname());
     if (config.parquet) {
-      const { compression, rowGroupSize, encodings } = config.parquet;
-      parquet = { compression, rowGroupSize, encodings: columnEncodings(stored, encodings), createdBy: metadata.get(META.software) ?? '', metadata: [...metadata] };
+      const { compression, rowGroupSize, encodings, statistics } = config.parquet;
+      parquet = { compression, rowGroupSize, encodings: columnEncodings(stored, encodings), statistics: statisticsColumns(stored, statistics), createdBy: metadata.get(META.software) ?? '', metadata: [...metadata] };
       schemaMetadata.set(META.parquetSettings, JSON.stringify({ ...parquet, metadata: undefined }));
     }
     const schema = arrowSchema(slice.batch.schema, { timestampUnit: config.timestampUnit, deviceTime: config.deviceTime, omit: config.partitionBy, metadata: schemaMetadata });
@@ -154,13 +198,14 @@ export class Recorder implements SinkInstance {
       journalPath: config.parquet?.journal ? `${path}.journal` : undefined,
       parquet,
     });
-    const file: OpenRecording = { id, key: slice.key, schemaKey: schemaKey(slice.batch.schema), schema, path, openedAtNs: nowNs, bytes: 0, rows: 0 };
+    const file: OpenRecording = { id, key: slice.key, schemaKey: schemaKey(slice.batch.schema), schema, path, openedAtNs: nowNs, bytes: 0, rows: 0, pending: [], pendingRows: 0 };
     this.files.set(slice.key, file);
     context.log.info({ file: path }, 'recording opened');
     return file;
   }
 
   private async closeFile(file: OpenRecording): Promise<void> {
+    this.send(file);
     if (this.files.get(file.key) === file) this.files.delete(file.key);
     if (this.failedFiles.has(file.id)) return;
     try {
