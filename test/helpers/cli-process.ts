@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { startCli } from './cli.js';
 
 /**
- * Runs `pipeline ...` (src/cli.ts through tsx) as a child process and keeps its output, so a test
- * can wait for log lines and stop it by PID.
+ * A running `pipeline ...` child (started by startCli, so with the tests' ephemeral live-view port
+ * and recordings folder) whose output a test can wait on and which it stops by PID.
  */
 export class CliProcess {
   readonly child: ChildProcess;
@@ -11,10 +12,11 @@ export class CliProcess {
   readonly exited: Promise<number | null>;
 
   constructor(args: string[]) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { child, done } = startCli(args);
+    this.child = child;
     this.child.stdout!.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.exited = done.then((result) => result.code);
   }
 
   /** Resolves with the first match of `pattern` in stdout + stderr; fails after `timeoutMs`. */
