@@ -40,7 +40,6 @@ export class Runner {
   private readonly sourceConnectables: Connectable<Batch>[] = [];
   private readonly drivers = new Map<string, SinkDriver>();
   private readonly subscriptions: Subscription[] = [];
-  private readonly sideSubjects: Subject<Batch>[] = [];
   private failure: Error | undefined;
   private stopRequested = false;
   private started = false;
@@ -168,7 +167,6 @@ export class Runner {
         error: (error) => sides.forEach((s) => s.error(error)),
       }),
     );
-    this.sideSubjects.push(...sides);
     const shared = connectable(stream, { connector: () => new Subject<Batch>(), resetOnDisconnect: false });
     this.connectables.push(shared);
     this.ports.set(transform.id, shared);
