@@ -7,7 +7,7 @@ import { ConfigError, type ConfigIssue, keyPath } from './errors.js';
 import { locate } from './locate.js';
 import { applyOverrides, parseOverride, type Override } from './overrides.js';
 import type { PipelinePlan } from './plan.js';
-import { buildPlan } from './validate.js';
+import { buildPlan, SINK_COMMON_KEYS } from './validate.js';
 
 export interface LoadOptions {
   /** `--set key.path=value` texts, applied after the file is read. */
@@ -79,7 +79,6 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
 }
 
 const ROLE_OF_SECTION: Record<string, 'source' | 'operator' | 'sink'> = { sources: 'source', transforms: 'operator', sinks: 'sink' };
-const SINK_COMMON_KEYS = ['type', 'inputs', 'when_full', 'buffer'];
 
 /**
  * `--set sources.node.type=serial` swaps the simulator for hardware: the simulator's own keys

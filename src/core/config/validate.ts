@@ -35,7 +35,7 @@ const sinkCommon = z.object({
     })
     .default({ max_batches: 64, max_bytes: 64 * 1024 * 1024 }),
 });
-const SINK_COMMON_KEYS = ['type', 'inputs', 'when_full', 'buffer'];
+export const SINK_COMMON_KEYS = ['type', 'inputs', 'when_full', 'buffer'];
 
 /**
  * Checks a parsed pipeline file against the registry and builds the plan. Every problem is reported
