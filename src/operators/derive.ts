@@ -1,9 +1,9 @@
-import { map } from 'rxjs';
 import { z } from 'zod';
 import { type Field, type NumericColumn, type RecordsBatch, allocColumn } from '../core/batch.js';
 import { defineOperator } from '../core/component.js';
 import { type CompiledExpression, ExpressionError, compileExpression } from '../core/expression/index.js';
 import { type OutputColumn, withColumns } from '../core/records/columns.js';
+import { operate } from './operate.js';
 
 const OUTPUT_TYPES = ['f64', 'f32', 'i32', 'u32', 'i16', 'u16', 'i8', 'u8'] as const;
 type OutputType = (typeof OUTPUT_TYPES)[number];
@@ -90,25 +90,26 @@ export const derive = defineOperator({
       return { name, expression, field, type };
     });
 
-    return map((batch) => {
-      if (batch.kind !== 'records') throw new Error(`derive: expects records batches, got ${batch.kind}`);
-      const records = batch as RecordsBatch;
-      const n = records.length;
-      const current: Record<string, RecordsBatch['columns'][string]> = { ...records.columns };
-      const changes: OutputColumn[] = [];
-      for (const d of derived) {
-        let values: Float64Array;
-        try {
-          values = d.expression.evaluate(current, n);
-        } catch (error) {
-          if (error instanceof ExpressionError) throw new Error(`derive field "${d.name}": ${error.message}`);
-          throw error;
+    return operate({
+      input: 'records',
+      next(records: RecordsBatch, emit) {
+        const n = records.length;
+        const current: Record<string, RecordsBatch['columns'][string]> = { ...records.columns };
+        const changes: OutputColumn[] = [];
+        for (const d of derived) {
+          let values: Float64Array;
+          try {
+            values = d.expression.evaluate(current, n);
+          } catch (error) {
+            if (error instanceof ExpressionError) throw new Error(`field "${d.name}": ${error.message}`, { cause: error });
+            throw error;
+          }
+          const data = d.type === 'f64' ? values : convert(values, d.type, (count) => context.metrics.error('out_of_range', count));
+          current[d.name] = data;
+          changes.push({ field: d.field, data });
         }
-        const data = d.type === 'f64' ? values : convert(values, d.type, (count) => context.metrics.error('out_of_range', count));
-        current[d.name] = data;
-        changes.push({ field: d.field, data });
-      }
-      return withColumns(records, changes);
+        emit(withColumns(records, changes));
+      },
     });
   },
 });

@@ -1,9 +1,9 @@
-import { map } from 'rxjs';
 import { z } from 'zod';
 import type { RecordsBatch } from '../core/batch.js';
 import { defineOperator } from '../core/component.js';
 import { ExpressionError, compileExpression, truthy } from '../core/expression/index.js';
 import { takeRows } from '../core/records/gather.js';
+import { operate } from './operate.js';
 
 const options = z
   .strictObject({
@@ -42,22 +42,17 @@ export const filter = defineOperator({
   create(opts, context) {
     const condition = compileExpression(opts.where);
     let rows = new Uint32Array(0);
-    return map((batch) => {
-      if (batch.kind !== 'records') throw new Error(`filter: expects records batches, got ${batch.kind}`);
-      const records = batch as RecordsBatch;
-      const n = records.length;
-      let values: Float64Array;
-      try {
-        values = condition.evaluate(records.columns, n);
-      } catch (error) {
-        if (error instanceof ExpressionError) throw new Error(`filter: ${error.message}`);
-        throw error;
-      }
-      if (rows.length < n) rows = new Uint32Array(n);
-      let kept = 0;
-      for (let i = 0; i < n; i++) if (truthy(values[i])) rows[kept++] = i;
-      if (kept < n) context.metrics.count('filtered_out', n - kept);
-      return takeRows(records, rows, kept);
+    return operate({
+      input: 'records',
+      next(records: RecordsBatch, emit) {
+        const n = records.length;
+        const values = condition.evaluate(records.columns, n);
+        if (rows.length < n) rows = new Uint32Array(n);
+        let kept = 0;
+        for (let i = 0; i < n; i++) if (truthy(values[i])) rows[kept++] = i;
+        if (kept < n) context.metrics.count('filtered_out', n - kept);
+        emit(takeRows(records, rows, kept));
+      },
     });
   },
 });

@@ -1,8 +1,8 @@
-import { map } from 'rxjs';
 import { z } from 'zod';
 import { type Field, type RecordsBatch } from '../core/batch.js';
 import { defineOperator } from '../core/component.js';
 import { type NumberColumn, type OutputColumn, numberColumn, resolveTimeField, withColumns } from '../core/records/columns.js';
+import { bySource, operate } from './operate.js';
 
 const UNIT_NS = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 } as const;
 const unit = z.enum(['ns', 'us', 'ms', 's']);
@@ -42,44 +42,47 @@ export const jitter = defineOperator({
     const sentScale = UNIT_NS[opts.sent_unit];
     const arrivalScale = UNIT_NS[opts.arrival_unit];
     const unitNs = UNIT_NS[opts.jitter_unit];
-    const jitterState = new Rfc3550Jitter();
-    const lossState = new SequenceLoss();
 
-    return map((batch) => {
-      if (batch.kind !== 'records') throw new Error(`jitter: expects records batches, got ${batch.kind}`);
-      const records = batch as RecordsBatch;
-      const sentField = resolveTimeFieldOf(records, opts.sent, 'device');
-      const arrivalField = resolveTimeFieldOf(records, opts.arrival, 'host');
-      const sent = numberColumn(records, sentField.name, 'jitter');
-      const arrival = numberColumn(records, arrivalField.name, 'jitter');
-      const seq = opts.seq !== undefined ? numberColumn(records, opts.seq, 'jitter') : undefined;
-      const n = records.length;
-      const jitterOut = new Float64Array(n);
-      jitterState.run(sent, sentScale, arrival, arrivalScale, n, jitterOut, unitNs);
-      context.metrics.gauge('jitter_ns', jitterState.j);
-      const lostOut = seq ? new Uint32Array(n) : undefined;
-      const oooOut = seq ? new Uint32Array(n) : undefined;
-      if (seq && lostOut && oooOut) {
-        const lateBefore = lossState.outOfOrder;
-        lossState.run(seq, n, lostOut, oooOut);
-        // Loss can shrink (a late packet was counted lost), so it is a gauge, not a counter.
-        context.metrics.gauge('lost', lossState.lost);
-        if (lossState.outOfOrder !== lateBefore) context.metrics.count('out_of_order', lossState.outOfOrder - lateBefore);
-      }
-      const changes: OutputColumn[] = [{ field: { name: opts.jitter_as, type: 'f64', unit: opts.jitter_unit, description: 'RFC 3550 interarrival jitter' }, data: jitterOut }];
-      if (lostOut && oooOut) {
-        changes.push({ field: { name: opts.lost_as, type: 'u32', description: 'packets lost so far (iperf3 semantics)' } as Field, data: lostOut });
-        changes.push({ field: { name: opts.out_of_order_as, type: 'u32', description: 'packets out of order so far' }, data: oooOut });
-      }
-      return withColumns(records, changes);
+    // Jitter and loss are per stream: transit times of two devices have nothing to do with each other.
+    return operate({
+      input: 'records',
+      streamKey: bySource,
+      metrics: context.metrics,
+      state: () => ({ jitter: new Rfc3550Jitter(), loss: new SequenceLoss() }),
+      next(records: RecordsBatch, emit, stream) {
+        const sentField = resolveTimeFieldOf(records, opts.sent, 'device');
+        const arrivalField = resolveTimeFieldOf(records, opts.arrival, 'host');
+        const sent = numberColumn(records, sentField.name);
+        const arrival = numberColumn(records, arrivalField.name);
+        const seq = opts.seq !== undefined ? numberColumn(records, opts.seq) : undefined;
+        const n = records.length;
+        const jitterOut = new Float64Array(n);
+        stream.jitter.run(sent, sentScale, arrival, arrivalScale, n, jitterOut, unitNs);
+        context.metrics.gauge('jitter_ns', stream.jitter.j);
+        const lostOut = seq ? new Uint32Array(n) : undefined;
+        const oooOut = seq ? new Uint32Array(n) : undefined;
+        if (seq && lostOut && oooOut) {
+          const lateBefore = stream.loss.outOfOrder;
+          stream.loss.run(seq, n, lostOut, oooOut);
+          // Loss can shrink (a late packet was counted lost), so it is a gauge, not a counter.
+          context.metrics.gauge('lost', stream.loss.lost);
+          if (stream.loss.outOfOrder !== lateBefore) context.metrics.count('out_of_order', stream.loss.outOfOrder - lateBefore);
+        }
+        const changes: OutputColumn[] = [{ field: { name: opts.jitter_as, type: 'f64', unit: opts.jitter_unit, description: 'RFC 3550 interarrival jitter' }, data: jitterOut }];
+        if (lostOut && oooOut) {
+          changes.push({ field: { name: opts.lost_as, type: 'u32', description: 'packets lost so far (iperf3 semantics)' } as Field, data: lostOut });
+          changes.push({ field: { name: opts.out_of_order_as, type: 'u32', description: 'packets out of order so far' }, data: oooOut });
+        }
+        emit(withColumns(records, changes));
+      },
     });
   },
 });
 
 function resolveTimeFieldOf(records: RecordsBatch, name: string | undefined, base: 'device' | 'host'): Field {
-  if (name !== undefined) return resolveTimeField(records.schema, name, 'jitter');
+  if (name !== undefined) return resolveTimeField(records.schema, name);
   const field = records.schema.fields.find((f) => f.time === base);
-  if (!field) throw new Error(`jitter: no ${base}-time column; name it with the "${base === 'device' ? 'sent' : 'arrival'}" option`);
+  if (!field) throw new Error(`no ${base}-time column; name it with the "${base === 'device' ? 'sent' : 'arrival'}" option`);
   return field;
 }
 

@@ -1,8 +1,8 @@
-import { map } from 'rxjs';
 import { z } from 'zod';
 import { type ColumnData, type Field, type RecordsBatch, recordsBatch } from '../core/batch.js';
 import { defineOperator } from '../core/component.js';
 import { columnList } from '../core/records/columns.js';
+import { operate } from './operate.js';
 
 const options = z
   .strictObject({
@@ -32,23 +32,24 @@ export const rename = defineOperator({
   output: 'records',
   create(opts) {
     const renames = new Map(Object.entries(opts.fields));
-    return map((batch) => {
-      if (batch.kind !== 'records') throw new Error(`rename: expects records batches, got ${batch.kind}`);
-      const records = batch as RecordsBatch;
-      const names = new Set(records.schema.fields.map((f) => f.name));
-      for (const old of renames.keys()) {
-        if (!names.has(old)) throw new Error(`rename: column "${old}" does not exist (columns: ${columnList(records.schema)})`);
-      }
-      const fields: Field[] = [];
-      const columns: Record<string, ColumnData> = {};
-      for (const f of records.schema.fields) {
-        const name = renames.get(f.name) ?? f.name;
-        if (name in columns) throw new Error(`rename: two columns would be named "${name}"`);
-        const calibration = f.calibration && renames.has(f.calibration.raw) ? { ...f.calibration, raw: renames.get(f.calibration.raw)! } : f.calibration;
-        fields.push({ ...f, name, ...(calibration ? { calibration } : {}) });
-        columns[name] = records.columns[f.name];
-      }
-      return recordsBatch(records.source, fields, columns, records.length);
+    return operate({
+      input: 'records',
+      next(records: RecordsBatch, emit) {
+        const names = new Set(records.schema.fields.map((f) => f.name));
+        for (const old of renames.keys()) {
+          if (!names.has(old)) throw new Error(`column "${old}" does not exist (columns: ${columnList(records.schema)})`);
+        }
+        const fields: Field[] = [];
+        const columns: Record<string, ColumnData> = {};
+        for (const f of records.schema.fields) {
+          const name = renames.get(f.name) ?? f.name;
+          if (name in columns) throw new Error(`two columns would be named "${name}"`);
+          const calibration = f.calibration && renames.has(f.calibration.raw) ? { ...f.calibration, raw: renames.get(f.calibration.raw)! } : f.calibration;
+          fields.push({ ...f, name, ...(calibration ? { calibration } : {}) });
+          columns[name] = records.columns[f.name];
+        }
+        emit(recordsBatch(records.source, fields, columns, records.length));
+      },
     });
   },
 });

@@ -10,7 +10,8 @@ import {
   type RecordsBatch,
 } from '../core/batch.js';
 import { defineOperator } from '../core/component.js';
-import { batchOperator, selectFrames } from './batch-operator.js';
+import { operate } from './operate.js';
+import { selectFrames } from './select-frames.js';
 import { UINT_BYTES, UINT_READERS, UINT_TYPES } from './uint-field.js';
 
 const value = z.union([z.number(), z.string()]);
@@ -52,7 +53,8 @@ export const routeOperator = defineOperator({
     const kind = o.field !== undefined ? 'records' : 'frames';
     const read = UINT_READERS[o.type];
     const size = UINT_BYTES[o.type];
-    return batchOperator<Batch>('route', kind, {
+    return operate<Batch>({
+      input: kind,
       next(batch, emit) {
         const target = new Int32Array(itemCount(batch)).fill(-1);
         if (batch.kind === 'frames') {

@@ -1,8 +1,8 @@
-import { map } from 'rxjs';
 import { z } from 'zod';
 import { type ColumnData, type Field, type RecordsBatch, recordsBatch } from '../core/batch.js';
 import { defineOperator } from '../core/component.js';
 import { columnList } from '../core/records/columns.js';
+import { operate } from './operate.js';
 
 const options = z
   .strictObject({
@@ -29,17 +29,18 @@ export const select = defineOperator({
   input: 'records',
   output: 'records',
   create(opts) {
-    return map((batch) => {
-      if (batch.kind !== 'records') throw new Error(`select: expects records batches, got ${batch.kind}`);
-      const records = batch as RecordsBatch;
-      const byName = new Map(records.schema.fields.map((f) => [f.name, f]));
-      const named = opts.fields ?? opts.drop ?? [];
-      const missing = named.filter((n) => !byName.has(n));
-      if (missing.length > 0) throw new Error(`select: column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} do${missing.length > 1 ? '' : 'es'} not exist (columns: ${columnList(records.schema)})`);
-      const kept: Field[] = opts.fields ? opts.fields.map((n) => byName.get(n)!) : records.schema.fields.filter((f) => !opts.drop!.includes(f.name));
-      const columns: Record<string, ColumnData> = {};
-      for (const f of kept) columns[f.name] = records.columns[f.name];
-      return recordsBatch(records.source, kept, columns, records.length);
+    return operate({
+      input: 'records',
+      next(records: RecordsBatch, emit) {
+        const byName = new Map(records.schema.fields.map((f) => [f.name, f]));
+        const named = opts.fields ?? opts.drop ?? [];
+        const missing = named.filter((n) => !byName.has(n));
+        if (missing.length > 0) throw new Error(`column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} do${missing.length > 1 ? '' : 'es'} not exist (columns: ${columnList(records.schema)})`);
+        const kept: Field[] = opts.fields ? opts.fields.map((n) => byName.get(n)!) : records.schema.fields.filter((f) => !opts.drop!.includes(f.name));
+        const columns: Record<string, ColumnData> = {};
+        for (const f of kept) columns[f.name] = records.columns[f.name];
+        emit(recordsBatch(records.source, kept, columns, records.length));
+      },
     });
   },
 });

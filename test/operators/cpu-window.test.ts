@@ -91,6 +91,6 @@ describe('cpu_window', () => {
   });
 
   it('names missing columns', async () => {
-    await expect(runOperator(cpuWindow, { task: 'task' }, [switches(schedule)])).rejects.toThrow('cpu_window: column "task" does not exist (columns: t_device_ns, task_id, event)');
+    await expect(runOperator(cpuWindow, { task: 'task' }, [switches(schedule)])).rejects.toThrow('column "task" does not exist (columns: t_device_ns, task_id, event)');
   });
 });

@@ -80,7 +80,7 @@ describe('derive', () => {
   it('fails with the field, the expression and the missing column named', async () => {
     const input = samples(3);
     await expect(runOperator(derive, { fields: { voltage: 'voltage_rw * 3e-9' } }, [input])).rejects.toThrow(
-      'derive field "voltage": expression "voltage_rw * 3e-9": column "voltage_rw" does not exist (columns: t_ticks, i, voltage_raw, current_raw)',
+      'field "voltage": expression "voltage_rw * 3e-9": column "voltage_rw" does not exist (columns: t_ticks, i, voltage_raw, current_raw)',
     );
   });
 

@@ -98,7 +98,7 @@ describe('downsample', () => {
     expect(downsample.options.safeParse({ method: 'minmax' }).success).toBe(false);
     expect(downsample.options.safeParse({ every: '1ms', factor: 3 }).success).toBe(false);
     expect(downsample.options.safeParse({ every: 'often' }).success).toBe(false);
-    await expect(runOperator(downsample, { every: '1ms', fields: ['power'] }, [signal(3, () => 1)])).rejects.toThrow('downsample: column "power" does not exist (columns: t_device_ns, voltage, current)');
+    await expect(runOperator(downsample, { every: '1ms', fields: ['power'] }, [signal(3, () => 1)])).rejects.toThrow('column "power" does not exist (columns: t_device_ns, voltage, current)');
     const untimed = batchOf([{ name: 'x', type: 'f64' }], { x: new Float64Array(3) });
     await expect(runOperator(downsample, { every: '1ms' }, [untimed])).rejects.toThrow(/no time column/);
   });

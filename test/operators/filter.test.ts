@@ -40,6 +40,6 @@ describe('filter', () => {
   it('reports bad conditions at config time and missing columns at run time', async () => {
     const bad = filter.options.safeParse({ where: 'voltage >' });
     expect(bad.error?.issues[0].path).toEqual(['where']);
-    await expect(runOperator(filter, { where: 'volts > 1' }, [rows(2)])).rejects.toThrow('filter: expression "volts > 1": column "volts" does not exist (columns: voltage, task_id, name)');
+    await expect(runOperator(filter, { where: 'volts > 1' }, [rows(2)])).rejects.toThrow('expression "volts > 1": column "volts" does not exist (columns: voltage, task_id, name)');
   });
 });

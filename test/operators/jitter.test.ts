@@ -81,7 +81,7 @@ describe('jitter', () => {
   });
 
   it('names a missing column', async () => {
-    await expect(runOperator(jitter, { seq: 'sequence' }, [stream([1], [0], [0])])).rejects.toThrow('jitter: column "sequence" does not exist (columns: seq, t_sent_us, host_time_ns)');
+    await expect(runOperator(jitter, { seq: 'sequence' }, [stream([1], [0], [0])])).rejects.toThrow('column "sequence" does not exist (columns: seq, t_sent_us, host_time_ns)');
     const noTime = batchOf([{ name: 'x', type: 'f64' }], { x: new Float64Array(1) });
     await expect(runOperator(jitter, {}, [noTime])).rejects.toThrow(/no device-time column; name it with the "sent" option/);
   });

@@ -93,7 +93,7 @@ describe('rollover', () => {
   });
 
   it('names the missing column and rejects bad options', async () => {
-    await expect(runOperator(rollover, { field: 'sequence', bits: 16 }, [seqBatch([1])])).rejects.toThrow('rollover of "sequence": column "sequence" does not exist (columns: seq)');
+    await expect(runOperator(rollover, { field: 'sequence', bits: 16 }, [seqBatch([1])])).rejects.toThrow('column "sequence" does not exist (columns: seq)');
     expect(rollover.options.safeParse({ field: 'seq' }).success).toBe(false);
     expect(rollover.options.safeParse({ field: 'seq', bits: 16, modulus: 10 }).success).toBe(false);
     expect(rollover.options.safeParse({ field: 'seq', bits: 12 }).success).toBe(false);

@@ -30,7 +30,7 @@ describe('select', () => {
   });
 
   it('names columns that do not exist and needs exactly one of fields or drop', async () => {
-    await expect(runOperator(select, { drop: ['current', 'power'] }, [rows(1)])).rejects.toThrow('select: columns "current", "power" do not exist (columns: t, voltage_raw, voltage)');
+    await expect(runOperator(select, { drop: ['current', 'power'] }, [rows(1)])).rejects.toThrow('columns "current", "power" do not exist (columns: t, voltage_raw, voltage)');
     expect(select.options.safeParse({}).success).toBe(false);
     expect(select.options.safeParse({ fields: ['t'], drop: ['t'] }).success).toBe(false);
   });
@@ -53,8 +53,8 @@ describe('rename', () => {
   });
 
   it('names a missing column and refuses two columns with one name', async () => {
-    await expect(runOperator(rename, { fields: { volt: 'v' } }, [rows(1)])).rejects.toThrow('rename: column "volt" does not exist (columns: t, voltage_raw, voltage)');
-    await expect(runOperator(rename, { fields: { t: 'voltage' } }, [rows(1)])).rejects.toThrow('rename: two columns would be named "voltage"');
+    await expect(runOperator(rename, { fields: { volt: 'v' } }, [rows(1)])).rejects.toThrow('column "volt" does not exist (columns: t, voltage_raw, voltage)');
+    await expect(runOperator(rename, { fields: { t: 'voltage' } }, [rows(1)])).rejects.toThrow('two columns would be named "voltage"');
     expect(rename.options.safeParse({ fields: { a: 'x', b: 'x' } }).success).toBe(false);
   });
 

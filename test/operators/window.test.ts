@@ -82,7 +82,7 @@ describe('window', () => {
   it('refuses a window shorter than the data\'s time step, with an explanation', async () => {
     const times = Array.from({ length: 50 }, (_, k) => k * 10);
     await expect(runOperator(window, { every: '5ms' }, [series(times, times)])).rejects.toThrow(
-      "window: every (5ms) is shorter than the data's time step (10ms): most windows would hold 0 or 1 records and every rate computed from them would be biased. Use a window of at least 100ms (10 steps or more).",
+      "every (5ms) is shorter than the data's time step (10ms): most windows would hold 0 or 1 records and every rate computed from them would be biased. Use a window of at least 100ms (10 steps or more).",
     );
     // Rows sharing one timestamp (the samples of a frame) do not shorten the step.
     const framed = times.flatMap((t) => [t, t, t]);

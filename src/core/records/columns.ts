@@ -12,8 +12,11 @@ import {
 
 /**
  * Column access and batch rebuilding for operators on Records batches. Every lookup that can fail
- * names the component and lists the columns that do exist, so a typo in a pipeline file is obvious.
+ * lists the columns that do exist, so a typo in a pipeline file is obvious. `what` prefixes the
+ * message; operators leave it out, as the runner already names the failing step.
  */
+
+const prefix = (what: string | undefined): string => (what ? `${what}: ` : '');
 
 /** Names of a schema's columns, for error messages. */
 export function columnList(schema: Schema): string {
@@ -21,18 +24,18 @@ export function columnList(schema: Schema): string {
 }
 
 /** The field named `name`, or an error that names the component, the option and the known columns. */
-export function requireField(batch: RecordsBatch, name: string, what: string): Field {
+export function requireField(batch: RecordsBatch, name: string, what?: string): Field {
   const field = findField(batch.schema, name);
-  if (!field) throw new Error(`${what}: column "${name}" does not exist (columns: ${columnList(batch.schema)})`);
+  if (!field) throw new Error(`${prefix(what)}column "${name}" does not exist (columns: ${columnList(batch.schema)})`);
   return field;
 }
 
 /** A numeric column by name; string and binary columns are refused with a message that says so. */
-export function numericColumn(batch: RecordsBatch, name: string, what: string): NumericColumn {
+export function numericColumn(batch: RecordsBatch, name: string, what?: string): NumericColumn {
   const field = requireField(batch, name, what);
   const column = batch.columns[field.name];
   if (isStringColumn(column) || isBinaryColumn(column)) {
-    throw new Error(`${what}: column "${name}" is a ${field.type} column; a numeric column is needed`);
+    throw new Error(`${prefix(what)}column "${name}" is a ${field.type} column; a numeric column is needed`);
   }
   return column;
 }
@@ -44,7 +47,7 @@ export type NumberColumn = Exclude<NumericColumn, BigInt64Array | BigUint64Array
  * A numeric column by name, with 64-bit integer columns converted to float64 (exact below 2^53),
  * so loops read plain numbers and stay monomorphic in what they read.
  */
-export function numberColumn(batch: RecordsBatch, name: string, what: string): NumberColumn {
+export function numberColumn(batch: RecordsBatch, name: string, what?: string): NumberColumn {
   const column = numericColumn(batch, name, what);
   return column instanceof BigInt64Array || column instanceof BigUint64Array ? asFloat64(column) : column;
 }
@@ -95,13 +98,13 @@ export function withColumns(batch: RecordsBatch, changes: readonly OutputColumn[
 }
 
 /** The time column to use: the one named, else the first device-time column, else the first host-time one. */
-export function resolveTimeField(schema: Schema, name: string | undefined, what: string): Field {
+export function resolveTimeField(schema: Schema, name: string | undefined, what?: string): Field {
   if (name !== undefined) {
     const field = findField(schema, name);
-    if (!field) throw new Error(`${what}: time column "${name}" does not exist (columns: ${columnList(schema)})`);
+    if (!field) throw new Error(`${prefix(what)}time column "${name}" does not exist (columns: ${columnList(schema)})`);
     return field;
   }
   const field = schema.fields.find((f) => f.time === 'device') ?? schema.fields.find((f) => f.time === 'host');
-  if (!field) throw new Error(`${what}: no time column (a field with time: device or host); name one with the "time" option (columns: ${columnList(schema)})`);
+  if (!field) throw new Error(`${prefix(what)}no time column (a field with time: device or host); name one with the "time" option (columns: ${columnList(schema)})`);
   return field;
 }

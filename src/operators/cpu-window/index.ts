@@ -3,7 +3,7 @@ import { type ColumnData, type Field, type RecordsBatch, recordsBatch } from '..
 import { defineOperator } from '../../core/component.js';
 import { duration } from '../../core/options.js';
 import { numberColumn, resolveTimeField } from '../../core/records/columns.js';
-import { recordsStage } from '../../core/records/stage.js';
+import { bySource, operate } from '../operate.js';
 import { CpuAccounting, type WindowRows, emptyRows } from './accounting.js';
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/);
@@ -42,11 +42,13 @@ export const cpuWindow = defineOperator({
   input: 'records',
   output: 'records',
   create(opts, context) {
-    const accounting = new CpuAccounting(opts.window * 1e6);
-    let source = context.id;
-    let timeField: Field | undefined;
+    interface Stream {
+      readonly accounting: CpuAccounting;
+      source: string;
+      timeField?: Field;
+    }
 
-    const build = (rows: WindowRows): RecordsBatch | undefined => {
+    const build = ({ source, timeField }: Stream, rows: WindowRows): RecordsBatch | undefined => {
       const n = rows.taskId.length;
       if (n === 0) return undefined;
       const timeMeta = { type: 'f64' as const, unit: 'ns', ...(timeField?.time ? { time: timeField.time } : {}) };
@@ -88,14 +90,19 @@ export const cpuWindow = defineOperator({
       return recordsBatch(source, fields, columns, n);
     };
 
-    return recordsStage(
-      'cpu_window',
-      (records) => {
-        source = records.source;
-        timeField = resolveTimeField(records.schema, opts.time, 'cpu_window');
-        const time = numberColumn(records, timeField.name, 'cpu_window');
-        const task = numberColumn(records, opts.task, 'cpu_window');
-        const event = opts.event === false ? undefined : numberColumn(records, opts.event, 'cpu_window');
+    // One accounting per stream: task switches of two targets are two schedules.
+    return operate({
+      input: 'records',
+      streamKey: bySource,
+      metrics: context.metrics,
+      state: (): Stream => ({ accounting: new CpuAccounting(opts.window * 1e6), source: context.id }),
+      next(records: RecordsBatch, emit, stream) {
+        const { accounting } = stream;
+        stream.source = records.source;
+        stream.timeField = resolveTimeField(records.schema, opts.time);
+        const time = numberColumn(records, stream.timeField.name);
+        const task = numberColumn(records, opts.task);
+        const event = opts.event === false ? undefined : numberColumn(records, opts.event);
         const rows = emptyRows();
         const before = accounting.backwards;
         for (let i = 0; i < records.length; i++) {
@@ -104,13 +111,15 @@ export const cpuWindow = defineOperator({
           if (event === undefined || event[i] === opts.switch_in) accounting.switchIn(t, task[i], rows);
         }
         if (accounting.backwards > before) context.metrics.error('time_backwards', accounting.backwards - before);
-        return build(rows);
+        const out = build(stream, rows);
+        if (out) emit(out);
       },
-      () => {
+      flush(emit, stream) {
         const rows = emptyRows();
-        accounting.finish(rows);
-        return build(rows);
+        stream.accounting.finish(rows);
+        const out = build(stream, rows);
+        if (out) emit(out);
       },
-    );
+    });
   },
 });

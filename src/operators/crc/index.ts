@@ -1,7 +1,8 @@
 import type { FramesBatch } from '../../core/batch.js';
 import { defineOperator } from '../../core/component.js';
 import type { ComponentMetrics } from '../../core/metrics.js';
-import { batchOperator, selectFrames } from '../batch-operator.js';
+import { operate } from '../operate.js';
+import { selectFrames } from '../select-frames.js';
 import { DeadLetters, deadLetterOption, deadLetterOutputs } from '../dead-letters.js';
 import { CRC_BAD, CRC_OK, crcCheck, type CrcCheck } from './check.js';
 import { checkCrcOptions, crcObject, crcSettings } from './options.js';
@@ -25,8 +26,9 @@ export const crcOperator = defineOperator({
   create(opts, context) {
     const check = crcCheck(crcSettings(opts));
     const dead = new DeadLetters(context, opts.dead_letter);
-    return batchOperator<FramesBatch>('crc', 'frames', {
-      next(batch, emit) {
+    return operate({
+      input: 'frames',
+      next(batch: FramesBatch, emit) {
         const out = checkBatch(batch, check, dead, context.metrics);
         dead.flush(batch.source);
         if (out) emit(out);

@@ -1,6 +1,6 @@
 import { recordsBatch, type Field, type FramesBatch } from '../../core/batch.js';
 import { defineOperator } from '../../core/component.js';
-import { batchOperator } from '../batch-operator.js';
+import { operate } from '../operate.js';
 import { DeadLetters, deadLetterOutputs } from '../dead-letters.js';
 import { BinaryDecoder } from './binary.js';
 import { layoutFrames } from './layout.js';
@@ -27,8 +27,9 @@ export const decodeOperator = defineOperator({
     const text = options.text ? new TextLineDecoder(options.text) : undefined;
     const binary = options.text ? undefined : new BinaryDecoder(options);
     const binaryFields = binary ? [...binary.fields, HOST_TIME] : [];
-    return batchOperator<FramesBatch>('decode', 'frames', {
-      next(batch, emit) {
+    return operate({
+      input: 'frames',
+      next(batch: FramesBatch, emit) {
         if (text) {
           const counts = { decode: 0, headers: 0 };
           const result = text.decode(batch, dead, counts);

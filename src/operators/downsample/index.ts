@@ -4,10 +4,10 @@ import { defineOperator } from '../../core/component.js';
 import { duration } from '../../core/options.js';
 import { numberColumn, requireField, resolveTimeField } from '../../core/records/columns.js';
 import { type RowSegment, gatherRows, sameLayout } from '../../core/records/gather.js';
-import { recordsStage } from '../../core/records/stage.js';
 import { MinMax, Mean, type Output, type Reducer } from './aggregate.js';
 import { type BucketMode, Bucketer } from './buckets.js';
 import { Lttb, type RowPick } from './lttb.js';
+import { bySource, operate } from '../operate.js';
 
 const options = z
   .strictObject({
@@ -51,24 +51,44 @@ export const downsample = defineOperator({
   options,
   input: 'records',
   output: 'records',
-  create(opts) {
+  create(opts, context) {
     const mode: BucketMode = opts.every !== undefined ? { everyNs: opts.every * 1e6 } : { factor: opts.factor! };
-    return opts.method === 'minmax' || opts.method === 'mean' ? reduceColumns(opts, mode) : selectRows(opts, mode);
+    const openStream = opts.method === 'minmax' || opts.method === 'mean' ? () => reduceColumns(opts, mode) : () => selectRows(opts, mode);
+    // Buckets per stream: a bucket never mixes rows of two devices.
+    return operate({
+      input: 'records',
+      streamKey: bySource,
+      metrics: context.metrics,
+      state: openStream,
+      next(records: RecordsBatch, emit, stream) {
+        for (const out of stream.next(records)) emit(out);
+      },
+      flush(emit, stream) {
+        const out = stream.flush();
+        if (out) emit(out);
+      },
+    });
   },
 });
 
 function timeOf(records: RecordsBatch, opts: Options): Field | undefined {
   const needed = opts.every !== undefined || opts.method === 'lttb' || opts.time !== undefined;
-  if (needed) return resolveTimeField(records.schema, opts.time, `downsample (${opts.method})`);
+  if (needed) return resolveTimeField(records.schema, opts.time);
   return records.schema.fields.find((f) => f.time === 'device') ?? records.schema.fields.find((f) => f.time === 'host');
 }
 
 function numericOf(records: RecordsBatch, name: string): NumericColumn {
-  return numberColumn(records, name, 'downsample');
+  return numberColumn(records, name);
+}
+
+/** One stream's buckets: what each batch gives, and the partial bucket at the end. */
+interface Stream {
+  next(records: RecordsBatch): readonly Batch[];
+  flush(): Batch | undefined;
 }
 
 /** minmax and mean: a new batch of the time column and the reduced columns (float64). */
-function reduceColumns(opts: Options, mode: BucketMode) {
+function reduceColumns(opts: Options, mode: BucketMode): Stream {
   const bucketer = new Bucketer(mode);
   let reducer: Reducer | undefined;
   let fields: Field[] = [];
@@ -91,14 +111,13 @@ function reduceColumns(opts: Options, mode: BucketMode) {
   };
   const fresh = (): Output => ({ time: [], values: fields.map(() => []) });
 
-  return recordsStage(
-    'downsample',
-    (records) => {
+  return {
+    next(records) {
       if (reducer === undefined) {
         source = records.source;
         timeField = timeOf(records, opts);
         const names = opts.fields ?? records.schema.fields.filter((f) => f.time === undefined && !isStringColumn(records.columns[f.name]) && !isBinaryColumn(records.columns[f.name])).map((f) => f.name);
-        fields = names.map((name) => requireField(records, name, 'downsample'));
+        fields = names.map((name) => requireField(records, name));
         reducer = opts.method === 'minmax' ? new MinMax(fields.length) : new Mean(fields.length);
       }
       const time = timeField ? numericOf(records, timeField.name) : undefined;
@@ -106,26 +125,26 @@ function reduceColumns(opts: Options, mode: BucketMode) {
       const segments = bucketer.split(time, records.length);
       const out = fresh();
       reducer.add(columns, time, segments, out);
-      return emit(out);
+      const batch = emit(out);
+      return batch ? [batch] : [];
     },
-    () => {
+    flush() {
       if (!reducer) return undefined;
       const out = fresh();
       reducer.flush(out);
       return emit(out);
     },
-  );
+  };
 }
 
 /** decimate and lttb: whole rows chosen from the input, all columns kept. */
-function selectRows(opts: Options, mode: BucketMode) {
+function selectRows(opts: Options, mode: BucketMode): Stream {
   const bucketer = new Bucketer(mode);
   const lttb = opts.method === 'lttb' ? new Lttb() : undefined;
   let layout: RecordsBatch['schema'] | undefined;
 
-  return recordsStage(
-    'downsample',
-    (records) => {
+  return {
+    next(records) {
       const out: Batch[] = [];
       if (layout !== undefined && !sameLayout(layout, records.schema) && lttb) {
         // Columns changed mid-stream: finish the held-back rows in the old layout first.
@@ -140,7 +159,7 @@ function selectRows(opts: Options, mode: BucketMode) {
       const picks: RowPick[] = [];
       if (lttb) {
         const yName = opts.fields?.[0] ?? records.schema.fields.find((f) => f.time === undefined && !isStringColumn(records.columns[f.name]) && !isBinaryColumn(records.columns[f.name]))?.name;
-        if (yName === undefined) throw new Error('downsample (lttb): no numeric column to measure; name one in fields');
+        if (yName === undefined) throw new Error('lttb: no numeric column to measure; name one in fields');
         lttb.add(records, time!, numericOf(records, yName), segments, picks);
       } else {
         for (let k = 0; k < segments.count; k++) if (segments.fresh[k] === 1) picks.push({ batch: records, row: segments.start[k] });
@@ -148,13 +167,13 @@ function selectRows(opts: Options, mode: BucketMode) {
       if (picks.length > 0) out.push(gatherRows(segmentsOf(picks)));
       return out;
     },
-    () => {
+    flush() {
       if (!lttb) return undefined;
       const picks: RowPick[] = [];
       lttb.flush(picks);
       return picks.length > 0 ? gatherRows(segmentsOf(picks)) : undefined;
     },
-  );
+  };
 }
 
 /** Groups consecutive picks from the same batch into row segments for gatherRows. */

@@ -1,6 +1,6 @@
 import type { BytesBatch } from '../../core/batch.js';
 import { defineOperator } from '../../core/component.js';
-import { batchOperator } from '../batch-operator.js';
+import { bySource, operate } from '../operate.js';
 import { DeadLetters, deadLetterOutputs } from '../dead-letters.js';
 import { Framer } from './framer.js';
 import { frameOptions } from './options.js';
@@ -29,20 +29,22 @@ export const frameOperator = defineOperator({
   },
   create(options, context) {
     const dead = new DeadLetters(context, options.dead_letter);
-    const framer = new Framer(createScanner(options), context.metrics, new ScanOutput(dead));
-    let source = context.id;
-    let lastTimeNs = 0;
-    return batchOperator<BytesBatch>('frame', 'bytes', {
-      next(batch, emit) {
-        source = batch.source;
-        lastTimeNs = batch.hostTimeNs;
-        for (const frames of framer.push(batch)) emit(frames);
-        dead.flush(source);
+    // One framer per stream (source, or tcp server connection): bytes of two devices never splice.
+    return operate({
+      input: 'bytes',
+      streamKey: bySource,
+      metrics: context.metrics,
+      state: () => ({ framer: new Framer(createScanner(options), context.metrics, new ScanOutput(dead)), source: context.id, lastTimeNs: 0 }),
+      next(batch: BytesBatch, emit, stream) {
+        stream.source = batch.source;
+        stream.lastTimeNs = batch.hostTimeNs;
+        for (const frames of stream.framer.push(batch)) emit(frames);
+        dead.flush(stream.source);
       },
-      complete(emit) {
-        const frames = framer.finish(source, lastTimeNs);
+      flush(emit, stream) {
+        const frames = stream.framer.finish(stream.source, stream.lastTimeNs);
         if (frames) emit(frames);
-        dead.flush(source);
+        dead.flush(stream.source);
       },
     });
   },

@@ -1,8 +1,8 @@
-import { map } from 'rxjs';
 import { z } from 'zod';
 import { type Field, type RecordsBatch, findField } from '../../core/batch.js';
 import { defineOperator } from '../../core/component.js';
 import { type OutputColumn, numberColumn, requireField, withColumns } from '../../core/records/columns.js';
+import { bySource, operate } from '../operate.js';
 import { type UnwrapCounts, Unwrapper } from './unwrap.js';
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/);
@@ -70,48 +70,57 @@ export const rollover = defineOperator({
   output: 'records',
   create(opts, context) {
     const modulus = opts.modulus ?? 2 ** (opts.bits ?? 32);
-    const unwrapper = new Unwrapper({ modulus, resetThreshold: opts.reset_threshold ?? Math.floor(modulus / 2), lateTolerance: opts.late_tolerance });
     const what = `rollover of "${opts.field}"`;
     const outName = opts.as ?? opts.field;
     const epochName = opts.epoch_as === false ? undefined : opts.epoch_as;
-    let checkedSchema: RecordsBatch['schema'] | undefined;
-    // Output fields, built once per input schema rather than per batch.
-    let outFields: { unwrapped: Field; gaps: Field; epoch: Field } | undefined;
 
-    return map((batch) => {
-      if (batch.kind !== 'records') throw new Error(`${what}: expects records batches, got ${batch.kind}`);
-      const records = batch as RecordsBatch;
-      const src = numberColumn(records, opts.field, what);
-      if (checkedSchema !== records.schema || outFields === undefined) {
-        const source = requireField(records, opts.field, what);
-        for (const extra of [opts.as === opts.field ? undefined : opts.as, opts.gaps_as, epochName]) {
-          if (extra !== undefined && findField(records.schema, extra)) {
-            throw new Error(`${what}: column "${extra}" already exists (another rollover?); choose another name with as / gaps_as / epoch_as`);
+    // One unwrapper per stream: two devices' counters merged into one transform are not one counter.
+    return operate({
+      input: 'records',
+      streamKey: bySource,
+      metrics: context.metrics,
+      state: (): Stream => ({ unwrapper: new Unwrapper({ modulus, resetThreshold: opts.reset_threshold ?? Math.floor(modulus / 2), lateTolerance: opts.late_tolerance }) }),
+      next(records: RecordsBatch, emit, stream) {
+        const src = numberColumn(records, opts.field);
+        if (stream.checkedSchema !== records.schema || stream.outFields === undefined) {
+          const source = requireField(records, opts.field);
+          for (const extra of [opts.as === opts.field ? undefined : opts.as, opts.gaps_as, epochName]) {
+            if (extra !== undefined && findField(records.schema, extra)) {
+              throw new Error(`column "${extra}" already exists (another rollover?); choose another name with as / gaps_as / epoch_as`);
+            }
           }
+          stream.checkedSchema = records.schema;
+          stream.outFields = {
+            unwrapped: { ...source, name: outName, type: 'f64', description: `${opts.field} unwrapped (modulus ${modulus})` },
+            gaps: { name: opts.gaps_as ?? '', type: 'u32', description: `values of ${opts.field} missing before this record` },
+            epoch: { name: epochName ?? '', type: 'u32', description: `device resets seen in ${opts.field}` },
+          };
         }
-        checkedSchema = records.schema;
-        outFields = {
-          unwrapped: { ...source, name: outName, type: 'f64', description: `${opts.field} unwrapped (modulus ${modulus})` },
-          gaps: { name: opts.gaps_as ?? '', type: 'u32', description: `values of ${opts.field} missing before this record` },
-          epoch: { name: epochName ?? '', type: 'u32', description: `device resets seen in ${opts.field}` },
-        };
-      }
-      const n = records.length;
-      const out = new Float64Array(n);
-      const gaps = opts.gaps_as !== undefined ? new Uint32Array(n) : undefined;
-      const epochs = epochName !== undefined ? new Uint32Array(n) : undefined;
-      const counts: UnwrapCounts = { gaps: 0, wraps: 0, resets: 0, late: 0, invalid: 0 };
-      unwrapper.run(src, n, out, gaps, epochs, counts);
-      if (gaps === undefined) counts.gaps = 0; // steps of a timer are not losses
-      report(counts, context.metrics, context.log, what);
+        const n = records.length;
+        const out = new Float64Array(n);
+        const gaps = opts.gaps_as !== undefined ? new Uint32Array(n) : undefined;
+        const epochs = epochName !== undefined ? new Uint32Array(n) : undefined;
+        const counts: UnwrapCounts = { gaps: 0, wraps: 0, resets: 0, late: 0, invalid: 0 };
+        stream.unwrapper.run(src, n, out, gaps, epochs, counts);
+        if (gaps === undefined) counts.gaps = 0; // steps of a timer are not losses
+        report(counts, context.metrics, context.log, `${what} from ${records.source}`);
 
-      const changes: OutputColumn[] = [{ field: outFields.unwrapped, data: out }];
-      if (gaps) changes.push({ field: outFields.gaps, data: gaps });
-      if (epochs) changes.push({ field: outFields.epoch, data: epochs });
-      return withColumns(records, changes);
+        const changes: OutputColumn[] = [{ field: stream.outFields.unwrapped, data: out }];
+        if (gaps) changes.push({ field: stream.outFields.gaps, data: gaps });
+        if (epochs) changes.push({ field: stream.outFields.epoch, data: epochs });
+        emit(withColumns(records, changes));
+      },
     });
   },
 });
+
+/** What rollover keeps per stream. */
+interface Stream {
+  readonly unwrapper: Unwrapper;
+  checkedSchema?: RecordsBatch['schema'];
+  // Output fields, built once per input schema rather than per batch.
+  outFields?: { unwrapped: Field; gaps: Field; epoch: Field };
+}
 
 function report(counts: UnwrapCounts, metrics: { count(name: string, n?: number): void; error(reason: string, n?: number): void }, log: { warn(obj: object, msg: string): void }, what: string): void {
   if (counts.gaps > 0) metrics.count('gaps', counts.gaps);

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { Field, NumericColumn } from '../../core/batch.js';
+import type { Field, NumericColumn, RecordsBatch } from '../../core/batch.js';
 import { defineOperator } from '../../core/component.js';
 import { duration } from '../../core/options.js';
 import { numberColumn, requireField, resolveTimeField } from '../../core/records/columns.js';
-import { recordsStage } from '../../core/records/stage.js';
 import { Bucketer } from '../downsample/buckets.js';
+import { bySource, operate } from '../operate.js';
 import { formatNs, timeStep } from './granularity.js';
 import { WindowTable, STATS, type Stat } from './output.js';
 import { Pane } from './panes.js';
@@ -58,86 +58,104 @@ export const window = defineOperator({
     const panesPerWindow = Math.round(everyNs / slideNs);
     const stats = new Set<Stat>(opts.stats);
     const keepValues = stats.has('p50') || stats.has('p99');
-    const bucketer = new Bucketer({ everyNs: slideNs });
-    let ring: Pane[] = [];
-    let current: Pane | undefined;
-    let firstStart = NaN;
-    /** Time of the first record since (re)start: windows that begin before it are not complete. */
-    let firstTime = NaN;
-    let stepChecked = false;
-    let timeField: Field | undefined;
-    let fieldMeta: Field[] = [];
-    let source = context.id;
-    const table = new WindowTable(stats, opts.fields, everyNs);
+    /** The windows of one stream: panes, the open pane and the rows not yet emitted. */
+    const openStream = () => {
+      const bucketer = new Bucketer({ everyNs: slideNs });
+      let ring: Pane[] = [];
+      let current: Pane | undefined;
+      let firstStart = NaN;
+      /** Time of the first record since (re)start: windows that begin before it are not complete. */
+      let firstTime = NaN;
+      let stepChecked = false;
+      let timeField: Field | undefined;
+      let fieldMeta: Field[] = [];
+      let source = context.id;
+      const table = new WindowTable(stats, opts.fields, everyNs);
 
-    const emitWindow = (end: number, complete: number): void => {
-      const start = end - everyNs;
-      if (start < firstStart - 1e-6) return; // only windows that begin inside the data
-      table.add(start, end, ring.slice(-panesPerWindow), complete === 1 && start >= firstTime);
-    };
+      const emitWindow = (end: number, complete: number): void => {
+        const start = end - everyNs;
+        if (start < firstStart - 1e-6) return; // only windows that begin inside the data
+        table.add(start, end, ring.slice(-panesPerWindow), complete === 1 && start >= firstTime);
+      };
 
-    const closeCurrent = (complete: number): void => {
-      if (!current) return;
-      ring.push(current);
-      if (ring.length > panesPerWindow) ring = ring.slice(-panesPerWindow);
-      emitWindow(current.start + slideNs, complete);
-      current = undefined;
-    };
+      const closeCurrent = (complete: number): void => {
+        if (!current) return;
+        ring.push(current);
+        if (ring.length > panesPerWindow) ring = ring.slice(-panesPerWindow);
+        emitWindow(current.start + slideNs, complete);
+        current = undefined;
+      };
 
-    const startPane = (key: number, t: number): void => {
-      if (current && key < current.start) {
-        context.metrics.error('time_backwards');
-        closeCurrent(1);
-        ring = [];
-        firstStart = key;
-        firstTime = t;
-      } else if (current) {
-        const from = current.start + slideNs;
-        closeCurrent(1);
-        const empty = Math.round((key - from) / slideNs);
-        if (empty > MAX_EMPTY_PANES) {
-          context.metrics.count('skipped_windows', empty);
-          context.log.warn({ gap_ns: key - from }, 'window: gap in the data too long to fill with empty windows; windows restart');
+      const startPane = (key: number, t: number): void => {
+        if (current && key < current.start) {
+          context.metrics.error('time_backwards');
+          closeCurrent(1);
           ring = [];
           firstStart = key;
           firstTime = t;
-        } else {
-          for (let j = 0; j < empty; j++) {
-            current = new Pane(from + j * slideNs, opts.fields.length, false);
-            closeCurrent(1);
+        } else if (current) {
+          const from = current.start + slideNs;
+          closeCurrent(1);
+          const empty = Math.round((key - from) / slideNs);
+          if (empty > MAX_EMPTY_PANES) {
+            context.metrics.count('skipped_windows', empty);
+            context.log.warn({ gap_ns: key - from }, 'window: gap in the data too long to fill with empty windows; windows restart');
+            ring = [];
+            firstStart = key;
+            firstTime = t;
+          } else {
+            for (let j = 0; j < empty; j++) {
+              current = new Pane(from + j * slideNs, opts.fields.length, false);
+              closeCurrent(1);
+            }
           }
+        } else if (firstStart !== firstStart) {
+          firstStart = key;
+          firstTime = t;
         }
-      } else if (firstStart !== firstStart) {
-        firstStart = key;
-        firstTime = t;
-      }
-      current = new Pane(key, opts.fields.length, keepValues);
+        current = new Pane(key, opts.fields.length, keepValues);
+      };
+
+      return {
+        next(records: RecordsBatch): RecordsBatch | undefined {
+          source = records.source;
+          timeField = resolveTimeField(records.schema, opts.time);
+          const time = numberColumn(records, timeField.name);
+          fieldMeta = opts.fields.map((name) => requireField(records, name));
+          const columns: NumericColumn[] = opts.fields.map((name) => numberColumn(records, name));
+          if (!stepChecked) stepChecked = checkStep(time, records.length, everyNs, opts.every, context.log);
+          const segments = bucketer.split(time, records.length);
+          for (let k = 0; k < segments.count; k++) {
+            if (segments.fresh[k] === 1) startPane(segments.key[k], time[segments.start[k]]);
+            const pane = current!;
+            const { start, end } = { start: segments.start[k], end: segments.end[k] };
+            pane.rows += end - start;
+            for (let f = 0; f < columns.length; f++) pane.scan(f, columns[f], start, end);
+          }
+          return table.build(source, timeField, fieldMeta);
+        },
+        flush(): RecordsBatch | undefined {
+          closeCurrent(0);
+          return table.build(source, timeField, fieldMeta);
+        },
+      };
     };
 
-    return recordsStage(
-      'window',
-      (records) => {
-        source = records.source;
-        timeField = resolveTimeField(records.schema, opts.time, 'window');
-        const time = numberColumn(records, timeField.name, 'window');
-        fieldMeta = opts.fields.map((name) => requireField(records, name, 'window'));
-        const columns: NumericColumn[] = opts.fields.map((name) => numberColumn(records, name, 'window'));
-        if (!stepChecked) stepChecked = checkStep(time, records.length, everyNs, opts.every, context.log);
-        const segments = bucketer.split(time, records.length);
-        for (let k = 0; k < segments.count; k++) {
-          if (segments.fresh[k] === 1) startPane(segments.key[k], time[segments.start[k]]);
-          const pane = current!;
-          const { start, end } = { start: segments.start[k], end: segments.end[k] };
-          pane.rows += end - start;
-          for (let f = 0; f < columns.length; f++) pane.scan(f, columns[f], start, end);
-        }
-        return table.build(source, timeField, fieldMeta);
+    // Windows per stream: two devices' data times are two timelines.
+    return operate({
+      input: 'records',
+      streamKey: bySource,
+      metrics: context.metrics,
+      state: openStream,
+      next(records: RecordsBatch, emit, stream) {
+        const out = stream.next(records);
+        if (out) emit(out);
       },
-      () => {
-        closeCurrent(0);
-        return table.build(source, timeField, fieldMeta);
+      flush(emit, stream) {
+        const out = stream.flush();
+        if (out) emit(out);
       },
-    );
+    });
   },
 });
 
@@ -147,7 +165,7 @@ function checkStep(time: NumericColumn, n: number, everyNs: number, everyMs: num
   if (step === undefined) return false;
   if (everyNs < step) {
     throw new Error(
-      `window: every (${formatNs(everyMs * 1e6)}) is shorter than the data's time step (${formatNs(step)}): most windows would hold 0 or 1 records and every rate computed from them would be biased. Use a window of at least ${formatNs(step * 10)} (10 steps or more).`,
+      `every (${formatNs(everyMs * 1e6)}) is shorter than the data's time step (${formatNs(step)}): most windows would hold 0 or 1 records and every rate computed from them would be biased. Use a window of at least ${formatNs(step * 10)} (10 steps or more).`,
     );
   }
   if (everyNs < step * 10) log.warn({ every_ns: everyNs, step_ns: step }, `window: every holds fewer than 10 time steps of the data (${formatNs(step)}); rates will be coarse`);
