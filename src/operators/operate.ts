@@ -13,7 +13,7 @@ export type Emit = (batch: Batch) => void;
  *   each stream keeps its own (two devices merged into one transform do not mix counters or bytes).
  * - `next`: handles one batch of a stream, with that stream's state.
  * - `flush`: emits a stream's partial state (open bucket, window, carried bytes) when the input
- *   completes, once per stream in order of first appearance.
+ *   completes, once per stream, the least recently active stream first.
  */
 export interface OperatorSpec<K extends Batch, S> {
   readonly input: K['kind'] & BatchKind;
