@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
 import type { z } from 'zod';
-import type { Batch, BatchKind } from './batch.js';
+import type { Batch, BatchKind, Field } from './batch.js';
 import type { Clock } from './clock.js';
 import type { FlowControl } from './flow.js';
 import type { ComponentMetrics, MetricsRegistry } from './metrics.js';
@@ -74,11 +74,21 @@ export interface OperatorDefinition<S extends OptionsSchema = OptionsSchema> ext
    */
   readonly absorbNext?: (own: Record<string, unknown>, nextType: string, next: Record<string, unknown>) => Record<string, unknown> | undefined;
   /**
+   * Declares the columns this step gives for the columns it takes, so `pipeline validate` finds a
+   * misspelt column before `run` does. `input` is undefined when the columns are not known before the
+   * data arrives. Reports every column the options name that `input` lacks through `problem`, with the
+   * key path inside the step's options; returns the output columns, or undefined when unknown.
+   */
+  readonly schema?: (options: z.output<S>, input: readonly Field[] | undefined, problem: SchemaProblem) => readonly Field[] | undefined;
+  /**
    * Maps batches of the input kind to batches of the output kind. Must not mutate input batches;
    * flushes partial state when the input completes.
    */
   create(options: z.output<S>, context: ComponentContext): OperatorFunction<Batch, Batch>;
 }
+
+/** Reports a problem with one option of a step: its key path inside the step, and what is wrong. */
+export type SchemaProblem = (path: readonly (string | number)[], message: string) => void;
 
 export type WhenFull = 'block' | 'drop_newest' | 'drop_oldest' | 'sample';
 

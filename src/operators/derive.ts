@@ -4,6 +4,7 @@ import { defineOperator } from '../core/component.js';
 import { type CompiledExpression, ExpressionError, compileExpression } from '../core/expression/index.js';
 import { type OutputColumn, withColumns } from '../core/records/columns.js';
 import { operate } from './operate.js';
+import { needExpressionColumns, withFields } from './schema.js';
 
 const OUTPUT_TYPES = ['f64', 'f32', 'i32', 'u32', 'i16', 'u16', 'i8', 'u8'] as const;
 type OutputType = (typeof OUTPUT_TYPES)[number];
@@ -72,23 +73,17 @@ export const derive = defineOperator({
   options,
   input: 'records',
   output: 'records',
+  schema(opts, input, problem) {
+    if (!input) return undefined;
+    let fields: readonly Field[] = input;
+    for (const d of derivedColumns(opts)) {
+      needExpressionColumns(fields, d.expression.columns, d.expression.text, ['fields', d.name], problem);
+      fields = withFields(fields, [d.field]);
+    }
+    return fields;
+  },
   create(opts, context) {
-    const derived: Derived[] = Object.entries(opts.fields).map(([name, text]) => {
-      const expression = compileExpression(text);
-      const time = opts.time[name];
-      const affine = expression.affine;
-      const isCalibration = affine !== undefined && time === undefined && (affine.gain !== 1 || affine.offset !== 0);
-      const type = opts.types[name] ?? 'f64';
-      const field: Field = {
-        name,
-        type,
-        ...(opts.units[name] !== undefined ? { unit: opts.units[name] } : time !== undefined ? { unit: 'ns' } : {}),
-        ...(time !== undefined ? { time } : {}),
-        ...(isCalibration ? { calibration: { raw: affine.column, gain: affine.gain, offset: affine.offset } } : {}),
-        description: `= ${text}`,
-      };
-      return { name, expression, field, type };
-    });
+    const derived = derivedColumns(opts);
 
     return operate({
       input: 'records',
@@ -113,6 +108,26 @@ export const derive = defineOperator({
     });
   },
 });
+
+/** The columns a derive step computes, in order, with their compiled expressions and fields. */
+function derivedColumns(opts: z.output<typeof options>): Derived[] {
+return Object.entries(opts.fields).map(([name, text]) => {
+    const expression = compileExpression(text);
+    const time = opts.time[name];
+    const affine = expression.affine;
+    const isCalibration = affine !== undefined && time === undefined && (affine.gain !== 1 || affine.offset !== 0);
+    const type = opts.types[name] ?? 'f64';
+    const field: Field = {
+      name,
+      type,
+      ...(opts.units[name] !== undefined ? { unit: opts.units[name] } : time !== undefined ? { unit: 'ns' } : {}),
+      ...(time !== undefined ? { time } : {}),
+      ...(isCalibration ? { calibration: { raw: affine.column, gain: affine.gain, offset: affine.offset } } : {}),
+      description: `= ${text}`,
+    };
+    return { name, expression, field, type };
+  });
+}
 
 const RANGES: Record<Exclude<OutputType, 'f64' | 'f32'>, [number, number]> = {
   i32: [-(2 ** 31), 2 ** 31 - 1],

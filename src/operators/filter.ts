@@ -4,6 +4,7 @@ import { defineOperator } from '../core/component.js';
 import { ExpressionError, compileExpression, truthy } from '../core/expression/index.js';
 import { takeRows } from '../core/records/gather.js';
 import { operate } from './operate.js';
+import { needExpressionColumns } from './schema.js';
 
 const options = z
   .strictObject({
@@ -39,6 +40,10 @@ export const filter = defineOperator({
   options,
   input: 'records',
   output: 'records',
+  schema(opts, input, problem) {
+    if (input) needExpressionColumns(input, compileExpression(opts.where).columns, opts.where, ['where'], problem);
+    return input;
+  },
   create(opts, context) {
     const condition = compileExpression(opts.where);
     let rows = new Uint32Array(0);

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { type Field, type RecordsBatch } from '../core/batch.js';
-import { defineOperator } from '../core/component.js';
+import { type SchemaProblem, defineOperator } from '../core/component.js';
 import { type NumberColumn, type OutputColumn, numberColumn, resolveTimeField, withColumns } from '../core/records/columns.js';
 import { bySource, operate } from './operate.js';
+import { needColumn, needTimeColumn, withFields } from './schema.js';
 
 const UNIT_NS = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 } as const;
 const unit = z.enum(['ns', 'us', 'ms', 's']);
@@ -38,6 +39,13 @@ export const jitter = defineOperator({
   options,
   input: 'records',
   output: 'records',
+  schema(opts, input, problem) {
+    if (!input) return undefined;
+    needTimeOf(input, opts.sent, 'device', problem);
+    needTimeOf(input, opts.arrival, 'host', problem);
+    if (opts.seq !== undefined) needColumn(input, opts.seq, ['seq'], problem);
+    return withFields(input, outputFields(opts));
+  },
   create(opts, context) {
     const sentScale = UNIT_NS[opts.sent_unit];
     const arrivalScale = UNIT_NS[opts.arrival_unit];
@@ -68,16 +76,36 @@ export const jitter = defineOperator({
           context.metrics.gauge('lost', stream.loss.lost);
           if (stream.loss.outOfOrder !== lateBefore) context.metrics.count('out_of_order', stream.loss.outOfOrder - lateBefore);
         }
-        const changes: OutputColumn[] = [{ field: { name: opts.jitter_as, type: 'f64', unit: opts.jitter_unit, description: 'RFC 3550 interarrival jitter' }, data: jitterOut }];
+        const [jitterField, lostField, oooField] = outputFields(opts);
+        const changes: OutputColumn[] = [{ field: jitterField, data: jitterOut }];
         if (lostOut && oooOut) {
-          changes.push({ field: { name: opts.lost_as, type: 'u32', description: 'packets lost so far (iperf3 semantics)' } as Field, data: lostOut });
-          changes.push({ field: { name: opts.out_of_order_as, type: 'u32', description: 'packets out of order so far' }, data: oooOut });
+          changes.push({ field: lostField, data: lostOut });
+          changes.push({ field: oooField, data: oooOut });
         }
         emit(withColumns(records, changes));
       },
     });
   },
 });
+
+/** The jitter column, then the loss and out-of-order columns when there is a sequence column. */
+function outputFields(opts: z.output<typeof options>): Field[] {
+  const fields: Field[] = [{ name: opts.jitter_as, type: 'f64', unit: opts.jitter_unit, description: 'RFC 3550 interarrival jitter' }];
+  if (opts.seq !== undefined) {
+    fields.push({ name: opts.lost_as, type: 'u32', description: 'packets lost so far (iperf3 semantics)' });
+    fields.push({ name: opts.out_of_order_as, type: 'u32', description: 'packets out of order so far' });
+  }
+  return fields;
+}
+
+/** As resolveTimeFieldOf, at validate time. */
+function needTimeOf(input: readonly Field[], name: string | undefined, base: 'device' | 'host', problem: SchemaProblem): Field | undefined {
+  const key = base === 'device' ? 'sent' : 'arrival';
+  if (name !== undefined) return needTimeColumn(input, name, [key], problem);
+  const field = input.find((f) => f.time === base);
+  if (!field) problem([key], `no ${base}-time column; name it with the "${key}" option`);
+  return field;
+}
 
 function resolveTimeFieldOf(records: RecordsBatch, name: string | undefined, base: 'device' | 'host'): Field {
   if (name !== undefined) return resolveTimeField(records.schema, name);

@@ -3,6 +3,7 @@ import { type ColumnData, type Field, type RecordsBatch, recordsBatch } from '..
 import { defineOperator } from '../core/component.js';
 import { columnList } from '../core/records/columns.js';
 import { operate } from './operate.js';
+import { needColumn } from './schema.js';
 
 const options = z
   .strictObject({
@@ -30,6 +31,16 @@ export const rename = defineOperator({
   options,
   input: 'records',
   output: 'records',
+  schema(opts, input, problem) {
+    if (!input) return undefined;
+    const renames = new Map(Object.entries(opts.fields));
+    for (const old of renames.keys()) needColumn(input, old, ['fields', old], problem, false);
+    const fields = input.map((f) => renamed(f, renames));
+    const names = fields.map((f) => f.name);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) problem(['fields'], `two columns would be named "${twice}"`);
+    return fields;
+  },
   create(opts) {
     const renames = new Map(Object.entries(opts.fields));
     return operate({
@@ -44,8 +55,7 @@ export const rename = defineOperator({
         for (const f of records.schema.fields) {
           const name = renames.get(f.name) ?? f.name;
           if (name in columns) throw new Error(`two columns would be named "${name}"`);
-          const calibration = f.calibration && renames.has(f.calibration.raw) ? { ...f.calibration, raw: renames.get(f.calibration.raw)! } : f.calibration;
-          fields.push({ ...f, name, ...(calibration ? { calibration } : {}) });
+          fields.push(renamed(f, renames));
           columns[name] = records.columns[f.name];
         }
         emit(recordsBatch(records.source, fields, columns, records.length));
@@ -53,3 +63,10 @@ export const rename = defineOperator({
     });
   },
 });
+
+/** A field under its new name; a calibration's `raw` follows a renamed raw column. */
+function renamed(f: Field, renames: ReadonlyMap<string, string>): Field {
+  const name = renames.get(f.name) ?? f.name;
+  const calibration = f.calibration && renames.has(f.calibration.raw) ? { ...f.calibration, raw: renames.get(f.calibration.raw)! } : f.calibration;
+  return { ...f, name, ...(calibration ? { calibration } : {}) };
+}

@@ -11,6 +11,7 @@ import {
 } from '../core/batch.js';
 import { defineOperator } from '../core/component.js';
 import { operate } from './operate.js';
+import { needColumn } from './schema.js';
 import { selectFrames } from './select-frames.js';
 import { UINT_BYTES, UINT_READERS, UINT_TYPES } from './uint-field.js';
 
@@ -43,6 +44,11 @@ export const routeOperator = defineOperator({
   input: (o) => (o.field !== undefined ? 'records' : 'frames'),
   output: (o) => (o.field !== undefined ? 'records' : 'frames'),
   outputs: (o) => Object.fromEntries(Object.keys(o.routes).map((name) => [name, o.field !== undefined ? 'records' : 'frames'])),
+  // Records: the main output has the columns that came in (side outputs are not followed).
+  schema(o, input, problem) {
+    if (input && o.field !== undefined) needColumn(input, o.field, ['field'], problem, false);
+    return input;
+  },
   create(o, context) {
     const names = Object.keys(o.routes);
     const lookup = new Map<string, number>();

@@ -3,6 +3,7 @@ import { type ColumnData, type Field, type RecordsBatch, recordsBatch } from '..
 import { defineOperator } from '../core/component.js';
 import { columnList } from '../core/records/columns.js';
 import { operate } from './operate.js';
+import { needColumn } from './schema.js';
 
 const options = z
   .strictObject({
@@ -28,6 +29,12 @@ export const select = defineOperator({
   options,
   input: 'records',
   output: 'records',
+  schema(opts, input, problem) {
+    if (!input) return undefined;
+    const key = opts.fields ? 'fields' : 'drop';
+    const named = (opts.fields ?? opts.drop ?? []).map((name, i) => needColumn(input, name, [key, i], problem, false));
+    return opts.fields ? named.filter((f): f is Field => f !== undefined) : input.filter((f) => !opts.drop!.includes(f.name));
+  },
   create(opts) {
     return operate({
       input: 'records',

@@ -5,6 +5,7 @@ import { byteSizeOption } from '../options.js';
 import type { Registry } from '../registry.js';
 import { didYouMean } from './did-you-mean.js';
 import { checkGraph, type Consumer } from './graph.js';
+import { checkColumns } from './schemas.js';
 import type { PipelinePlan, SinkPlan, SourcePlan, StepPlan, TransformPlan } from './plan.js';
 import { checkWithSchema, type Report } from './zod-issues.js';
 
@@ -93,6 +94,7 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
     ...Object.entries(top.sinks).map(([id, value]) => ({ path: ['sinks', id], inputs: inputsOf(value) })),
   ];
   const ordered = checkGraph(sources, transforms, sinks, new Set(idsInUse), consumers, note);
+  checkColumns(ordered, top.transforms, note);
   if (failed) return undefined;
   return { name: top.name ?? defaultName, file, configText, sources, transforms: ordered, sinks, ...(notes.length > 0 ? { notes } : {}) };
 }

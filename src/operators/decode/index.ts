@@ -22,6 +22,14 @@ export const decodeOperator = defineOperator({
   input: 'frames',
   output: 'records',
   outputs: deadLetterOutputs,
+  // The columns follow from the options alone, except csv columns named by a header line.
+  schema(options) {
+    if (options.text) {
+      const fields = new TextLineDecoder(options.text).fields();
+      return fields && [...fields, HOST_TIME];
+    }
+    return [...new BinaryDecoder(options).fields, HOST_TIME];
+  },
   create(options, context) {
     const dead = new DeadLetters(context, options.dead_letter);
     const text = options.text ? new TextLineDecoder(options.text) : undefined;

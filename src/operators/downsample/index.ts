@@ -8,6 +8,7 @@ import { MinMax, Mean, type Output, type Reducer } from './aggregate.js';
 import { type BucketMode, Bucketer } from './buckets.js';
 import { Lttb, type RowPick } from './lttb.js';
 import { bySource, operate } from '../operate.js';
+import { needColumn, needTimeColumn } from '../schema.js';
 
 const options = z
   .strictObject({
@@ -51,6 +52,16 @@ export const downsample = defineOperator({
   options,
   input: 'records',
   output: 'records',
+  schema(opts, input, problem) {
+    if (!input) return undefined;
+    const needsTime = opts.every !== undefined || opts.method === 'lttb' || opts.time !== undefined;
+    const timeField = needsTime ? needTimeColumn(input, opts.time, ['time'], problem) : (input.find((f) => f.time === 'device') ?? input.find((f) => f.time === 'host'));
+    const measured = (f: Field) => f.time === undefined && f.type !== 'string' && f.type !== 'binary';
+    const fields = opts.fields ? opts.fields.map((name, i): Field => needColumn(input, name, ['fields', i], problem) ?? { name, type: 'f64' }) : input.filter(measured);
+    if (opts.method === 'lttb' && !opts.fields && fields.length === 0) problem(['fields'], 'lttb: no numeric column to measure; name one in fields');
+    if (opts.method === 'decimate' || opts.method === 'lttb') return input;
+    return [...(timeField ? [{ ...timeField, type: 'f64' as const }] : []), ...fields.map((f) => ({ ...f, type: 'f64' as const, description: `${opts.method} of ${f.name}` }))];
+  },
   create(opts, context) {
     const mode: BucketMode = opts.every !== undefined ? { everyNs: opts.every * 1e6 } : { factor: opts.factor! };
     const openStream = opts.method === 'minmax' || opts.method === 'mean' ? () => reduceColumns(opts, mode) : () => selectRows(opts, mode);

@@ -3,6 +3,7 @@ import { type Field, type RecordsBatch, findField } from '../../core/batch.js';
 import { defineOperator } from '../../core/component.js';
 import { type OutputColumn, numberColumn, requireField, withColumns } from '../../core/records/columns.js';
 import { bySource, operate } from '../operate.js';
+import { needColumn, withFields } from '../schema.js';
 import { type UnwrapCounts, Unwrapper } from './unwrap.js';
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/);
@@ -68,10 +69,19 @@ export const rollover = defineOperator({
   options,
   input: 'records',
   output: 'records',
+  schema(opts, input, problem) {
+    if (!input) return undefined;
+    const source = needColumn(input, opts.field, ['field'], problem);
+    for (const [key, extra] of extraColumns(opts)) {
+      if (input.some((f) => f.name === extra)) problem([key], alreadyThere(extra));
+    }
+    // Past a problem, go on with what the step would give, so later steps are checked too.
+    const fields = outputFields(opts, source ?? { name: opts.field, type: 'f64' });
+    return withFields(input, [fields.unwrapped, ...(opts.gaps_as !== undefined ? [fields.gaps] : []), ...(opts.epoch_as !== false ? [fields.epoch] : [])]);
+  },
   create(opts, context) {
     const modulus = opts.modulus ?? 2 ** (opts.bits ?? 32);
     const what = `rollover of "${opts.field}"`;
-    const outName = opts.as ?? opts.field;
     const epochName = opts.epoch_as === false ? undefined : opts.epoch_as;
 
     // One unwrapper per stream: two devices' counters merged into one transform are not one counter.
@@ -84,17 +94,11 @@ export const rollover = defineOperator({
         const src = numberColumn(records, opts.field);
         if (stream.checkedSchema !== records.schema || stream.outFields === undefined) {
           const source = requireField(records, opts.field);
-          for (const extra of [opts.as === opts.field ? undefined : opts.as, opts.gaps_as, epochName]) {
-            if (extra !== undefined && findField(records.schema, extra)) {
-              throw new Error(`column "${extra}" already exists (another rollover?); choose another name with as / gaps_as / epoch_as`);
-            }
+          for (const [, extra] of extraColumns(opts)) {
+            if (findField(records.schema, extra)) throw new Error(alreadyThere(extra));
           }
           stream.checkedSchema = records.schema;
-          stream.outFields = {
-            unwrapped: { ...source, name: outName, type: 'f64', description: `${opts.field} unwrapped (modulus ${modulus})` },
-            gaps: { name: opts.gaps_as ?? '', type: 'u32', description: `values of ${opts.field} missing before this record` },
-            epoch: { name: epochName ?? '', type: 'u32', description: `device resets seen in ${opts.field}` },
-          };
+          stream.outFields = outputFields(opts, source);
         }
         const n = records.length;
         const out = new Float64Array(n);
@@ -113,6 +117,29 @@ export const rollover = defineOperator({
     });
   },
 });
+
+type Options = z.output<typeof options>;
+
+/** Columns rollover adds besides the unwrapped one, with the option that names each. */
+function extraColumns(opts: Options): [string, string][] {
+  const extra: [string, string | false | undefined][] = [
+    ['as', opts.as === opts.field ? undefined : opts.as],
+    ['gaps_as', opts.gaps_as],
+    ['epoch_as', opts.epoch_as],
+  ];
+  return extra.filter((e): e is [string, string] => typeof e[1] === 'string');
+}
+
+const alreadyThere = (name: string) => `column "${name}" already exists (another rollover?); choose another name with as / gaps_as / epoch_as`;
+
+function outputFields(opts: Options, source: Field): { unwrapped: Field; gaps: Field; epoch: Field } {
+  const modulus = opts.modulus ?? 2 ** (opts.bits ?? 32);
+  return {
+    unwrapped: { ...source, name: opts.as ?? opts.field, type: 'f64', description: `${opts.field} unwrapped (modulus ${modulus})` },
+    gaps: { name: opts.gaps_as ?? '', type: 'u32', description: `values of ${opts.field} missing before this record` },
+    epoch: { name: opts.epoch_as === false ? '' : opts.epoch_as, type: 'u32', description: `device resets seen in ${opts.field}` },
+  };
+}
 
 /** What rollover keeps per stream. */
 interface Stream {

@@ -5,6 +5,7 @@ import { duration } from '../../core/options.js';
 import { numberColumn, requireField, resolveTimeField } from '../../core/records/columns.js';
 import { Bucketer } from '../downsample/buckets.js';
 import { bySource, operate } from '../operate.js';
+import { needColumn, needTimeColumn } from '../schema.js';
 import { formatNs, timeStep } from './granularity.js';
 import { WindowTable, STATS, type Stat } from './output.js';
 import { Pane } from './panes.js';
@@ -52,6 +53,12 @@ export const window = defineOperator({
   options,
   input: 'records',
   output: 'records',
+  schema(opts, input, problem) {
+    if (!input) return undefined;
+    const timeField = needTimeColumn(input, opts.time, ['time'], problem);
+    const fieldMeta = opts.fields.map((name, i): Field => needColumn(input, name, ['fields', i], problem) ?? { name, type: 'f64' });
+    return new WindowTable(new Set(opts.stats), opts.fields, opts.every * 1e6).fieldsOf(timeField, fieldMeta);
+  },
   create(opts, context) {
     const everyNs = opts.every * 1e6;
     const slideNs = (opts.slide ?? opts.every) * 1e6;

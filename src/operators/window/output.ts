@@ -70,26 +70,24 @@ export class WindowTable {
   build(source: string, timeField: Field | undefined, fieldMeta: readonly Field[]): RecordsBatch | undefined {
     const n = this.rows.window_end.length;
     if (n === 0) return undefined;
-    const fields: Field[] = [];
+    const fields = this.fieldsOf(timeField, fieldMeta);
     const columns: Record<string, ColumnData> = {};
-    for (const name of this.names) {
-      const values = this.rows[name];
-      if (name === 'window_start' || name === 'window_end') {
-        fields.push({ name, type: 'f64', unit: 'ns', ...(timeField?.time ? { time: timeField.time } : {}) });
-        columns[name] = Float64Array.from(values);
-      } else if (name === 'count') {
-        fields.push({ name, type: 'u32' });
-        columns[name] = Uint32Array.from(values);
-      } else if (name === 'complete') {
-        fields.push({ name, type: 'u8', description: '1: data covers the whole window; 0: the data starts after its start or ends before its end' });
-        columns[name] = Uint8Array.from(values);
-      } else {
-        fields.push({ name, type: 'f64', ...this.unitOf(name, fieldMeta) });
-        columns[name] = Float64Array.from(values);
-      }
+    for (const field of fields) {
+      const values = this.rows[field.name];
+      columns[field.name] = field.type === 'u32' ? Uint32Array.from(values) : field.type === 'u8' ? Uint8Array.from(values) : Float64Array.from(values);
     }
     this.reset();
     return recordsBatch(source, fields, columns, n);
+  }
+
+  /** The output columns, for the time column and the fields the statistics are computed on. */
+  fieldsOf(timeField: Field | undefined, fieldMeta: readonly Field[]): Field[] {
+    return this.names.map((name): Field => {
+      if (name === 'window_start' || name === 'window_end') return { name, type: 'f64', unit: 'ns', ...(timeField?.time ? { time: timeField.time } : {}) };
+      if (name === 'count') return { name, type: 'u32' };
+      if (name === 'complete') return { name, type: 'u8', description: '1: data covers the whole window; 0: the data starts after its start or ends before its end' };
+      return { name, type: 'f64', ...this.unitOf(name, fieldMeta) };
+    });
   }
 
   /** Units follow the field: stats keep it, per_second divides it by seconds. */
