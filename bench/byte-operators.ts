@@ -6,7 +6,7 @@ import { PacketLengthParser } from '@serialport/parser-packet-length';
 import { crc16ccitt } from 'crc';
 import { from, type Observable, type OperatorFunction } from 'rxjs';
 import { bytesBatch, type Batch, type BytesBatch } from '../src/core/batch.js';
-import { buildOperator, standaloneContext } from '../src/core/testing.js';
+import { buildOperator, standaloneContext } from '../src/core/standalone.js';
 import { crcOperator } from '../src/operators/crc/index.js';
 import { decodeOperator } from '../src/operators/decode/index.js';
 import { frameOperator } from '../src/operators/frame/index.js';

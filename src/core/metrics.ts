@@ -1,5 +1,3 @@
-import { type Batch, byteSize, itemCount } from './batch.js';
-
 /**
  * Per-component counters. The runner counts batches, items and bytes in and out of every component
  * and the drops and queue depth of every sink edge, so components only count what they alone know:
@@ -42,14 +40,6 @@ export class ComponentMetrics {
   /** Counts data lost on purpose (a drop policy); `n` in batches is the runner's unit. */
   drop(n = 1): void {
     this.drops += n;
-  }
-
-  recordIn(batch: Batch): void {
-    this.countIn(itemCount(batch), byteSize(batch));
-  }
-
-  recordOut(batch: Batch): void {
-    this.countOut(itemCount(batch), byteSize(batch));
   }
 
   countIn(items: number, bytes: number): void {

@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import type { Batch } from './batch.js';
-import { type Backoff, backoffDelayMs, sleep } from './backoff.js';
+import { type Backoff, backoffDelayMs } from './backoff.js';
+import { sleep } from './sleep.js';
 import type { ComponentContext } from './component.js';
 
 /**
@@ -93,7 +94,7 @@ async function runLoop(context: ComponentContext, options: ReconnectOptions, emi
       if (!options.retry) throw new Error(`${message} (retry is off, so the source stops)`);
       const delay = backoffDelayMs(attempt++, options.backoff);
       log.warn({ reason, attempt, retry_in_ms: Math.round(delay) }, `${message}; retrying in ${Math.round(delay)} ms`);
-      await sleep(delay, signal);
+      await sleep(delay, { signal });
       continue;
     }
     if (session === undefined) return; // aborted while connecting
@@ -124,7 +125,7 @@ async function runLoop(context: ComponentContext, options: ReconnectOptions, emi
     if (!options.retry) throw new Error(`${message} (retry is off, so the source stops)`);
     const delay = backoffDelayMs(attempt++, options.backoff);
     log.warn({ connection, retry_in_ms: Math.round(delay) }, `${message}; reconnecting in ${Math.round(delay)} ms`);
-    await sleep(delay, signal);
+    await sleep(delay, { signal });
   }
 }
 

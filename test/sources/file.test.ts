@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bytesBatch } from '../../src/core/batch.js';
-import { standaloneContext } from '../../src/core/testing.js';
+import { standaloneContext } from '../../src/core/standalone.js';
 import { captureSink } from '../../src/sinks/capture.js';
 import { fileSource } from '../../src/sources/file.js';
 import { collectSource, concatBytes } from '../helpers/collect.js';

@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sleep } from '../../src/core/backoff.js';
-import { standaloneContext, type StandaloneContext } from '../../src/core/testing.js';
+import { sleep } from '../../src/core/sleep.js';
+import { standaloneContext, type StandaloneContext } from '../../src/core/standalone.js';
 import { tcpSource } from '../../src/sources/tcp/index.js';
 import { collect } from '../helpers/collect.js';
 import { waitFor } from '../helpers/wait.js';

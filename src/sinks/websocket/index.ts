@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { interval } from 'rxjs';
 import type { RecordsBatch } from '../../core/batch.js';
 import { type SinkInstance, defineSink } from '../../core/component.js';
 import { byteSizeOption, duration, parseListen } from '../../core/options.js';
@@ -79,8 +80,7 @@ export const websocketSink = defineSink({
     }
     context.log.info({ url: server.url }, `live view at ${server.url}`);
     let publishFailures = 0;
-    const timer = setInterval(() => feed.broadcastStatus(), Math.max(50, opts.status_interval));
-    timer.unref();
+    const timer = interval(Math.max(50, opts.status_interval), context.scheduler).subscribe(() => feed.broadcastStatus());
     return {
       url: server.url,
       feed,
@@ -94,7 +94,7 @@ export const websocketSink = defineSink({
         }
       },
       async close() {
-        clearInterval(timer);
+        timer.unsubscribe();
         feed.broadcastStatus();
         await server.close();
       },

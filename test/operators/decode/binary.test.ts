@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { bytesBatch, framesBatch, type Batch, type RecordsBatch } from '../../../src/core/batch.js';
-import { runOperator } from '../../../src/core/testing.js';
+import { runOperator } from '../../../src/core/standalone.js';
 import { crcOperator } from '../../../src/operators/crc/index.js';
 import { decodeOperator } from '../../../src/operators/decode/index.js';
 import { frameOperator } from '../../../src/operators/frame/index.js';

@@ -3,54 +3,72 @@ import type { z } from 'zod';
 import type { Batch } from './batch.js';
 import { createClock } from './clock.js';
 import type { ComponentContext, OperatorDefinition, OptionsSchema } from './component.js';
+import { createComponentContext } from './context.js';
 import { FlowSignal } from './flow.js';
 import { silentLogger } from './log.js';
 import { MetricsRegistry } from './metrics.js';
 
 /**
- * Helpers for running one component outside a pipeline: tests, benchmarks and tools. They build the
- * same context the runner builds, with side outputs collected instead of wired.
+ * Running one component outside a pipeline: `pipeline simulate`, benchmarks and tests. The context
+ * comes from the same factory the runner uses, with side outputs collected instead of wired.
  */
 export interface StandaloneContext extends ComponentContext {
-  /** Batches sent to named outputs, by output name. */
-  readonly emitted: Map<string, Batch[]>;
+  /** Batches sent to named outputs, by output name (an empty list for a declared output not used). */
+  readonly emitted: ReadonlyMap<string, Batch[]>;
   readonly abort: AbortController;
   readonly flowSignal: FlowSignal;
+  /** Declares side outputs once the component's options are known (buildOperator does this). */
+  declareOutputs(names: Iterable<string>): void;
 }
 
-export function standaloneContext(
-  id = 'test',
-  overrides: { scheduler?: SchedulerLike; dataDir?: string; kind?: 'source' | 'operator' | 'sink'; type?: string; registry?: MetricsRegistry } = {},
-): StandaloneContext {
-  const registry = overrides.registry ?? new MetricsRegistry();
+export interface StandaloneOptions {
+  scheduler?: SchedulerLike;
+  dataDir?: string;
+  kind?: 'source' | 'operator' | 'sink';
+  type?: string;
+  registry?: MetricsRegistry;
+  /** Side outputs the component may emit to; any other name throws, as in a pipeline. */
+  outputs?: readonly string[];
+}
+
+export function standaloneContext(id = 'test', overrides: StandaloneOptions = {}): StandaloneContext {
   const abort = new AbortController();
   const flowSignal = new FlowSignal();
   const emitted = new Map<string, Batch[]>();
-  return {
+  const outputs = new Map<string, (batch: Batch) => void>();
+  const declareOutputs = (names: Iterable<string>) => {
+    for (const name of names) {
+      if (outputs.has(name)) continue;
+      const list: Batch[] = [];
+      emitted.set(name, list);
+      outputs.set(name, (batch) => list.push(batch));
+    }
+  };
+  declareOutputs(overrides.outputs ?? []);
+  const context = createComponentContext({
     id,
+    role: overrides.kind ?? 'operator',
+    type: overrides.type ?? id,
+    registry: overrides.registry ?? new MetricsRegistry(),
     log: silentLogger,
-    metrics: registry.register(id, overrides.kind ?? 'operator', overrides.type ?? id),
-    registry,
     scheduler: overrides.scheduler ?? asyncScheduler,
     signal: abort.signal,
     clock: createClock(),
     flow: flowSignal,
-    flowSignal,
     dataDir: overrides.dataDir ?? process.cwd(),
     pipeline: { name: 'test', file: '<inline>', configText: '' },
-    emitted,
-    abort,
-    emit(output, batch) {
-      const list = emitted.get(output) ?? [];
-      list.push(batch);
-      emitted.set(output, list);
-    },
-  };
+    outputs,
+  });
+  return { ...context, emitted, abort, flowSignal, declareOutputs };
 }
 
-/** Parses raw options with the definition's schema, as the runner does, and builds the operator. */
+/**
+ * Parses raw options with the definition's schema, as the runner does, declares the operator's side
+ * outputs on the context and builds the operator.
+ */
 export function buildOperator<S extends OptionsSchema>(definition: OperatorDefinition<S>, rawOptions: z.input<S>, context = standaloneContext(definition.type)) {
   const options = definition.options.parse(rawOptions) as z.output<S>;
+  context.declareOutputs(Object.keys(definition.outputs?.(options) ?? {}));
   return { operator: definition.create(options, context), context, options };
 }
 
