@@ -72,7 +72,11 @@ export function buildOperator<S extends OptionsSchema>(definition: OperatorDefin
   return { operator: definition.create(options, context), context, options };
 }
 
-/** Runs an operator over a list of batches and collects everything it emits, including on completion. */
+/**
+ * Runs an operator over a list of batches and collects everything it emits, including on completion.
+ * Throws if the operator wrote into the buffers of a batch it was given (batches do not change once
+ * emitted, and typed arrays cannot be frozen, so this is where the rule is checked).
+ */
 export async function runOperator<S extends OptionsSchema>(
   definition: OperatorDefinition<S>,
   rawOptions: z.input<S>,
@@ -80,6 +84,19 @@ export async function runOperator<S extends OptionsSchema>(
   context = standaloneContext(definition.type),
 ): Promise<{ output: Batch[]; context: StandaloneContext }> {
   const { operator } = buildOperator(definition, rawOptions, context);
+  const before = batches.map(contentOf);
   const output = await lastValueFrom(from(batches).pipe(operator, toArray()));
+  batches.forEach((batch, index) => {
+    const changed = contentOf(batch).findIndex((part, k) => !part.equals(before[index][k]));
+    if (changed >= 0) throw new Error(`${definition.type} wrote into input batch ${index} (its part ${changed}); batches must not change once emitted`);
+  });
   return { output, context };
+}
+
+/** Copies of every buffer and typed array a batch holds, in a fixed order. */
+function contentOf(batch: Batch): Buffer[] {
+  const copy = (view: ArrayBufferView) => Buffer.from(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  if (batch.kind === 'bytes') return [copy(batch.data)];
+  if (batch.kind === 'frames') return [copy(batch.buffer), copy(batch.offsets), copy(batch.lengths), copy(batch.hostTimeNs)];
+  return Object.values(batch.columns).flatMap((column) => (ArrayBuffer.isView(column) ? [copy(column)] : 'codes' in column ? [copy(column.codes)] : [copy(column.data), copy(column.offsets)]));
 }
