@@ -13,7 +13,10 @@ export interface ComponentContext {
   readonly log: Logger;
   /** This component's metrics; the runner already counts batches, items and bytes in and out. */
   readonly metrics: ComponentMetrics;
-  /** Every component's metrics, for sinks that report status (stdout summary, live view). */
+  /**
+   * Every component's metrics in this run, for sinks that report status (stdout summary, live view,
+   * /metrics). It also identifies the run: device writers are looked up per registry.
+   */
   readonly registry: MetricsRegistry;
   /** Time-based operators schedule through this, so tests can run them in virtual time. */
   readonly scheduler: SchedulerLike;
