@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { Batch, BatchKind } from './batch.js';
 import type { Clock } from './clock.js';
 import type { FlowControl } from './flow.js';
-import type { ComponentMetrics, MetricsRegistry } from './metrics.js';
+import type { ComponentMetrics, MetricsDeclaration, MetricsRegistry } from './metrics.js';
 
 /** What every component gets from the runner. */
 export interface ComponentContext {
@@ -55,6 +55,12 @@ interface DefinitionBase<S extends OptionsSchema> {
   /** One line for `pipeline list` and the generated reference. */
   readonly summary: string;
   readonly options: S;
+  /**
+   * The error reasons, counters and gauges this component counts itself, each with its unit
+   * (`{ errors: { crc: 'frames' } }`); the engine's own are in ENGINE_METRICS. A test checks that
+   * every name counted in the component's code is declared here.
+   */
+  readonly metrics?: MetricsDeclaration;
 }
 
 export interface SourceDefinition<S extends OptionsSchema = OptionsSchema> extends DefinitionBase<S> {

@@ -3,6 +3,7 @@ import type { Batch } from './batch.js';
 import { type Backoff, backoffDelayMs } from './backoff.js';
 import { sleep } from './sleep.js';
 import type { ComponentContext } from './component.js';
+import type { MetricsDeclaration } from './metrics.js';
 
 /**
  * The connect / read / lose / retry loop shared by device sources (serial, TCP client). A source
@@ -49,6 +50,16 @@ const REASONS: ReadonlyArray<[RegExp, string]> = [
   [/EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN/, 'unreachable'],
   [/timed out|ETIMEDOUT/i, 'timeout'],
 ];
+
+/** Every reason `connectErrorReason` can give. */
+export const CONNECT_ERROR_REASONS: readonly string[] = [...REASONS.map(([, reason]) => reason), 'connect_failed'];
+
+/** What the loop counts for the source that runs it; device sources spread this into their own. */
+export const RECONNECT_METRICS: MetricsDeclaration = {
+  errors: Object.fromEntries(CONNECT_ERROR_REASONS.map((reason) => [reason, 'events'])),
+  counters: { disconnects: 'events', reconnects: 'events', disconnected_ms: 'ms' },
+  gauges: { connected: 'state', connection: 'connections' },
+};
 
 /** Maps a connect error to a short reason for metrics (`not_found`, `timeout`, `refused`...). */
 export function connectErrorReason(error: Error): string {

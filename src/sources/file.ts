@@ -26,6 +26,7 @@ type Emit = (data: Buffer) => void;
 /** Replays a byte file: raw dumps or timed captures; stops reading while paused by backpressure. */
 export const fileSource = defineSource({
   type: 'file',
+  metrics: { errors: { truncated_chunk: 'events' }, counters: { loops: 'events' } },
   summary: 'Replays a raw byte dump or a timed capture file, at full speed or at the recorded pace.',
   options,
   output: 'bytes',

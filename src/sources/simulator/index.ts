@@ -57,6 +57,7 @@ type Options = z.output<typeof options>;
  */
 export const simulatorSource = defineSource({
   type: 'simulator',
+  metrics: { counters: { frames_sent: 'frames', injected_drops: 'frames', injected_bit_flips: 'events', injected_truncations: 'frames', injected_truncated_bytes: 'bytes', injected_stalls: 'events', injected_resets: 'events', injected_garbage_bytes: 'bytes' } },
   summary: 'Simulated device speaking the reference protocol: harvester samples, RTOS task switches or log text, with fault injection.',
   options,
   output: (o: Options) => (o.emit === 'records' ? 'records' : 'bytes'),
