@@ -6,7 +6,7 @@ import { PacketLengthParser } from '@serialport/parser-packet-length';
 import { crc16ccitt } from 'crc';
 import { from, type Observable, type OperatorFunction } from 'rxjs';
 import { bytesBatch, type Batch, type BytesBatch } from '../src/core/batch.js';
-import { buildOperator, standaloneContext } from '../src/core/testing.js';
+import { buildOperator, standaloneContext } from '../src/core/standalone.js';
 import { crcOperator } from '../src/operators/crc/index.js';
 import { decodeOperator } from '../src/operators/decode/index.js';
 import { frameOperator } from '../src/operators/frame/index.js';
@@ -102,7 +102,7 @@ const peerFrames = peerData.length / FRAME;
 const variants: { name: string; steps: Step[]; unit: 'frames' | 'rows' }[] = [
   { name: 'frame only (length + end byte)', steps: [[frameOperator, FRAME_STEP]], unit: 'frames' },
   { name: 'frame with crc option', steps: [[frameOperator, { ...FRAME_STEP, crc: CRC_STEP }]], unit: 'frames' },
-  { name: 'frame -> crc (DESIGN.md steps)', steps: [[frameOperator, FRAME_STEP], [crcOperator, CRC_STEP]], unit: 'frames' },
+  { name: 'frame -> crc (harvest steps)', steps: [[frameOperator, FRAME_STEP], [crcOperator, CRC_STEP]], unit: 'frames' },
   { name: 'frame (crc option) -> decode', steps: [[frameOperator, { ...FRAME_STEP, crc: CRC_STEP }], [decodeOperator, DECODE_STEP]], unit: 'rows' },
 ];
 const times = new Map<string, number[]>(variants.map((v) => [v.name, []]));

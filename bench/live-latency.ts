@@ -21,7 +21,7 @@ import { defineOperator } from '../src/core/component.js';
 import { loadPipelineText } from '../src/core/config/load.js';
 import { Registry } from '../src/core/registry.js';
 import { Runner } from '../src/core/runner/runner.js';
-import { standaloneContext } from '../src/core/testing.js';
+import { standaloneContext } from '../src/core/standalone.js';
 import { encodeDataMessage } from '../src/sinks/websocket/encode.js';
 import { websocketSink, type WebsocketSinkInstance } from '../src/sinks/websocket/index.js';
 import { median, report } from './support/report.js';

@@ -19,7 +19,7 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { parseDocument } from 'yaml';
 import type { SinkDefinition } from '../src/core/component.js';
 import { simulatorSource } from '../src/sources/simulator/index.js';
-import { standaloneContext } from '../src/core/testing.js';
+import { standaloneContext } from '../src/core/standalone.js';
 import { arrowSink } from '../src/sinks/arrow.js';
 import { parquetSink } from '../src/sinks/parquet.js';
 import { median, report } from './support/report.js';

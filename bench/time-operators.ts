@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { Batch, Field, RecordsBatch } from '../src/core/batch.js';
 import { recordsBatch } from '../src/core/batch.js';
 import type { OperatorDefinition, OptionsSchema } from '../src/core/component.js';
-import { buildOperator, standaloneContext } from '../src/core/testing.js';
+import { buildOperator, standaloneContext } from '../src/core/standalone.js';
 import { cpuWindow } from '../src/operators/cpu-window/index.js';
 import { derive } from '../src/operators/derive.js';
 import { downsample } from '../src/operators/downsample/index.js';

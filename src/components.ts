@@ -27,7 +27,7 @@ import { udpSource } from './sources/udp.js';
 
 /**
  * Every component the `pipeline` command knows, listed explicitly (no import side effects).
- * Adding a component means adding its file and one line here.
+ * Adding a component means adding its file, its test, and two lines here: the import and the entry.
  */
 export const COMPONENTS: readonly ComponentDefinition[] = [
   // sources

@@ -4,7 +4,7 @@
 // the median of the first quarter. Goal: RSS <= 150 MB and drift <= 5 % over 60 minutes.
 //   npm run soak -- --minutes 60
 //   npm run soak -- --minutes 2 --interval 2s      (a quick look)
-//   npm run soak -- --pipeline bench/pipelines/soak-harvest.yml   (the full chain of DESIGN.md)
+//   npm run soak -- --pipeline bench/pipelines/soak-harvest.yml   (the full harvest chain of docs/architecture.md)
 // Not a benchmark of `npm run bench` (it takes an hour) and not part of CI.
 import { fork } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -5,7 +5,7 @@ import type { Batch } from '../core/batch.js';
 import { encodeCaptureHeader, encodeChunkHeader } from '../core/capture-format.js';
 import { parseOverride } from '../core/config/overrides.js';
 import { parseDurationMs, parseListen } from '../core/options.js';
-import { standaloneContext } from '../core/testing.js';
+import { standaloneContext } from '../core/standalone.js';
 import { simulatorSource } from '../sources/simulator/index.js';
 import { parseCommandArgs, UsageError } from './args.js';
 

@@ -4,7 +4,8 @@ import type { Clock } from './clock.js';
 import { type TimeUnit, toInt64Time } from './int64-time.js';
 
 /**
- * Records batches as Arrow record batches, for recordings (Parquet, Arrow IPC) and the live view.
+ * Records batches as Arrow record batches, for the recording sinks (Parquet, Arrow IPC); the live view
+ * sends its own simpler encoding (src/sinks/websocket/encode.ts).
  * Numeric columns are wrapped without copying (the Arrow vector shares the typed array), strings stay
  * dictionary-encoded, binary columns keep their offsets. Only time columns are rebuilt, because files
  * hold absolute int64 timestamps while the pipeline holds float64 ns relative to the run's anchor.

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { duration } from './options.js';
 
 /**
- * Retry timing for sources that meet real devices and networks: exponential backoff with jitter, an
- * abortable sleep, and a timeout wrapper. Shared by the serial and TCP sources so every reconnect
- * loop behaves (and is documented) the same way.
+ * Retry timing for sources that meet real devices and networks: exponential backoff with jitter and
+ * a timeout wrapper (the wait between attempts is `sleep` in ./sleep.ts). Shared by the serial and
+ * TCP sources so every reconnect loop behaves (and is documented) the same way.
  */
 
 export interface Backoff {
@@ -44,22 +44,6 @@ export function backoffOption() {
       description: 'Retry timing: exponential backoff with jitter. Defaults: initial 100ms, factor 2, max 10s, jitter 0.2.',
       examples: [{ initial: '100ms', max: '10s', factor: 2, jitter: 0.2 }],
     });
-}
-
-/** Resolves after `ms`, or early (with false) when `signal` aborts; never leaves a timer behind. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Raised by `withTimeout`; `what` names the operation so the log line says what took too long. */

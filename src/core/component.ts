@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import type { Batch, BatchKind, Field } from './batch.js';
 import type { Clock } from './clock.js';
 import type { FlowControl } from './flow.js';
-import type { ComponentMetrics, MetricsRegistry } from './metrics.js';
+import type { ComponentMetrics, MetricsDeclaration, MetricsRegistry } from './metrics.js';
 
 /** What every component gets from the runner. */
 export interface ComponentContext {
@@ -13,7 +13,10 @@ export interface ComponentContext {
   readonly log: Logger;
   /** This component's metrics; the runner already counts batches, items and bytes in and out. */
   readonly metrics: ComponentMetrics;
-  /** Every component's metrics, for sinks that report status (stdout summary, live view). */
+  /**
+   * Every component's metrics in this run, for sinks that report status (stdout summary, live view,
+   * /metrics). It also identifies the run: device writers are looked up per registry.
+   */
   readonly registry: MetricsRegistry;
   /** Time-based operators schedule through this, so tests can run them in virtual time. */
   readonly scheduler: SchedulerLike;
@@ -52,6 +55,12 @@ interface DefinitionBase<S extends OptionsSchema> {
   /** One line for `pipeline list` and the generated reference. */
   readonly summary: string;
   readonly options: S;
+  /**
+   * The error reasons, counters and gauges this component counts itself, each with its unit
+   * (`{ errors: { crc: 'frames' } }`); the engine's own are in ENGINE_METRICS. A test checks that
+   * every name counted in the component's code is declared here.
+   */
+  readonly metrics?: MetricsDeclaration;
 }
 
 export interface SourceDefinition<S extends OptionsSchema = OptionsSchema> extends DefinitionBase<S> {

@@ -1,5 +1,5 @@
 import type { ComponentContext } from './component.js';
-import type { MetricsRegistry } from './metrics.js';
+import type { MetricsDeclaration, MetricsRegistry } from './metrics.js';
 
 /**
  * Lets a sink send bytes back to a device (the relay's write-through). The component contract gives
@@ -48,3 +48,6 @@ export function registerSessionWriter(context: ComponentContext, current: () => 
   });
   context.signal.addEventListener('abort', unregister, { once: true });
 }
+
+/** What a session writer counts for its source: bytes offered while no device was connected. */
+export const DEVICE_WRITER_METRICS: MetricsDeclaration = { errors: { write_while_disconnected: 'bytes' } };

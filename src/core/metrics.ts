@@ -1,5 +1,3 @@
-import { type Batch, byteSize, itemCount } from './batch.js';
-
 /**
  * Per-component counters. The runner counts batches, items and bytes in and out of every component
  * and the drops and queue depth of every sink edge, so components only count what they alone know:
@@ -44,14 +42,6 @@ export class ComponentMetrics {
     this.drops += n;
   }
 
-  recordIn(batch: Batch): void {
-    this.countIn(itemCount(batch), byteSize(batch));
-  }
-
-  recordOut(batch: Batch): void {
-    this.countOut(itemCount(batch), byteSize(batch));
-  }
-
   countIn(items: number, bytes: number): void {
     this.batchesIn++;
     this.itemsIn += items;
@@ -71,19 +61,12 @@ export class ComponentMetrics {
   }
 
   snapshot(): ComponentSnapshot {
+    const totals = Object.fromEntries(TOTALS.map((t) => [t.key, this[t.field]])) as Record<TotalKey, number>;
     return {
       id: this.id,
       kind: this.kind,
       type: this.type,
-      batches_in: this.batchesIn,
-      items_in: this.itemsIn,
-      bytes_in: this.bytesIn,
-      batches_out: this.batchesOut,
-      items_out: this.itemsOut,
-      bytes_out: this.bytesOut,
-      drops: this.drops,
-      queue_depth: this.queueDepth,
-      queue_bytes: this.queueBytes,
+      ...totals,
       errors: Object.fromEntries(this.errors),
       counters: Object.fromEntries(this.counters),
       gauges: Object.fromEntries(this.gauges),
@@ -91,22 +74,79 @@ export class ComponentMetrics {
   }
 }
 
-export interface ComponentSnapshot {
+/**
+ * The totals the engine keeps for every component, defined once: the snapshot's keys (status API,
+ * live view, summaries), the fields of ComponentMetrics they come from, their units, and their
+ * Prometheus series where they have one.
+ */
+export const TOTALS = [
+  { key: 'batches_in', field: 'batchesIn', unit: 'batches', prometheus: { name: 'pipeline_batches_in_total', type: 'counter', help: 'Batches received by a component.' } },
+  { key: 'items_in', field: 'itemsIn', unit: 'items', prometheus: { name: 'pipeline_items_in_total', type: 'counter', help: 'Items (bytes, frames or records) received.' } },
+  { key: 'bytes_in', field: 'bytesIn', unit: 'bytes', prometheus: { name: 'pipeline_bytes_in_total', type: 'counter', help: 'Payload bytes received.' } },
+  { key: 'batches_out', field: 'batchesOut', unit: 'batches', prometheus: { name: 'pipeline_batches_out_total', type: 'counter', help: 'Batches emitted by a component.' } },
+  { key: 'items_out', field: 'itemsOut', unit: 'items', prometheus: { name: 'pipeline_items_out_total', type: 'counter', help: 'Items (bytes, frames or records) emitted.' } },
+  { key: 'bytes_out', field: 'bytesOut', unit: 'bytes', prometheus: { name: 'pipeline_bytes_out_total', type: 'counter', help: 'Payload bytes emitted.' } },
+  { key: 'drops', field: 'drops', unit: 'batches', prometheus: { name: 'pipeline_drops_total', type: 'counter', help: 'Batches dropped by a drop policy.' } },
+  { key: 'queue_depth', field: 'queueDepth', unit: 'batches', prometheus: { name: 'pipeline_queue_depth', type: 'gauge', help: 'Batches waiting in the buffer in front of a sink.' } },
+  { key: 'queue_bytes', field: 'queueBytes', unit: 'bytes', prometheus: undefined },
+] as const satisfies readonly {
+  key: string;
+  field: keyof ComponentMetrics;
+  unit: MetricUnit;
+  prometheus: { name: string; type: 'counter' | 'gauge'; help: string } | undefined;
+}[];
+
+type TotalKey = (typeof TOTALS)[number]['key'];
+
+export type ComponentSnapshot = {
   id: string;
   kind: 'source' | 'operator' | 'sink';
   type: string;
-  batches_in: number;
-  items_in: number;
-  bytes_in: number;
-  batches_out: number;
-  items_out: number;
-  bytes_out: number;
-  drops: number;
-  queue_depth: number;
-  queue_bytes: number;
+} & { [K in TotalKey]: number } & {
   errors: Record<string, number>;
   counters: Record<string, number>;
   gauges: Record<string, number>;
+};
+
+/** What one count of a metric is. */
+export type MetricUnit = 'bytes' | 'frames' | 'datagrams' | 'rows' | 'items' | 'batches' | 'events' | 'requests' | 'connections' | 'clients' | 'files' | 'windows' | 'ms' | 'ns' | 'state' | 'port';
+
+/**
+ * The metrics a component counts itself, each name with its unit, declared once in its definition:
+ * `errors` for rejected input by reason (`metrics.error(reason, n)`), `counters` for domain events
+ * (`metrics.count(name, n)`), `gauges` for values that go up and down (`metrics.gauge`). A name
+ * ending in `*` declares a family (`refused_*`). A test checks that every name a component counts
+ * is declared.
+ */
+export interface MetricsDeclaration {
+  readonly errors?: Readonly<Record<string, MetricUnit>>;
+  readonly counters?: Readonly<Record<string, MetricUnit>>;
+  readonly gauges?: Readonly<Record<string, MetricUnit>>;
+}
+
+/** Joins the declarations of shared parts (the reconnect loop, a device writer) with a component's own. */
+export function declareMetrics(...parts: readonly MetricsDeclaration[]): MetricsDeclaration {
+  return {
+    errors: Object.assign({}, ...parts.map((p) => p.errors ?? {})),
+    counters: Object.assign({}, ...parts.map((p) => p.counters ?? {})),
+    gauges: Object.assign({}, ...parts.map((p) => p.gauges ?? {})),
+  };
+}
+
+/** What the engine counts for every component of a role, on top of the component's own. */
+export const ENGINE_METRICS: Readonly<Record<ComponentMetrics['kind'], MetricsDeclaration>> = {
+  source: {},
+  // Each batch sent to a declared side output (src/core/context.ts).
+  operator: { counters: { 'emitted_*': 'batches' } },
+  // The buffer in front of every sink (src/core/runner/sink-driver.ts).
+  sink: { errors: { write_failed: 'batches' }, counters: { dropped_items: 'items' } },
+};
+
+/** True when `name` is declared in `table`, by itself or by a `prefix*` family. */
+export function isDeclared(table: Readonly<Record<string, MetricUnit>> | undefined, name: string): boolean {
+  if (table === undefined) return false;
+  if (Object.hasOwn(table, name)) return true;
+  return Object.keys(table).some((key) => key.endsWith('*') && name.startsWith(key.slice(0, -1)));
 }
 
 export class MetricsRegistry {

@@ -1,7 +1,9 @@
 import { Observable } from 'rxjs';
 import type { Batch } from './batch.js';
-import { type Backoff, backoffDelayMs, sleep } from './backoff.js';
+import { type Backoff, backoffDelayMs } from './backoff.js';
+import { sleep } from './sleep.js';
 import type { ComponentContext } from './component.js';
+import type { MetricsDeclaration } from './metrics.js';
 
 /**
  * The connect / read / lose / retry loop shared by device sources (serial, TCP client). A source
@@ -49,6 +51,16 @@ const REASONS: ReadonlyArray<[RegExp, string]> = [
   [/timed out|ETIMEDOUT/i, 'timeout'],
 ];
 
+/** Every reason `connectErrorReason` can give. */
+export const CONNECT_ERROR_REASONS: readonly string[] = [...REASONS.map(([, reason]) => reason), 'connect_failed'];
+
+/** What the loop counts for the source that runs it; device sources spread this into their own. */
+export const RECONNECT_METRICS: MetricsDeclaration = {
+  errors: Object.fromEntries(CONNECT_ERROR_REASONS.map((reason) => [reason, 'events'])),
+  counters: { disconnects: 'events', reconnects: 'events', disconnected_ms: 'ms' },
+  gauges: { connected: 'state', connection: 'connections' },
+};
+
 /** Maps a connect error to a short reason for metrics (`not_found`, `timeout`, `refused`...). */
 export function connectErrorReason(error: Error): string {
   const text = `${(error as NodeJS.ErrnoException).code ?? ''} ${error.message}`;
@@ -93,7 +105,7 @@ async function runLoop(context: ComponentContext, options: ReconnectOptions, emi
       if (!options.retry) throw new Error(`${message} (retry is off, so the source stops)`);
       const delay = backoffDelayMs(attempt++, options.backoff);
       log.warn({ reason, attempt, retry_in_ms: Math.round(delay) }, `${message}; retrying in ${Math.round(delay)} ms`);
-      await sleep(delay, signal);
+      await sleep(delay, { signal });
       continue;
     }
     if (session === undefined) return; // aborted while connecting
@@ -124,7 +136,7 @@ async function runLoop(context: ComponentContext, options: ReconnectOptions, emi
     if (!options.retry) throw new Error(`${message} (retry is off, so the source stops)`);
     const delay = backoffDelayMs(attempt++, options.backoff);
     log.warn({ connection, retry_in_ms: Math.round(delay) }, `${message}; reconnecting in ${Math.round(delay)} ms`);
-    await sleep(delay, signal);
+    await sleep(delay, { signal });
   }
 }
 

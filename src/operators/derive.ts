@@ -69,6 +69,7 @@ interface Derived {
  */
 export const derive = defineOperator({
   type: 'derive',
+  metrics: { errors: { out_of_range: 'rows' } },
   summary: 'Adds or replaces columns computed from arithmetic expressions over columns (calibration, time, power).',
   options,
   input: 'records',

@@ -36,6 +36,7 @@ const options = z
  */
 export const filter = defineOperator({
   type: 'filter',
+  metrics: { counters: { filtered_out: 'rows' } },
   summary: 'Keeps the records for which a condition (comparison expression over columns) is true.',
   options,
   input: 'records',

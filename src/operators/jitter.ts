@@ -35,6 +35,7 @@ const options = z.strictObject({
  */
 export const jitter = defineOperator({
   type: 'jitter',
+  metrics: { counters: { out_of_order: 'rows' }, gauges: { jitter_ns: 'ns', lost: 'rows' } },
   summary: 'RFC 3550 interarrival jitter as a running column; iperf3-style loss and out-of-order counts from a sequence column.',
   options,
   input: 'records',

@@ -39,6 +39,7 @@ const options = z
  */
 export const routeOperator = defineOperator({
   type: 'route',
+  metrics: { errors: { short: 'frames' } },
   summary: 'Splits frames or records into named outputs by a byte or field value; the rest stays on the main output.',
   options,
   input: (o) => (o.field !== undefined ? 'records' : 'frames'),

@@ -1,3 +1,4 @@
+import { RECORDING_METRICS } from './recording/recorder.js';
 import { z } from 'zod';
 import { defineSink } from '../core/component.js';
 import { recordingOptions, sharedConfig } from './recording/options.js';
@@ -10,6 +11,7 @@ import { Recorder } from './recording/recorder.js';
  */
 export const arrowSink = defineSink({
   type: 'arrow',
+  metrics: RECORDING_METRICS,
   summary: 'Record records to Arrow IPC stream files (appendable, same naming and rotation as parquet).',
   input: ['records'],
   defaultWhenFull: 'block',

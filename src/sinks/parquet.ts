@@ -1,3 +1,4 @@
+import { RECORDING_METRICS } from './recording/recorder.js';
 import { z } from 'zod';
 import { defineSink } from '../core/component.js';
 import { recordingOptions, sharedConfig } from './recording/options.js';
@@ -11,6 +12,7 @@ import { Recorder } from './recording/recorder.js';
  */
 export const parquetSink = defineSink({
   type: 'parquet',
+  metrics: RECORDING_METRICS,
   summary: 'Record records to Parquet files (zstd, typed columns, rotation, partitions, crash-safe journal).',
   input: ['records'],
   defaultWhenFull: 'block',

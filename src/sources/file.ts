@@ -7,6 +7,7 @@ import { CHUNK_HEADER_BYTES, decodeCaptureHeader, isCapture } from '../core/capt
 import { defineSource, type ComponentContext } from '../core/component.js';
 import { byteSizeOption } from '../core/options.js';
 import { confinePath } from '../core/paths.js';
+import { sleep } from '../core/sleep.js';
 
 const options = z.strictObject({
   path: z.string().min(1).meta({ description: 'File to replay, below the data directory: a raw byte dump or a capture written by the capture sink.', examples: ['captures/node.tpcap'] }),
@@ -25,6 +26,7 @@ type Emit = (data: Buffer) => void;
 /** Replays a byte file: raw dumps or timed captures; stops reading while paused by backpressure. */
 export const fileSource = defineSource({
   type: 'file',
+  metrics: { errors: { truncated_chunk: 'events' }, counters: { loops: 'events' } },
   summary: 'Replays a raw byte dump or a timed capture file, at full speed or at the recorded pace.',
   options,
   output: 'bytes',
@@ -90,7 +92,7 @@ async function replayRaw(handle: FileHandle, o: Options, context: ComponentConte
     position += bytesRead;
     if (paced) {
       const dueMs = (pace.sent / o.bytes_per_second!) * 1000 - (performance.now() - pace.startMs);
-      if (dueMs > 1) await delay(dueMs, context.signal);
+      if (dueMs > 1) await sleep(dueMs, { signal: context.signal });
     }
     pace.sent += bytesRead;
     emit(chunk.subarray(0, bytesRead));
@@ -129,7 +131,7 @@ async function replayCapture(handle: FileHandle, dataOffset: number, o: Options,
       if (o.speed === 'realtime') {
         firstTime ??= time;
         const dueMs = (time - firstTime) / 1e6 - (performance.now() - startMs);
-        if (dueMs > 1) await delay(dueMs, context.signal);
+        if (dueMs > 1) await sleep(dueMs, { signal: context.signal });
         if (stopped()) return;
         emit(bytes);
       } else {
@@ -149,14 +151,3 @@ async function replayCapture(handle: FileHandle, dataOffset: number, o: Options,
   }
 }
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

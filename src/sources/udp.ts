@@ -35,6 +35,7 @@ type UdpOptions = z.output<typeof udpOptions>;
  */
 export const udpSource = defineSource({
   type: 'udp',
+  metrics: { errors: { oversize: 'datagrams', truncated: 'datagrams', overrun: 'datagrams' }, gauges: { port: 'port', receive_buffer: 'bytes' } },
   summary: 'Receives UDP datagrams (optionally from a multicast group), one frame per datagram.',
   options: udpOptions,
   output: 'frames',

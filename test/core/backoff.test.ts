@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, backoffOption, DEFAULT_BACKOFF, sleep, TimeoutError, withTimeout } from '../../src/core/backoff.js';
+import { backoffDelayMs, backoffOption, DEFAULT_BACKOFF, TimeoutError, withTimeout } from '../../src/core/backoff.js';
 
 describe('backoffDelayMs', () => {
   const noJitter = () => 0;
@@ -24,17 +24,6 @@ describe('backoffOption', () => {
     const result = backoffOption().safeParse({ jitter: 2 });
     expect(result.success).toBe(false);
     expect(result.error!.issues[0].path).toEqual(['jitter']);
-  });
-});
-
-describe('sleep', () => {
-  it('resolves true after the delay and false at once when aborted', async () => {
-    expect(await sleep(5)).toBe(true);
-    const abort = new AbortController();
-    const pending = sleep(60_000, abort.signal);
-    abort.abort();
-    expect(await pending).toBe(false);
-    expect(await sleep(60_000, abort.signal)).toBe(false);
   });
 });
 

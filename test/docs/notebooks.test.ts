@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Field, type RecordsBatch, recordsBatch } from '../../src/core/batch.js';
-import { standaloneContext } from '../../src/core/testing.js';
+import { standaloneContext } from '../../src/core/standalone.js';
 import { parquetSink } from '../../src/sinks/parquet.js';
 import { query, record, tempDir, withDuckDB } from '../sinks/recording/fixtures.js';
 

@@ -7,6 +7,8 @@ import { loadPipelineFile } from '../../src/core/config/load.js';
 import { encodeFrame } from '../../src/sources/simulator/protocol.js';
 import { CliProcess } from '../helpers/cli-process.js';
 import { PtyPair } from '../helpers/socat.js';
+import { connectTo } from '../helpers/tcp-device.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe.each(readdirSync('pipelines').filter((f) => f.endsWith('.yml')))('pipelines/%s', (file) => {
   it('validates against the components of this build', () => {
@@ -30,14 +32,21 @@ describe('ltbus-serial.yml on a pseudo-terminal', () => {
     const run = new CliProcess(['run', 'pipelines/ltbus-serial.yml', '--log-level', 'info', '--set', `sources.link.path=${pty.dev}`, '--set', 'sinks.share.listen=127.0.0.1:0']);
     cleanups.push(() => run.stop('SIGKILL'));
     await run.waitFor(/: connected/);
+    // A relay client sees the device's bytes after the source has pushed them through the frame chain
+    // (fan-out is synchronous), so receiving them all means the counts are final.
+    const relayPort = Number((await run.waitFor(/relay serving on 127\.0\.0\.1:(\d+)/))[1]);
+    const client = await connectTo(relayPort);
+    cleanups.push(() => void client.destroy());
+    let relayed = 0;
+    client.on('data', (chunk: Buffer) => (relayed += chunk.length));
 
     // 100 good frames, 20 kB of noise (seeded, with start and end bytes in it), 100 more good frames.
     let seed = 7;
     const noise = Buffer.alloc(20_000, 0).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff);
     const frames = (from: number) => Buffer.concat(Array.from({ length: 100 }, (_, i) => encodeFrame(0x01, from + i, (from + i) * 250, Buffer.alloc(200, i))));
-    writeFileSync(pty.host, Buffer.concat([frames(0), noise, frames(100)]));
-    // 47 kB through a pty takes a few ms; give the pipeline a generous moment before stopping it.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const sent = Buffer.concat([frames(0), noise, frames(100)]);
+    writeFileSync(pty.host, sent);
+    await waitFor(() => relayed >= sent.length, 'every byte through the source');
     expect(await run.stop('SIGINT')).toBe(0);
 
     const row = (id: string) => run.stderr.split('\n').find((line) => line.startsWith(id + ' '))!;

@@ -2,7 +2,7 @@ import { lastValueFrom, toArray, type Observable } from 'rxjs';
 import type { z } from 'zod';
 import type { Batch } from '../../src/core/batch.js';
 import type { SourceDefinition, OptionsSchema } from '../../src/core/component.js';
-import { standaloneContext, type StandaloneContext } from '../../src/core/testing.js';
+import { standaloneContext, type StandaloneContext } from '../../src/core/standalone.js';
 
 /** Runs a source to completion (it must end by itself: a frame limit, end of file) and collects its batches. */
 export async function collectSource<S extends OptionsSchema>(definition: SourceDefinition<S>, raw: z.input<S>, context: StandaloneContext = standaloneContext(definition.type, { kind: 'source', type: definition.type })) {

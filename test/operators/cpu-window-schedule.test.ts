@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Batch, RecordsBatch } from '../../src/core/batch.js';
-import { runOperator } from '../../src/core/testing.js';
+import { runOperator } from '../../src/core/standalone.js';
 import { cpuWindow } from '../../src/operators/cpu-window/index.js';
 import { derive } from '../../src/operators/derive.js';
 import { rollover } from '../../src/operators/rollover/index.js';

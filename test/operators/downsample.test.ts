@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordsBatch } from '../../src/core/batch.js';
-import { runOperator } from '../../src/core/testing.js';
+import { runOperator } from '../../src/core/standalone.js';
 import { downsample } from '../../src/operators/downsample/index.js';
 import { SPLITS, batchOf, flatten, split } from './records-helpers.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { framesBatch, recordsBatch, type FramesBatch, type RecordsBatch } from '../../src/core/batch.js';
-import { runOperator } from '../../src/core/testing.js';
+import { runOperator } from '../../src/core/standalone.js';
 import { routeOperator } from '../../src/operators/route.js';
 import { encodeFrame } from '../../src/sources/simulator/protocol.js';
 import { framesHex } from '../support/bytes.js';

@@ -2,7 +2,7 @@ import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { RecordsBatch } from '../../src/core/batch.js';
-import { buildOperator, runOperator, standaloneContext } from '../../src/core/testing.js';
+import { buildOperator, runOperator, standaloneContext } from '../../src/core/standalone.js';
 import { window } from '../../src/operators/window/index.js';
 import { SPLITS, batchOf, flatten, split } from './records-helpers.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { recordsBatch } from '../../src/core/batch.js';
-import { standaloneContext } from '../../src/core/testing.js';
+import { standaloneContext } from '../../src/core/standalone.js';
 import { parquetSink } from '../../src/sinks/parquet.js';
 import { filesEndingWith, scratchDirs, harvestBatch, query, record, withDuckDB } from './recording/fixtures.js';
 

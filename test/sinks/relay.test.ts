@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bytesBatch, type Batch } from '../../src/core/batch.js';
 import type { SinkInstance } from '../../src/core/component.js';
 import { MetricsRegistry } from '../../src/core/metrics.js';
-import { standaloneContext, type StandaloneContext } from '../../src/core/testing.js';
+import { standaloneContext, type StandaloneContext } from '../../src/core/standalone.js';
 import { relaySink } from '../../src/sinks/relay/index.js';
 import { serialSource } from '../../src/sources/serial/index.js';
 import { tcpSource } from '../../src/sources/tcp/index.js';

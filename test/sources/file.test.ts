@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bytesBatch } from '../../src/core/batch.js';
-import { standaloneContext } from '../../src/core/testing.js';
+import { standaloneContext } from '../../src/core/standalone.js';
 import { captureSink } from '../../src/sinks/capture.js';
 import { fileSource } from '../../src/sources/file.js';
 import { collectSource, concatBytes } from '../helpers/collect.js';
@@ -109,9 +109,17 @@ describe('file source', () => {
     writeFileSync(path.join(dir, 'dump.bin'), Buffer.alloc(64 * 1024 * 4));
     const ctx = context();
     ctx.flowSignal.hold();
+    // The source waits for the resume itself: that call is the moment to look at what it sent.
+    const waiting = new Promise<void>((resolve) => {
+      const whenResumed = ctx.flowSignal.whenResumed.bind(ctx.flowSignal);
+      ctx.flowSignal.whenResumed = () => {
+        resolve();
+        return whenResumed();
+      };
+    });
     const received: number[] = [];
     const done = new Promise<void>((resolve) => fileSource.create(fileSource.options.parse({ path: 'dump.bin' }), ctx).subscribe({ next: (b) => received.push(b.kind === 'bytes' ? b.data.length : 0), complete: resolve }));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waiting;
     expect(received).toEqual([]);
     ctx.flowSignal.release();
     await done;

@@ -3,12 +3,11 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sleep } from '../../src/core/backoff.js';
-import { standaloneContext, type StandaloneContext } from '../../src/core/testing.js';
+import { standaloneContext, type StandaloneContext } from '../../src/core/standalone.js';
 import { serialSource } from '../../src/sources/serial/index.js';
 import { collect } from '../helpers/collect.js';
 import { PtyPair } from '../helpers/socat.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, waitForSteady } from '../helpers/wait.js';
 
 const FAST_RETRY = { backoff: { initial: '20ms', max: '200ms' } };
 
@@ -102,7 +101,8 @@ describe('serial source on a socat pty pair', () => {
     for (let i = 0; i < sent.length; i++) sent[i] = i % 251;
     let written = false;
     const writing = host.write(sent).then(() => (written = true));
-    await sleep(300);
+    // Reads stop once the handle is paused; the writer then stays blocked on the full buffers.
+    await waitForSteady(() => run.bytes, 'reads to stop while paused');
     // The pty, socat and the port's read buffer hold a few hundred kB at most: 4 MB cannot be written.
     expect(written).toBe(false);
     expect(run.bytes).toBeLessThan(sent.length);

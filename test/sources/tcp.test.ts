@@ -1,10 +1,9 @@
 import type net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sleep } from '../../src/core/backoff.js';
-import { standaloneContext, type StandaloneContext } from '../../src/core/testing.js';
+import { standaloneContext, type StandaloneContext } from '../../src/core/standalone.js';
 import { tcpSource } from '../../src/sources/tcp/index.js';
 import { collect } from '../helpers/collect.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, waitForSteady } from '../helpers/wait.js';
 import { connectTo, TcpDevice } from '../helpers/tcp-device.js';
 
 const FAST_RETRY = { backoff: { initial: '20ms', max: '200ms' } };
@@ -86,9 +85,11 @@ describe('tcp source', () => {
     for (let i = 0; i < sent.length; i++) sent[i] = i % 253;
     let written = false;
     const writing = dev.write(sent).then(() => (written = true));
-    await sleep(300);
+    // Reads stop once the handle is paused; the writer then stays blocked on the full buffers.
+    await waitForSteady(() => run.bytes, 'reads to stop while paused');
     // Loopback socket buffers hold a few MB at most: 16 MB cannot all be taken in while paused.
     expect(written).toBe(false);
+    expect(run.bytes).toBeLessThan(sent.length);
     context.flowSignal.release();
     await writing;
     await waitFor(() => run.bytes >= sent.length, 'all bytes after resume', 20_000);

@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { frameView, type FramesBatch } from '../../src/core/batch.js';
-import { standaloneContext, type StandaloneContext } from '../../src/core/testing.js';
+import { standaloneContext, type StandaloneContext } from '../../src/core/standalone.js';
 import { udpSource } from '../../src/sources/udp.js';
 import { collect } from '../helpers/collect.js';
 import { sendDatagram, sendIperfDatagrams } from '../helpers/iperf-sender.js';

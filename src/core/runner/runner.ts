@@ -4,9 +4,10 @@ import { type Batch, byteSize, itemCount } from '../batch.js';
 import { type Clock, createClock } from '../clock.js';
 import type { ComponentContext, SinkInstance } from '../component.js';
 import { nameComponent } from '../component-error.js';
-import type { PipelinePlan, SinkPlan, TransformPlan } from '../config/plan.js';
+import type { PipelinePlan, SinkPlan, SourcePlan, TransformPlan } from '../config/plan.js';
+import { createComponentContext } from '../context.js';
 import { FlowSignal } from '../flow.js';
-import { MetricsRegistry } from '../metrics.js';
+import { type ComponentMetrics, MetricsRegistry } from '../metrics.js';
 import { SinkDriver } from './sink-driver.js';
 
 export interface RunnerOptions {
@@ -59,20 +60,18 @@ export class Runner {
   async run(): Promise<RunResult> {
     if (this.started) throw new Error('runner: run() called twice');
     this.started = true;
-    const sinks: { plan: SinkPlan; sink: SinkInstance; context: ComponentContext }[] = [];
+    const sinks: { plan: SinkPlan; sink: SinkInstance }[] = [];
     try {
-      this.buildSources();
+      for (const source of this.plan.sources) building(source.id, () => this.buildSource(source));
       for (const transform of this.plan.transforms) this.buildTransform(transform);
       for (const plan of this.plan.sinks) {
-        this.componentBeingBuilt = plan.id;
         const context = this.context(plan.id, 'sink', plan.definition.type);
-        sinks.push({ plan, context, sink: await plan.definition.create(plan.options as never, context) });
+        sinks.push({ plan, sink: await building(plan.id, () => plan.definition.create(plan.options as never, context)) });
       }
-      this.componentBeingBuilt = undefined;
     } catch (error) {
       // A sink that failed to start: close the ones already open so no file is left half-made.
       await Promise.allSettled(sinks.map((s) => s.sink.close()));
-      throw nameComponent(this.componentBeingBuilt ?? 'pipeline', error);
+      throw nameComponent('pipeline', error);
     }
     for (const { plan, sink } of sinks) this.attachSink(plan, sink);
     for (const c of this.connectables) this.subscriptions.push(c.connect());
@@ -103,63 +102,41 @@ export class Runner {
     this.abort.abort();
   }
 
-  private componentBeingBuilt: string | undefined;
-
-  private buildSources(): void {
-    for (const source of this.plan.sources) {
-      const flow = new FlowSignal();
-      this.flows.set(source.id, flow);
-      const context = this.context(source.id, 'source', source.definition.type, flow);
-      this.componentBeingBuilt = source.id;
-      const metrics = context.metrics;
-      const output = source.definition.create(source.options as never, context).pipe(
-        tap((batch) => metrics.recordOut(batch)),
-        catchError((error) => throwError(() => nameComponent(source.id, error))),
-      );
-      const shared = connectable(output, { connector: () => new Subject<Batch>(), resetOnDisconnect: false });
-      this.sourceConnectables.push(shared);
-      this.ports.set(source.id, shared);
-    }
-    this.componentBeingBuilt = undefined;
+  private buildSource(source: SourcePlan): void {
+    const flow = new FlowSignal();
+    this.flows.set(source.id, flow);
+    const context = this.context(source.id, 'source', source.definition.type, flow);
+    const output = source.definition.create(source.options as never, context).pipe(
+      countBetween(context.metrics, undefined),
+      catchError((error) => throwError(() => nameComponent(source.id, error))),
+    );
+    const shared = connectable(output, { connector: () => new Subject<Batch>(), resetOnDisconnect: false });
+    this.sourceConnectables.push(shared);
+    this.ports.set(source.id, shared);
   }
 
   private buildTransform(transform: TransformPlan): void {
     let stream: Observable<Batch> = merge(...transform.inputs.map((input) => this.ports.get(input)!));
     const sides: Subject<Batch>[] = [];
-    // Each batch is measured once per boundary: what one step gives is what the next one takes.
-    let measureAtBoundary: ((items: number, bytes: number) => void)[] = [];
-    const boundary = (counters: ((items: number, bytes: number) => void)[]) =>
-      tap((batch: Batch) => {
-        const items = itemCount(batch);
-        const bytes = byteSize(batch);
-        for (const count of counters) count(items, bytes);
-      });
+    let previous: ComponentMetrics | undefined;
     for (const step of transform.steps) {
-      this.componentBeingBuilt = step.id;
-      const stepSides = new Map<string, Subject<Batch>>();
+      const stepSides = new Map<string, (batch: Batch) => void>();
       for (const name of Object.keys(step.sideOutputs)) {
         const subject = new Subject<Batch>();
-        stepSides.set(name, subject);
+        stepSides.set(name, (batch) => subject.next(batch));
         sides.push(subject);
         this.ports.set(`${transform.id}.${name}`, subject.asObservable());
       }
-      const context = this.context(step.id, 'operator', step.definition.type, undefined, (name, batch) => {
-        const subject = stepSides.get(name);
-        if (!subject) throw new Error(`operator emitted to undeclared output "${name}" (declared: ${[...stepSides.keys()].join(', ') || 'none'})`);
-        metrics.count(`emitted_${name}`, 1);
-        subject.next(batch);
-      });
-      const metrics = context.metrics;
-      const operator = step.definition.create(step.options as never, context);
+      const context = this.context(step.id, 'operator', step.definition.type, undefined, stepSides);
+      const operator = building(step.id, () => step.definition.create(step.options as never, context));
       stream = stream.pipe(
-        boundary([...measureAtBoundary, (items, bytes) => metrics.countIn(items, bytes)]),
+        countBetween(previous, context.metrics),
         operator,
         catchError((error) => throwError(() => nameComponent(step.id, error))),
       );
-      measureAtBoundary = [(items, bytes) => metrics.countOut(items, bytes)];
+      previous = context.metrics;
     }
-    stream = stream.pipe(boundary(measureAtBoundary));
-    this.componentBeingBuilt = undefined;
+    stream = stream.pipe(countBetween(previous, undefined));
     // Side outputs end when the main chain ends, so downstream consumers complete too.
     stream = stream.pipe(
       tap({
@@ -221,23 +198,50 @@ export class Runner {
     return [...found];
   }
 
-  private context(id: string, kind: 'source' | 'operator' | 'sink', type: string, flow: FlowSignal = new FlowSignal(), emit?: ComponentContext['emit']): ComponentContext {
-    return {
+  private context(
+    id: string,
+    role: ComponentMetrics['kind'],
+    type: string,
+    flow: FlowSignal = new FlowSignal(),
+    outputs: ReadonlyMap<string, (batch: Batch) => void> = new Map(),
+  ): ComponentContext {
+    return createComponentContext({
       id,
-      log: this.options.log.child({ component: id }),
-      metrics: this.metrics.register(id, kind, type),
+      role,
+      type,
       registry: this.metrics,
+      log: this.options.log.child({ component: id }),
       scheduler: this.options.scheduler ?? asyncScheduler,
       signal: this.abort.signal,
       clock: this.clock,
       flow,
       dataDir: this.options.dataDir ?? process.cwd(),
       pipeline: { name: this.plan.name, file: this.plan.file, configText: this.plan.configText },
-      emit:
-        emit ??
-        ((name) => {
-          throw new Error(`component "${id}" has no named outputs (tried "${name}")`);
-        }),
-    };
+      outputs,
+    });
   }
+}
+
+/** Runs one component's build step; an error it throws names the component. */
+function building<T>(id: string, build: () => T): T {
+  try {
+    const built = build();
+    if (built instanceof Promise) return built.catch((error: unknown) => Promise.reject(nameComponent(id, error))) as T;
+    return built;
+  } catch (error) {
+    throw nameComponent(id, error);
+  }
+}
+
+/**
+ * Counts every batch that crosses from one component to the next, once: out of `from` and into
+ * `to` (either may be absent at the ends of a chain). Sinks count what they wrote in their driver.
+ */
+function countBetween(from: ComponentMetrics | undefined, to: ComponentMetrics | undefined) {
+  return tap((batch: Batch) => {
+    const items = itemCount(batch);
+    const bytes = byteSize(batch);
+    from?.countOut(items, bytes);
+    to?.countIn(items, bytes);
+  });
 }

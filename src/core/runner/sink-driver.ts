@@ -13,6 +13,13 @@ export interface SinkDriverOptions {
   readonly onLossyWriteError?: (error: unknown) => void;
 }
 
+/** A queued batch with its size, measured once when it arrives. */
+interface Entry {
+  readonly batch: Batch;
+  readonly items: number;
+  readonly bytes: number;
+}
+
 /**
  * The bounded buffer in front of one sink. RxJS pushes synchronously, so the buffer takes every batch
  * and applies the sink's `when_full` policy:
@@ -25,13 +32,6 @@ export interface SinkDriverOptions {
  * that fails stops a `block` sink (and so the pipeline: it must not lose data); a lossy sink counts
  * the batch as dropped with reason `write_failed` and goes on with the next one.
  */
-/** A queued batch with its size, measured once when it arrives. */
-interface Entry {
-  readonly batch: Batch;
-  readonly items: number;
-  readonly bytes: number;
-}
-
 export class SinkDriver {
   private readonly queue: Entry[] = [];
   private queuedBytes = 0;

@@ -37,6 +37,7 @@ const options = z.strictObject({
  */
 export const cpuWindow = defineOperator({
   type: 'cpu_window',
+  metrics: { errors: { time_backwards: 'rows' }, counters: { windows: 'windows' } },
   summary: 'Per-task CPU utilization over measurement windows from task-switch records (TraceRecorder semantics).',
   options,
   input: 'records',

@@ -18,6 +18,7 @@ const options = crcObject.extend({ dead_letter: deadLetterOption() }).superRefin
  */
 export const crcOperator = defineOperator({
   type: 'crc',
+  metrics: { errors: { crc: 'frames', short: 'frames' } },
   summary: 'Checks a CRC in each frame (catalogue or custom algorithm) and drops failing frames, counted by reason.',
   options,
   input: 'frames',

@@ -17,6 +17,7 @@ const HOST_TIME: Field = { name: 'host_time', type: 'f64', unit: 'ns', time: 'ho
  */
 export const decodeOperator = defineOperator({
   type: 'decode',
+  metrics: { errors: { decode: 'frames', short: 'frames' }, counters: { header_lines: 'frames', frames_skipped: 'frames' } },
   summary: 'Decodes frames into typed columns: binary fields and repeated sample groups, or csv / key=value text.',
   options: decodeOptions,
   input: 'frames',

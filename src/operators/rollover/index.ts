@@ -65,6 +65,7 @@ const options = z
  */
 export const rollover = defineOperator({
   type: 'rollover',
+  metrics: { errors: { out_of_range: 'rows' }, counters: { gaps: 'items', wraps: 'events', out_of_order: 'rows', resets: 'events' } },
   summary: 'Unwraps a wrapping counter into a monotonic value; counts gaps, wraps and device resets (new epochs).',
   options,
   input: 'records',

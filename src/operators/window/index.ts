@@ -49,6 +49,7 @@ const options = z
  */
 export const window = defineOperator({
   type: 'window',
+  metrics: { errors: { time_backwards: 'events' }, counters: { skipped_windows: 'windows' } },
   summary: 'Tumbling or sliding time windows with count, rate, min, max, mean, stddev, sum and p50/p99 per column.',
   options,
   input: 'records',

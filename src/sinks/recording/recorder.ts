@@ -1,3 +1,4 @@
+import type { MetricsDeclaration } from '../../core/metrics.js';
 import os from 'node:os';
 import type * as arrow from 'apache-arrow';
 import { arrowSchema, recordsToArrow, schemaKey } from '../../core/arrow.js';
@@ -237,3 +238,13 @@ export class Recorder implements SinkInstance {
     if (failure) throw failure;
   }
 }
+
+/**
+ * What a recording sink counts. `write_failed` here is rows whose file could not be written; the sink
+ * driver counts the same reason in batches when a lossy sink's write throws.
+ */
+export const RECORDING_METRICS: MetricsDeclaration = {
+  errors: { write_failed: 'rows' },
+  counters: { schema_changes: 'events', files_closed: 'files' },
+  gauges: { durable_rows: 'rows' },
+};

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { interval } from 'rxjs';
 import { z } from 'zod';
 import type { Batch } from '../../core/batch.js';
 import { defineSink } from '../../core/component.js';
@@ -34,7 +35,7 @@ export const stdoutSink = defineSink({
       if (o.format === 'summary') void write(summary.next() + '\n');
       else if (o.format === 'table' && latest) void write(renderTable(batchRows(latest, context.clock, o.columns, o.rows)));
     };
-    const timer = o.format === 'jsonl' ? undefined : setInterval(tick, o.every);
+    const timer = o.format === 'jsonl' ? undefined : interval(o.every, context.scheduler).subscribe(tick);
     return {
       async write(batch) {
         if (o.format !== 'jsonl') {
@@ -45,7 +46,7 @@ export const stdoutSink = defineSink({
         if (rows.length > 0) await write(rows.map(rowToJson).join('\n') + '\n');
       },
       async close() {
-        if (timer) clearInterval(timer);
+        timer?.unsubscribe();
         // A last line so a short run still shows its totals.
         if (o.format === 'summary') await write(summary.next() + '\n');
       },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { interval } from 'rxjs';
 import type { RecordsBatch } from '../../core/batch.js';
 import { type SinkInstance, defineSink } from '../../core/component.js';
 import { byteSizeOption, duration, parseListen } from '../../core/options.js';
@@ -59,6 +60,7 @@ export interface WebsocketSinkInstance extends SinkInstance {
  */
 export const websocketSink = defineSink({
   type: 'websocket',
+  metrics: { errors: { publish_failed: 'batches', bad_control_message: 'events' }, counters: { clients_connected: 'clients', client_dropped_batches: 'batches', client_downsampled_batches: 'batches', client_rate_limited_batches: 'batches', clients_closed_slow: 'clients', 'refused_*': 'requests' }, gauges: { clients: 'clients' } },
   summary: 'Live view: serves a browser page, a WebSocket feed of records, /metrics and /api/status; never slows the pipeline.',
   options,
   input: ['records'],
@@ -79,8 +81,7 @@ export const websocketSink = defineSink({
     }
     context.log.info({ url: server.url }, `live view at ${server.url}`);
     let publishFailures = 0;
-    const timer = setInterval(() => feed.broadcastStatus(), Math.max(50, opts.status_interval));
-    timer.unref();
+    const timer = interval(Math.max(50, opts.status_interval), context.scheduler).subscribe(() => feed.broadcastStatus());
     return {
       url: server.url,
       feed,
@@ -94,7 +95,7 @@ export const websocketSink = defineSink({
         }
       },
       async close() {
-        clearInterval(timer);
+        timer.unsubscribe();
         feed.broadcastStatus();
         await server.close();
       },

@@ -1,6 +1,7 @@
+import { declareMetrics } from '../../core/metrics.js';
 import { defineSource } from '../../core/component.js';
-import { registerSessionWriter } from '../../core/device-writers.js';
-import { reconnectingSource } from '../../core/reconnect.js';
+import { DEVICE_WRITER_METRICS, registerSessionWriter } from '../../core/device-writers.js';
+import { RECONNECT_METRICS, reconnectingSource } from '../../core/reconnect.js';
 import { describeMatch, resolvePortPath } from './match.js';
 import { serialOptions } from './options.js';
 import { openSerialSession, type SerialSession } from './session.js';
@@ -14,6 +15,7 @@ import { openSerialSession, type SerialSession } from './session.js';
  */
 export const serialSource = defineSource({
   type: 'serial',
+  metrics: declareMetrics(RECONNECT_METRICS, DEVICE_WRITER_METRICS, { errors: { idle_timeout: 'events', io: 'events' } }),
   summary: 'Reads a serial port; reconnects with backoff when the device is unplugged or reset.',
   options: serialOptions,
   output: 'bytes',

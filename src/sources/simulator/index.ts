@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type Batch, bytesBatch } from '../../core/batch.js';
 import { defineSource, type ComponentContext } from '../../core/component.js';
 import { duration } from '../../core/options.js';
+import { sleep } from '../../core/sleep.js';
 import type { SimDevice } from './device.js';
 import { FrameGenerator } from './generator.js';
 import { createHarvester } from './harvester.js';
@@ -56,6 +57,7 @@ type Options = z.output<typeof options>;
  */
 export const simulatorSource = defineSource({
   type: 'simulator',
+  metrics: { counters: { frames_sent: 'frames', injected_drops: 'frames', injected_bit_flips: 'events', injected_truncations: 'frames', injected_truncated_bytes: 'bytes', injected_stalls: 'events', injected_resets: 'events', injected_garbage_bytes: 'bytes' } },
   summary: 'Simulated device speaking the reference protocol: harvester samples, RTOS task switches or log text, with fault injection.',
   options,
   output: (o: Options) => (o.emit === 'records' ? 'records' : 'bytes'),
@@ -110,7 +112,7 @@ async function runAtMaxRate(o: Options, _device: SimDevice, context: ComponentCo
   while (!stopped()) {
     if (context.flow.paused) await context.flow.whenResumed();
     if (stopped()) break;
-    if (produce(o.batch_frames)) await sleep(o.faults.stall_duration, context.signal);
+    if (produce(o.batch_frames)) await sleep(o.faults.stall_duration, { signal: context.signal });
     await yieldToLoop();
   }
 }
@@ -124,7 +126,7 @@ async function runInRealTime(o: Options, device: SimDevice, context: ComponentCo
   const startMs = context.scheduler.now();
   let sent = 0;
   while (!stopped()) {
-    await sleep(o.tick, context.signal, context);
+    await sleep(o.tick, { signal: context.signal, scheduler: context.scheduler });
     if (context.flow.paused) await context.flow.whenResumed();
     if (stopped()) break;
     const due = Math.floor(((context.scheduler.now() - startMs) / 1000) * device.frameRate) - sent;
@@ -133,7 +135,7 @@ async function runInRealTime(o: Options, device: SimDevice, context: ComponentCo
       const stall = produce(n);
       sent += n;
       left -= n;
-      if (stall) await sleep(o.faults.stall_duration, context.signal, context);
+      if (stall) await sleep(o.faults.stall_duration, { signal: context.signal, scheduler: context.scheduler });
       // A backlog (after a pause, or more devices than the CPU keeps up with) goes out batch by
       // batch with the event loop in between, so sinks drain and a stop request is seen.
       else if (left > 0) await yieldToLoop();
@@ -142,18 +144,3 @@ async function runInRealTime(o: Options, device: SimDevice, context: ComponentCo
   }
 }
 
-/** Waits `ms`, or less if the pipeline stops, on the context's scheduler when given (virtual time in tests). */
-function sleep(ms: number, signal: AbortSignal, context?: ComponentContext): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      signal.removeEventListener('abort', done);
-      action?.unsubscribe();
-      clearTimeout(timer);
-      resolve();
-    };
-    const action = context?.scheduler.schedule(done, ms);
-    const timer = action ? undefined : setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

@@ -1,7 +1,8 @@
+import { declareMetrics } from '../../core/metrics.js';
 import type net from 'node:net';
 import { defineSource } from '../../core/component.js';
-import { registerSessionWriter } from '../../core/device-writers.js';
-import { reconnectingSource } from '../../core/reconnect.js';
+import { DEVICE_WRITER_METRICS, registerSessionWriter } from '../../core/device-writers.js';
+import { RECONNECT_METRICS, reconnectingSource } from '../../core/reconnect.js';
 import { connectClient } from './client.js';
 import { tcpOptions } from './options.js';
 import { listenServer } from './server.js';
@@ -15,6 +16,7 @@ import { listenServer } from './server.js';
  */
 export const tcpSource = defineSource({
   type: 'tcp',
+  metrics: declareMetrics(RECONNECT_METRICS, DEVICE_WRITER_METRICS, { errors: { idle_timeout: 'events', rejected_connections: 'connections' }, counters: { connections: 'connections' }, gauges: { clients: 'clients', port: 'port' } }),
   summary: 'Reads bytes over TCP as a client (with reconnect) or as a server (one sub-stream per peer).',
   options: tcpOptions,
   output: 'bytes',

@@ -9,6 +9,7 @@ import { silentLogger } from '../../../src/core/log.js';
 import { Registry } from '../../../src/core/registry.js';
 import { Runner } from '../../../src/core/runner/runner.js';
 import { collected, collectSink, passOperator } from '../../helpers/components.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const boomOperator = defineOperator({
   type: 'boom',
@@ -57,6 +58,21 @@ function runner(text: string): Runner {
   return new Runner(loadPipelineText(text, registry), { log: silentLogger });
 }
 
+/**
+ * Sees every value written to a numeric field (not samples of it): calls `seen` on each write. The
+ * runner registers a component's metrics before any source connects, so nothing is missed.
+ */
+function watchWrites<T extends object>(target: T, key: keyof T & string, seen: (value: number) => void): void {
+  let value = target[key] as number;
+  Object.defineProperty(target, key, {
+    get: () => value,
+    set: (next: number) => {
+      value = next;
+      seen(next);
+    },
+  });
+}
+
 describe('runner', () => {
   it('with when_full: block, pauses the source instead of growing the buffer, and loses nothing', async () => {
     const r = runner(`
@@ -65,9 +81,9 @@ transforms: { t: { inputs: [node], steps: [ { type: pass } ] } }
 sinks: { slow: { type: collect, inputs: [t], delay_ms: 2, when_full: block, buffer: { max_batches: 4 } } }
 `);
     let maxDepth = 0;
-    const sampler = setInterval(() => (maxDepth = Math.max(maxDepth, r.metrics.get('slow')?.queueDepth ?? 0)), 1);
-    const result = await r.run();
-    clearInterval(sampler);
+    const running = r.run();
+    watchWrites(r.metrics.get('slow')!, 'queueDepth', (depth) => (maxDepth = Math.max(maxDepth, depth)));
+    const result = await running;
     expect(result.reason).toBe('completed');
     expect(collected.get('slow')!.items).toBe(4000 * 25);
     // The source stops within one batch of the high-water mark.
@@ -82,16 +98,22 @@ sources: { node: { type: simulator, rate: max, emit: records, batch_frames: 400 
 sinks: { slow: { type: collect, inputs: [node], delay_ms: 20, when_full: block, buffer: { max_batches: 8 } } }
 `);
     global.gc?.();
-    const before = process.memoryUsage().rss;
+    const before = process.memoryUsage.rss();
     let peak = before;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+    let maxDepth = 0;
     const running = r.run();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Memory is read at every change of the sink's queue, so the peak of the queue is among them.
+    watchWrites(r.metrics.get('slow')!, 'queueDepth', (depth) => {
+      maxDepth = Math.max(maxDepth, depth);
+      peak = Math.max(peak, process.memoryUsage.rss());
+    });
+    // 40 slow writes (at least 0.8 s): unbounded, the simulator would have queued hundreds of MB
+    // by then (it makes ~10k rows per ms).
+    await waitFor(() => collected.get('slow')!.items >= 40 * 400 * 25, '40 writes to the slow sink', 30_000);
     r.stop();
     const result = await running;
-    clearInterval(sampler);
     expect(result.reason).toBe('stopped');
-    // Unbounded, the simulator would have queued hundreds of MB by now (it makes ~10k rows per ms).
+    expect(maxDepth).toBeLessThanOrEqual(9);
     expect(peak - before).toBeLessThan(100 * 1024 * 1024);
     expect(r.metrics.get('slow')!.queueDepth).toBe(0);
     expect(collected.get('slow')!.items).toBe(r.metrics.get('node')!.itemsOut);
@@ -136,7 +158,8 @@ sinks:
   tenth: { type: collect, inputs: [totals.tenth] }
 `);
     const running = r.run();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await r.flowing;
+    await waitFor(() => r.metrics.get('node')!.batchesOut >= 25, '25 batches from the source');
     r.stop();
     const result = await running;
     expect(result.reason).toBe('stopped');
@@ -147,6 +170,7 @@ sinks:
     expect(rows).toBe(r.metrics.get('node')!.itemsOut);
     expect(rows).toBeGreaterThan(0);
     expect(collected.get('tenth')!.closed).toBe(true);
+    expect(collected.get('tenth')!.items).toBeGreaterThan(0);
     expect(r.metrics.get('totals/total')!.counters.get('emitted_tenth')).toBe(Math.floor(r.metrics.get('node')!.batchesOut / 10));
   });
 

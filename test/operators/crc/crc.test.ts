@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { framesBatch, type FramesBatch, type RecordsBatch, type StringColumn } from '../../../src/core/batch.js';
-import { runOperator } from '../../../src/core/testing.js';
+import { runOperator } from '../../../src/core/standalone.js';
 import { crcOperator } from '../../../src/operators/crc/index.js';
 import { encodeFrame } from '../../../src/sources/simulator/protocol.js';
 import { framesHex } from '../../support/bytes.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { bytesBatch, framesBatch, type Batch, type RecordsBatch } from '../../../src/core/batch.js';
-import { runOperator } from '../../../src/core/testing.js';
+import { runOperator } from '../../../src/core/standalone.js';
 import { crcOperator } from '../../../src/operators/crc/index.js';
 import { decodeOperator } from '../../../src/operators/decode/index.js';
 import { frameOperator } from '../../../src/operators/frame/index.js';
@@ -10,7 +10,7 @@ import { splitAt } from '../../support/bytes.js';
 
 type DecodeInput = z.input<typeof decodeOperator.options>;
 
-/** The harvest steps exactly as DESIGN.md section 2 writes them. */
+/** The harvest steps as docs/architecture.md describes them (pipelines/harvest.yml). */
 const HARVEST: { frame: z.input<typeof frameOperator.options>; crc: z.input<typeof crcOperator.options>; decode: DecodeInput } = {
   frame: { format: 'delimited', start: 0x7b, end: 0x7d, length: { offset: 8, type: 'u16le', adjust: 13 } },
   crc: { algorithm: 'CRC-16/IBM-3740', over: [1, -3], value: { offset: -3, type: 'u16le' } },
@@ -44,7 +44,7 @@ function records(output: Batch[]): RecordsBatch[] {
 }
 
 describe('decode: binary', () => {
-  it('decodes the DESIGN.md harvest chain into one row per sample with typed columns', async () => {
+  it('decodes the harvest chain into one row per sample with typed columns', async () => {
     const stream = Buffer.concat([sampleFrame(7, 0xfffffff0), sampleFrame(8, 0xfffffffa)]);
     const reads = splitAt(stream, [100, 250]);
     const framed = await runOperator(frameOperator, HARVEST.frame, reads);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { Batch, RecordsBatch, StringColumn } from '../../../src/core/batch.js';
-import { runOperator } from '../../../src/core/testing.js';
+import { runOperator } from '../../../src/core/standalone.js';
 import { decodeOperator } from '../../../src/operators/decode/index.js';
 import { splitCsv, parsePairs } from '../../../src/operators/decode/text.js';
 import { frameOperator } from '../../../src/operators/frame/index.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bytesBatch } from '../../../src/core/batch.js';
-import { runOperator, standaloneContext } from '../../../src/core/testing.js';
+import { runOperator, standaloneContext } from '../../../src/core/standalone.js';
 import { crcOperator } from '../../../src/operators/crc/index.js';
 import { frameOperator } from '../../../src/operators/frame/index.js';
 import { encodeFrame } from '../../../src/sources/simulator/protocol.js';

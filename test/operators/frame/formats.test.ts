@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bytesBatch } from '../../../src/core/batch.js';
-import { runOperator } from '../../../src/core/testing.js';
+import { runOperator } from '../../../src/core/standalone.js';
 import { frameOperator } from '../../../src/operators/frame/index.js';
 import { framesHex, framesOf, splitAt } from '../../support/bytes.js';
 import { cobsEncode, hdlcEncode, slipEncode } from '../../support/encoders.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { Batch } from '../../../src/core/batch.js';
 import { resolveCrc } from '../../../src/core/crc/index.js';
-import { runOperator } from '../../../src/core/testing.js';
+import { runOperator } from '../../../src/core/standalone.js';
 import { crcOperator } from '../../../src/operators/crc/index.js';
 import { frameOperator } from '../../../src/operators/frame/index.js';
 import { encodeFrame } from '../../../src/sources/simulator/protocol.js';

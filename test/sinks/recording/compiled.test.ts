@@ -22,7 +22,7 @@ describe('compiled recording sink', () => {
     expect(fs.existsSync(path.join(OUT, 'sinks/recording/worker.js'))).toBe(true);
     const script = `
       const { parquetSink } = await import(${JSON.stringify(path.join(OUT, 'sinks/parquet.js'))});
-      const { standaloneContext } = await import(${JSON.stringify(path.join(OUT, 'core/testing.js'))});
+      const { standaloneContext } = await import(${JSON.stringify(path.join(OUT, 'core/standalone.js'))});
       const { recordsBatch } = await import(${JSON.stringify(path.join(OUT, 'core/batch.js'))});
       const context = standaloneContext('recording', { dataDir: ${JSON.stringify(OUT)}, kind: 'sink' });
       const sink = await parquetSink.create(parquetSink.options.parse({ path: 'out.parquet' }), context);

@@ -5,7 +5,7 @@ import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recoverCommand } from '../../../src/cli/recover.js';
-import { standaloneContext } from '../../../src/core/testing.js';
+import { standaloneContext } from '../../../src/core/standalone.js';
 import { arrowSink } from '../../../src/sinks/arrow.js';
 import { parquetSink } from '../../../src/sinks/parquet.js';
 import { filesEndingWith, harvestBatch, query, scratchDirs, withDuckDB } from './fixtures.js';

@@ -6,7 +6,7 @@ import { afterEach } from 'vitest';
 import type { z } from 'zod';
 import { type Field, type RecordsBatch, recordsBatch } from '../../../src/core/batch.js';
 import type { SinkDefinition } from '../../../src/core/component.js';
-import { type StandaloneContext, standaloneContext } from '../../../src/core/testing.js';
+import { type StandaloneContext, standaloneContext } from '../../../src/core/standalone.js';
 
 /** Columns like the harvest chain's: host time, device ticks that wrap, raw and calibrated values. */
 export const HARVEST_FIELDS: Field[] = [

@@ -6,7 +6,7 @@
  *             write fails, printing "failed <message>" and the write_failed count.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { standaloneContext } from '../../../src/core/testing.js';
+import { standaloneContext } from '../../../src/core/standalone.js';
 import { arrowSink } from '../../../src/sinks/arrow.js';
 import { parquetSink } from '../../../src/sinks/parquet.js';
 import { harvestBatch } from './fixtures.js';

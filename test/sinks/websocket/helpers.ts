@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { type Field, type RecordsBatch, recordsBatch } from '../../../src/core/batch.js';
-import { type StandaloneContext, standaloneContext } from '../../../src/core/testing.js';
+import { type StandaloneContext, standaloneContext } from '../../../src/core/standalone.js';
 import { type WebsocketSinkInstance, websocketSink } from '../../../src/sinks/websocket/index.js';
 import { type DataHeader, decodeDataMessage } from '../../../src/sinks/websocket/page/protocol.js';
 

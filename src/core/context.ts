@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+import type { SchedulerLike } from 'rxjs';
+import type { Batch } from './batch.js';
+import type { Clock } from './clock.js';
+import type { ComponentContext, PipelineInfo } from './component.js';
+import type { FlowControl } from './flow.js';
+import type { ComponentMetrics, MetricsRegistry } from './metrics.js';
+
+/** Everything a context is made of; the runner and the standalone tools fill it differently. */
+export interface ContextParts {
+  readonly id: string;
+  readonly role: ComponentMetrics['kind'];
+  /** The YAML type, for metrics. */
+  readonly type: string;
+  readonly registry: MetricsRegistry;
+  readonly log: Logger;
+  readonly scheduler: SchedulerLike;
+  readonly signal: AbortSignal;
+  readonly clock: Clock;
+  readonly flow: FlowControl;
+  readonly dataDir: string;
+  readonly pipeline: PipelineInfo;
+  /**
+   * Where each declared side output goes, by name. Read at every `emit`, so a caller may add the
+   * outputs once it knows the component's options.
+   */
+  readonly outputs: ReadonlyMap<string, (batch: Batch) => void>;
+}
+
+/**
+ * The one way a component context is made: registers the component's metrics and builds `emit`,
+ * which refuses an output the component did not declare and counts each batch sent to one as
+ * `emitted_<name>`.
+ */
+export function createComponentContext(parts: ContextParts): ComponentContext {
+  const metrics = parts.registry.register(parts.id, parts.role, parts.type);
+  const { outputs } = parts;
+  return {
+    id: parts.id,
+    log: parts.log,
+    metrics,
+    registry: parts.registry,
+    scheduler: parts.scheduler,
+    signal: parts.signal,
+    clock: parts.clock,
+    flow: parts.flow,
+    dataDir: parts.dataDir,
+    pipeline: parts.pipeline,
+    emit(output, batch) {
+      const send = outputs.get(output);
+      if (send === undefined) {
+        throw new Error(`component "${parts.id}" emitted to undeclared output "${output}" (declared: ${[...outputs.keys()].join(', ') || 'none'})`);
+      }
+      metrics.count(`emitted_${output}`, 1);
+      send(batch);
+    },
+  };
+}
