@@ -3,7 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { type Batch, type Field, bytesBatch, framesBatch, recordsBatch } from '../../src/core/batch.js';
 import type { OperatorDefinition } from '../../src/core/component.js';
-import { buildOperator } from '../../src/core/testing.js';
+import { buildOperator } from '../../src/core/standalone.js';
 import { cpuWindow } from '../../src/operators/cpu-window/index.js';
 import { crcOperator } from '../../src/operators/crc/index.js';
 import { decodeOperator } from '../../src/operators/decode/index.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/core/batch.js';
-import { runOperator } from '../../src/core/testing.js';
+import { runOperator } from '../../src/core/standalone.js';
 import { rollover } from '../../src/operators/rollover/index.js';
 import { prng, randomInt } from '../support/bytes.js';
 import { batchOf, flatten } from './records-helpers.js';
