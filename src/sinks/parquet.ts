@@ -21,6 +21,7 @@ export const parquetSink = defineSink({
       .number()
       .int()
       .positive()
+      .max(4_194_304, 'at most 4,194,304 rows: a row group is held in memory until it is written')
       .default(131_072)
       .meta({ description: 'Rows per row group; the encoder holds about one row group in memory per open file, so this sets the sink\'s memory (about 130 MB less at the default than at 1M rows for the harvest schema). Readers skip row groups by time.', examples: [131_072, 1_048_576] }),
     encodings: z

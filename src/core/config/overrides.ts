@@ -1,4 +1,5 @@
 import { type Document, parse } from 'yaml';
+import { RESERVED_KEYS } from './document-limits.js';
 
 /** A `--set a.b.c=value` override from the command line. */
 export interface Override {
@@ -18,6 +19,8 @@ export function parseOverride(text: string): Override {
   if (!/^[A-Za-z0-9_.-]+$/.test(key) || key.split('.').some((s) => s === '')) {
     throw new Error(`--set "${text}": "${key}" is not a dotted key path (example: sources.node.path)`);
   }
+  const reserved = key.split('.').find((segment) => RESERVED_KEYS.has(segment));
+  if (reserved) throw new Error(`--set "${text}": "${reserved}" is not allowed as a key`);
   const path = key.split('.').map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
   const raw = text.slice(eq + 1);
   let value: unknown;

@@ -25,8 +25,18 @@ const OPERATORS = ['<=', '>=', '==', '!=', '&&', '||', '+', '-', '*', '/', '%', 
 const NUMBER = /^(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_.]*/;
 
+/**
+ * The longest expression accepted. Real ones are a few dozen characters; the bound keeps the parse
+ * tree shallow enough that folding, compiling and evaluating (all recursive) cannot run out of stack.
+ */
+export const MAX_EXPRESSION_LENGTH = 4096;
+
 /** Splits an expression into tokens, ending with an `end` token; throws ExpressionError for a stray character. */
 export function tokenize(text: string): Token[] {
+  if (text.length > MAX_EXPRESSION_LENGTH) {
+    // The expression itself is not quoted: it is too long to be worth printing.
+    throw new ExpressionError(`${text.slice(0, 40)}...`, `the expression is ${text.length} characters long; the limit is ${MAX_EXPRESSION_LENGTH}`);
+  }
   const tokens: Token[] = [];
   let pos = 0;
   while (pos < text.length) {
