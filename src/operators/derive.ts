@@ -111,6 +111,17 @@ export const derive = defineOperator({
       return withColumns(records, changes);
     });
   },
+  examples: [{ title: 'Calibrated voltage, current and power from raw counts', yaml: `
+sources: { node: { type: simulator, emit: records } }
+transforms:
+  samples:
+    inputs: [node]
+    steps:
+      - type: derive
+        fields: { voltage: "voltage_raw * 3e-9", current: "current_raw * 250e-12", power: "voltage * current" }
+        units: { voltage: V, current: A, power: W }
+sinks: { console: { type: stdout, inputs: [samples], format: table, columns: [voltage, current, power], every: 1s } }
+` }],
 });
 
 const RANGES: Record<Exclude<OutputType, 'f64' | 'f32'>, [number, number]> = {

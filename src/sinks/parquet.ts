@@ -52,4 +52,9 @@ export const parquetSink = defineSink({
       context,
     );
   },
+  dataPaths: ['path'],
+  examples: [{ title: 'Lossless recording, a new file every 10 minutes', yaml: `
+sources: { node: { type: simulator, emit: records } }
+sinks: { recording: { type: parquet, inputs: [node], path: "recordings/{name}-{start}.parquet", rotate: { every: 10m }, compression: zstd } }
+` }],
 });

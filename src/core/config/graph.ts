@@ -43,6 +43,10 @@ export function checkGraph(
       const owner = input.split('.')[0];
       consumed.add(owner);
       const path = [...consumer.path, 'inputs', i];
+      if (consumer.path[0] === 'transforms' && consumer.path[1] === owner) {
+        report(path, `transform "${owner}" reads its own output; a transform reads sources or other transforms`);
+        return;
+      }
       if (!declared.has(owner)) {
         report(path, `input "${input}" is not a source or transform${didYouMean(input, known)}; known: ${known.join(', ')}`);
         return;
@@ -69,7 +73,8 @@ export function checkGraph(
     state.set(t.id, 'visiting');
     for (const input of t.inputs) {
       const upstream = byId.get(input.split('.')[0]);
-      if (upstream) visit(upstream, [...trail, t.id]);
+      // A transform reading itself is reported with its inputs, not as a cycle.
+      if (upstream && upstream !== t) visit(upstream, [...trail, t.id]);
     }
     state.set(t.id, 'done');
     const finished = finishTransform(t, ports, report);

@@ -8,12 +8,15 @@ import { ConfigError, type ConfigIssue, keyPath } from './errors.js';
 import { locate } from './locate.js';
 import { applyOverrides, parseOverride, type Override } from './overrides.js';
 import type { PipelinePlan } from './plan.js';
-import { buildPlan, SINK_COMMON_KEYS } from './validate.js';
+import { SINK_COMMON_KEYS } from './pipeline-schema.js';
+import { buildPlan } from './validate.js';
 
 export interface LoadOptions {
   /** `--set key.path=value` texts, applied after the file is read. */
   readonly overrides?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
+  /** The data directory file paths must stay in; given, path options that escape it are reported. */
+  readonly dataDir?: string;
 }
 
 /** Reads, substitutes, overrides and validates a pipeline file. Throws ConfigError with every problem. */
@@ -82,7 +85,7 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
   };
   const configText = overrides.length > 0 ? doc.toString() : text;
   const defaultName = file === '<inline>' ? 'pipeline' : path.basename(file).replace(/\.ya?ml$/, '');
-  const plan = buildPlan(plainValue(doc, counter, displayFile), registry, file === '<inline>' ? file : path.resolve(file), configText, report, defaultName);
+  const plan = buildPlan(plainValue(doc, counter, displayFile), registry, file === '<inline>' ? file : path.resolve(file), configText, report, defaultName, options.dataDir);
   if (issues.length > 0 || !plan) {
     if (issues.length === 0) issues.push({ file: displayFile, line: 0, column: 0, key: '', message: 'invalid pipeline' });
     throw new ConfigError(sortIssues(issues));

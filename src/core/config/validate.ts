@@ -1,47 +1,19 @@
-import { z } from 'zod';
 import type { BatchKind } from '../batch.js';
 import { resolveKind, type WhenFull } from '../component.js';
-import { byteSizeOption } from '../options.js';
 import type { Registry } from '../registry.js';
+import { checkDataPaths } from './data-paths.js';
 import { didYouMean } from './did-you-mean.js';
+import { quoted } from './errors.js';
 import { checkGraph, type Consumer } from './graph.js';
+import { MAX_NAME_LENGTH, NAME, SINK_COMMON_KEYS, sinkCommon, topLevel, transformShape } from './pipeline-schema.js';
 import type { PipelinePlan, SinkPlan, SourcePlan, StepPlan, TransformPlan } from './plan.js';
 import { checkWithSchema, type Report } from './zod-issues.js';
-
-const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
-
-const topLevel = z.strictObject({
-  name: z.string().regex(NAME, 'use letters, digits, _ and -').optional(),
-  description: z.string().optional(),
-  sources: z.record(z.string(), z.unknown()),
-  transforms: z.record(z.string(), z.unknown()).default({}),
-  sinks: z.record(z.string(), z.unknown()),
-});
-
-const transformShape = z.strictObject({
-  inputs: z.array(z.string()).min(1, 'a transform needs at least one input'),
-  steps: z.array(z.unknown()).min(1, 'a transform needs at least one step'),
-});
-
-/** Keys every sink has besides its own options; the runner handles them. */
-const sinkCommon = z.object({
-  type: z.string(),
-  inputs: z.array(z.string()).min(1, 'a sink needs at least one input'),
-  when_full: z.enum(['block', 'drop_newest', 'drop_oldest', 'sample']).optional(),
-  buffer: z
-    .strictObject({
-      max_batches: z.number().int().min(1).default(64),
-      max_bytes: byteSizeOption().default(64 * 1024 * 1024),
-    })
-    .default({ max_batches: 64, max_bytes: 64 * 1024 * 1024 }),
-});
-export const SINK_COMMON_KEYS = ['type', 'inputs', 'when_full', 'buffer'];
 
 /**
  * Checks a parsed pipeline file against the registry and builds the plan. Every problem is reported
  * through `report`; the plan is returned only when there were none.
  */
-export function buildPlan(raw: unknown, registry: Registry, file: string, configText: string, report: Report, defaultName: string): PipelinePlan | undefined {
+export function buildPlan(raw: unknown, registry: Registry, file: string, configText: string, report: Report, defaultName: string, dataDir?: string): PipelinePlan | undefined {
   let failed = false;
   const notes: string[] = [];
   const note: Report = (path, message) => {
@@ -58,6 +30,7 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
     if (!component) continue;
     const options = checkWithSchema(component.definition.options, component.rest, ['sources', id], note, ['type']);
     if (options === undefined) continue;
+    if (dataDir !== undefined) checkDataPaths(component.definition, options, ['sources', id], dataDir, note);
     sources.push({ id, definition: component.definition, options, output: resolveKind(component.definition.output, options) });
   }
 
@@ -66,7 +39,7 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
     checkId('transforms', id, note);
     const shape = checkWithSchema(transformShape, value, ['transforms', id], note);
     if (!shape) continue;
-    const steps = shape.steps.map((step, index) => buildStep(registry, id, step, index, shape.steps, note));
+    const steps = shape.steps.map((step, index) => buildStep(registry, id, step, index, shape.steps, note, dataDir));
     if (steps.every((s): s is StepPlan => s !== undefined)) transforms.push({ id, inputs: shape.inputs, steps: absorbSteps(steps, shape.steps, notes) });
   }
 
@@ -80,6 +53,7 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
     for (const key of SINK_COMMON_KEYS) delete rest[key];
     const options = checkWithSchema(component.definition.options, rest, ['sinks', id], note, SINK_COMMON_KEYS);
     if (!common || options === undefined) continue;
+    if (dataDir !== undefined) checkDataPaths(component.definition, options, ['sinks', id], dataDir, note);
     const whenFull: WhenFull = common.when_full ?? component.definition.defaultWhenFull;
     sinks.push({ id, definition: component.definition, options, inputs: common.inputs, whenFull, maxBatches: common.buffer.max_batches, maxBytes: common.buffer.max_bytes });
   }
@@ -98,7 +72,8 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
 }
 
 function checkId(section: string, id: string, report: Report): void {
-  if (!NAME.test(id)) report([section, id], `"${id}" is not a valid name: use letters, digits, _ and -, starting with a letter`);
+  if (id.length > MAX_NAME_LENGTH) report([section, id], `${quoted(id)} is too long for a name: at most ${MAX_NAME_LENGTH} characters`);
+  else if (!NAME.test(id)) report([section, id], `${quoted(id)} is not a valid name: use letters, digits, _ and -, starting with a letter`);
 }
 
 function resolveComponent<R extends 'source' | 'sink' | 'operator'>(registry: Registry, role: R, value: unknown, path: (string | number)[], report: Report) {
@@ -119,12 +94,13 @@ function resolveComponent<R extends 'source' | 'sink' | 'operator'>(registry: Re
   return { definition, rest: rest as Record<string, unknown> };
 }
 
-function buildStep(registry: Registry, transformId: string, step: unknown, index: number, all: readonly unknown[], report: Report): StepPlan | undefined {
+function buildStep(registry: Registry, transformId: string, step: unknown, index: number, all: readonly unknown[], report: Report, dataDir: string | undefined): StepPlan | undefined {
   const path = ['transforms', transformId, 'steps', index];
   const component = resolveComponent(registry, 'operator', step, path, report);
   if (!component) return undefined;
   const options = checkWithSchema(component.definition.options, component.rest, path, report, ['type']);
   if (options === undefined) return undefined;
+  if (dataDir !== undefined) checkDataPaths(component.definition, options, path, dataDir, report);
   const type = component.definition.type;
   const sameTypeBefore = all.slice(0, index).filter((s) => (s as { type?: unknown })?.type === type).length;
   const id = `${transformId}/${type}${sameTypeBefore > 0 ? `#${sameTypeBefore + 1}` : ''}`;

@@ -111,6 +111,12 @@ export const rollover = defineOperator({
       return withColumns(records, changes);
     });
   },
+  examples: [{ title: 'Unwraps the 16-bit frame counter and counts the frames lost in its gaps', yaml: `
+sources: { node: { type: simulator, emit: records } }
+transforms:
+  samples: { inputs: [node], steps: [ { type: rollover, field: seq, bits: 16, gaps_as: dropped_frames, reset_threshold: 4000 } ] }
+sinks: { console: { type: stdout, inputs: [samples], format: table, columns: [seq, dropped_frames], every: 1s } }
+` }],
 });
 
 function report(counts: UnwrapCounts, metrics: { count(name: string, n?: number): void; error(reason: string, n?: number): void }, log: { warn(obj: object, msg: string): void }, what: string): void {
