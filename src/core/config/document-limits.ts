@@ -21,6 +21,8 @@ export interface DocumentProblem {
   readonly column: number;
   readonly key: string;
   readonly message: string;
+  /** The document cannot be turned into plain values safely: stop before doing so. */
+  readonly fatal?: boolean;
 }
 
 /**
@@ -41,7 +43,7 @@ export function checkDocumentShape(doc: Document, counter: LineCounter): Documen
   while (stack.length > 0) {
     const { node, path } = stack.pop()!;
     if (path.length > MAX_DEPTH) {
-      if (!tooDeep) problems.push({ ...at(node as Node), key: keyPath(path.slice(0, 4)) + (path.length > 4 ? '...' : ''), message: `the file nests more than ${MAX_DEPTH} levels deep; a pipeline file needs far fewer` });
+      if (!tooDeep) problems.push({ ...at(node as Node), key: keyPath(path.slice(0, 4)) + (path.length > 4 ? '...' : ''), message: `the file nests more than ${MAX_DEPTH} levels deep; a pipeline file needs far fewer`, fatal: true });
       tooDeep = true;
       continue;
     }

@@ -48,8 +48,9 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
     issues.push({ file: displayFile, line: pos?.line ?? 0, column: pos?.col ?? 0, key: '', message: error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '') });
   }
   if (issues.length > 0) throw new ConfigError(issues);
-  for (const problem of checkDocumentShape(doc, counter)) issues.push({ file: displayFile, ...problem });
-  if (issues.length > 0) throw new ConfigError(issues);
+  const shape = checkDocumentShape(doc, counter);
+  for (const { fatal: _fatal, ...problem } of shape) issues.push({ file: displayFile, ...problem });
+  if (shape.some((p) => p.fatal)) throw new ConfigError(issues);
 
   const overrides: Override[] = [];
   for (const text of options.overrides ?? []) {
@@ -67,8 +68,9 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
   const original = new Document(plainValue(doc, counter, displayFile));
   applyOverrides(doc, overrides);
   if (overrides.length > 0) {
-    for (const problem of checkDocumentShape(doc, counter)) issues.push({ file: '--set', line: 0, column: 0, key: problem.key, message: problem.message });
-    if (issues.length > 0) throw new ConfigError(issues);
+    const after = checkDocumentShape(doc, counter).filter((p) => p.fatal);
+    for (const problem of after) issues.push({ file: '--set', line: 0, column: 0, key: problem.key, message: problem.message });
+    if (after.length > 0) throw new ConfigError(issues);
   }
   const notes = dropKeysOfReplacedTypes(doc, original, overrides, registry);
 

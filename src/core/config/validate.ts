@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { BatchKind } from '../batch.js';
 import { resolveKind, type WhenFull } from '../component.js';
 import type { Registry } from '../registry.js';
@@ -20,8 +21,11 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
     failed = true;
     report(path, message);
   };
-  const top = checkWithSchema(topLevel, raw, [], note);
+  // The name and description are checked on their own, so a bad name does not hide the other problems.
+  const top = checkWithSchema(topLevel.extend({ name: z.unknown().optional(), description: z.unknown().optional() }), raw, [], note);
   if (!top) return undefined;
+  const name = checkWithSchema(topLevel.shape.name, top.name, ['name'], note);
+  checkWithSchema(topLevel.shape.description, top.description, ['description'], note);
 
   const sources: SourcePlan[] = [];
   for (const [id, value] of Object.entries(top.sources)) {
@@ -68,7 +72,7 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
   ];
   const ordered = checkGraph(sources, transforms, sinks, new Set(idsInUse), consumers, note);
   if (failed) return undefined;
-  return { name: top.name ?? defaultName, file, configText, sources, transforms: ordered, sinks, ...(notes.length > 0 ? { notes } : {}) };
+  return { name: name ?? defaultName, file, configText, sources, transforms: ordered, sinks, ...(notes.length > 0 ? { notes } : {}) };
 }
 
 function checkId(section: string, id: string, report: Report): void {
