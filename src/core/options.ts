@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_TIMER_MS } from './long-timeout.js';
+import { quoted } from './config/errors.js';
 
 /**
  * Option types shared by components. Each returns a zod schema that accepts the human form used in
@@ -25,7 +26,7 @@ const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, ms: 1, s: 1
 export function parseDurationMs(text: string | number): number {
   if (typeof text === 'number') return text;
   const match = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|ms|s|min|m|h)\s*$/.exec(text);
-  if (!match) throw new Error(`"${text}" is not a duration (examples: 250us, 10ms, 1s, 10m, 2h)`);
+  if (!match) throw new Error(`${quoted(String(text))} is not a duration (examples: 250us, 10ms, 1s, 10m, 2h)`);
   return Number(match[1]) * DURATION_UNITS[match[2]];
 }
 
@@ -76,7 +77,7 @@ export function parseByteSize(text: string | number): number {
   if (typeof text === 'number') return text;
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
   const unit = match ? (match[2] || 'b').toLowerCase() : '';
-  if (!match || SIZE_UNITS[unit] === undefined) throw new Error(`"${text}" is not a size (examples: 4096, 64KiB, 512MB)`);
+  if (!match || SIZE_UNITS[unit] === undefined) throw new Error(`${quoted(String(text))} is not a size (examples: 4096, 64KiB, 512MB)`);
   return Math.round(Number(match[1]) * SIZE_UNITS[unit]);
 }
 
@@ -107,7 +108,7 @@ export function parseHexBytes(value: string | number | number[]): Buffer {
   const tokens = value.split(/[\s,]+/).filter(Boolean);
   const bytes = tokens.map((t) => {
     const hex = t.replace(/^0x/i, '');
-    if (!/^[0-9a-fA-F]{1,2}$/.test(hex)) throw new Error(`"${t}" is not a hex byte (example: "7B 01" or [0x7B, 0x01])`);
+    if (!/^[0-9a-fA-F]{1,2}$/.test(hex)) throw new Error(`${quoted(t)} is not a hex byte (example: "7B 01" or [0x7B, 0x01])`);
     return parseInt(hex, 16);
   });
   return Buffer.from(bytes);
@@ -128,7 +129,7 @@ export function hexBytes() {
 /** "127.0.0.1:8080" or ":8080" (loopback) into host and port. */
 export function parseListen(text: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text.trim());
-  if (!match) throw new Error(`"${text}" is not host:port (example: 127.0.0.1:8080)`);
+  if (!match) throw new Error(`${quoted(text)} is not host:port (example: 127.0.0.1:8080)`);
   const port = Number(match[3]);
   if (port > 65535) throw new Error(`port ${port} is out of range`);
   return { host: match[1] ?? (match[2] || '127.0.0.1'), port };

@@ -74,7 +74,9 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
   }
   const notes = dropKeysOfReplacedTypes(doc, original, overrides, registry);
 
-  const report = (keyParts: readonly (string | number)[], message: string) => {
+  const report = (keyParts: readonly (string | number)[], fullMessage: string) => {
+    // Component messages may quote a value; a huge one must not be printed back whole.
+    const message = fullMessage.length > MAX_MESSAGE_LENGTH ? `${fullMessage.slice(0, MAX_MESSAGE_LENGTH)}... (message cut at ${MAX_MESSAGE_LENGTH} characters)` : fullMessage;
     // The empty value left by an unset variable is already reported as such.
     if (missingEnv.some((m) => keyPath(m.path) === keyPath(keyParts))) return;
     const override = overrides.find((o) => startsWith(keyParts, o.path) || startsWith(o.path, keyParts));
@@ -94,6 +96,8 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
   }
   return notes.length > 0 ? { ...plan, notes } : plan;
 }
+
+const MAX_MESSAGE_LENGTH = 1000;
 
 function tooLarge(bytes: number): string {
   return `the file is ${(bytes / 1024 / 1024).toFixed(1)} MiB; a pipeline file may be at most ${MAX_FILE_BYTES / 1024 / 1024} MiB`;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { byteSizeOption } from '../options.js';
+import { quoted } from './errors.js';
 
 /**
  * The zod schemas of the parts of a pipeline file that belong to no component: the top level,
@@ -26,7 +27,7 @@ function inputList(emptyMessage: string) {
     .min(1, emptyMessage)
     .superRefine((inputs, ctx) => {
       inputs.forEach((input, i) => {
-        if (inputs.indexOf(input) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `"${input}" is listed twice; each input is read once` });
+        if (inputs.indexOf(input) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `${quoted(input)} is listed twice; each input is read once` });
       });
     });
 }

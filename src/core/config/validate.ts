@@ -21,6 +21,11 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
     failed = true;
     report(path, message);
   };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    const what = raw === null || raw === undefined ? 'empty' : Array.isArray(raw) ? 'a list' : `a ${typeof raw}`;
+    note([], `the file is ${what}; a pipeline file is a mapping with sources, transforms and sinks`);
+    return undefined;
+  }
   // The name and description are checked on their own, so a bad name does not hide the other problems.
   const top = checkWithSchema(topLevel.extend({ name: z.unknown().optional(), description: z.unknown().optional() }), raw, [], note);
   if (!top) return undefined;
@@ -82,7 +87,7 @@ function checkId(section: string, id: string, report: Report): void {
 
 function resolveComponent<R extends 'source' | 'sink' | 'operator'>(registry: Registry, role: R, value: unknown, path: (string | number)[], report: Report) {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    report(path, `expected a mapping with a "type" key, got ${Array.isArray(value) ? 'a list' : JSON.stringify(value)}`);
+    report(path, `expected a mapping with a "type" key, got ${Array.isArray(value) ? 'a list' : quoted(String(JSON.stringify(value)))}`);
     return undefined;
   }
   const { type, ...rest } = value as Record<string, unknown>;
@@ -92,7 +97,7 @@ function resolveComponent<R extends 'source' | 'sink' | 'operator'>(registry: Re
   }
   const definition = registry.get(role, type);
   if (!definition) {
-    report([...path, 'type'], `unknown ${role} type "${type}"${didYouMean(type, registry.types(role))}; ${role} types: ${registry.types(role).join(', ')}`);
+    report([...path, 'type'], `unknown ${role} type ${quoted(type)}${didYouMean(type, registry.types(role))}; ${role} types: ${registry.types(role).join(', ')}`);
     return undefined;
   }
   return { definition, rest: rest as Record<string, unknown> };
