@@ -164,7 +164,7 @@ describe('generated reference', () => {
     const byType = (type: string) => COMPONENTS.find((d) => d.type === type)!;
     expect(renderComponent(byType('decode'))).toMatch(/repeat\.fields\[\]\.name: string, required\n\s+Output column name\./);
     expect(renderComponent(byType('parquet'))).toMatch(/buffer\.max_bytes: size, default "64MiB"/);
-  }, 90_000);
+  }, 180_000);
 
   it('pipeline schema prints a JSON Schema that accepts real pipelines and refuses broken ones', async () => {
     const result = await runCli(['schema']);
@@ -186,5 +186,5 @@ describe('generated reference', () => {
     const broken = parse('sources: { node: { type: simulator, rat: max } }\nsinks: { out: { type: stdout, inputs: [node], every: 10 parsecs } }\n');
     expect(check(schema, broken)).toEqual(expect.arrayContaining([expect.stringMatching(/sources\.node: matches 0 of the oneOf/), expect.stringMatching(/sinks\.out: matches 0 of the oneOf/)]));
     expect(check(schema, { sources: {}, sinks: {}, name: 'x'.repeat(101) })).toEqual(['$.name: too long']);
-  }, 60_000);
+  }, 120_000);
 });
