@@ -1,7 +1,7 @@
 import { defaultRegistry } from '../components.js';
 import type { ComponentDefinition } from '../core/component.js';
 import { didYouMean } from '../core/config/did-you-mean.js';
-import { optionsJsonSchema, optionTypeText, type OptionProperty } from '../core/json-schema.js';
+import { optionRows, optionsJsonSchema, optionTypeText, sinkCommonJsonSchema, type OptionProperty } from '../core/json-schema.js';
 import { UsageError } from './args.js';
 
 export const listUsage = 'pipeline list [TYPE]   (all components, or one with its options)';
@@ -27,9 +27,8 @@ export function renderIndex(all: readonly ComponentDefinition[]): string {
   return [section('Sources', 'source'), section('Operators', 'operator'), section('Sinks', 'sink')].join('\n') + '\nRun "pipeline list TYPE" for the options of one.\n';
 }
 
-/** One component's reference: summary, kinds, and each option with type, default, description, example. */
+/** One component's reference: summary, kinds, each option at every depth, and its example pipelines. */
 export function renderComponent(definition: ComponentDefinition): string {
-  const schema = optionsJsonSchema(definition) as OptionProperty;
   const kinds =
     definition.role === 'source'
       ? `gives ${typeof definition.output === 'string' ? definition.output : 'bytes or records (see options)'}`
@@ -37,18 +36,16 @@ export function renderComponent(definition: ComponentDefinition): string {
         ? `takes ${typeof definition.input === 'string' ? definition.input : 'see options'}, gives ${typeof definition.output === 'string' ? definition.output : 'see options'}`
         : `takes ${definition.input.join(', ')}; default when_full: ${definition.defaultWhenFull}`;
   const lines = [`${definition.type} (${definition.role}): ${definition.summary}`, `  ${kinds}`, '  options:'];
-  const required = new Set(schema.required ?? []);
-  for (const [name, property] of Object.entries(schema.properties ?? {})) {
-    lines.push(...renderProperty(name, property, required.has(name), '    '));
+  const rows = optionRows(optionsJsonSchema(definition) as OptionProperty);
+  if (definition.role === 'sink') rows.push(...optionRows(sinkCommonJsonSchema() as OptionProperty));
+  for (const { name, property: p, required } of rows) {
+    const meta = [optionTypeText(p), required ? 'required' : p.default !== undefined ? `default ${JSON.stringify(p.default)}` : 'optional'];
+    lines.push(`    ${name}: ${meta.join(', ')}`);
+    if (p.description) lines.push(`        ${p.description}`);
+    if (p.examples?.length) lines.push(`        example: ${JSON.stringify(p.examples[0])}`);
+  }
+  for (const example of definition.examples ?? []) {
+    lines.push('', `  example: ${example.title}`, ...example.yaml.trim().split('\n').map((line) => `    ${line}`));
   }
   return lines.join('\n') + '\n';
-}
-
-function renderProperty(name: string, p: OptionProperty, required: boolean, indent: string): string[] {
-  const meta = [optionTypeText(p), required ? 'required' : p.default !== undefined ? `default ${JSON.stringify(p.default)}` : 'optional'];
-  const lines = [`${indent}${name}: ${meta.join(', ')}`];
-  if (p.description) lines.push(`${indent}    ${p.description}`);
-  if (p.examples?.length) lines.push(`${indent}    example: ${JSON.stringify(p.examples[0])}`);
-  for (const [child, cp] of Object.entries(p.properties ?? {})) lines.push(...renderProperty(child, cp, (p.required ?? []).includes(child), indent + '    '));
-  return lines;
 }

@@ -3,6 +3,7 @@ import type { LevelWithSilent } from 'pino';
 import { defaultRegistry } from '../components.js';
 import { loadPipelineFile } from '../core/config/load.js';
 import { createLogger } from '../core/log.js';
+import { afterLongDelay } from '../core/long-timeout.js';
 import { parseDurationMs } from '../core/options.js';
 import { Runner } from '../core/runner/runner.js';
 import { parseCommandArgs, UsageError } from './args.js';
@@ -52,9 +53,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   // --duration counts from when data flows, not from when sinks began starting up.
-  let timer: NodeJS.Timeout | undefined;
+  let cancelDuration: (() => void) | undefined;
   void runner.flowing.then(() => {
-    if (durationMs !== undefined) timer = setTimeout(() => runner.stop(), durationMs);
+    if (durationMs !== undefined) cancelDuration = afterLongDelay(durationMs, () => runner.stop());
   });
   log.info({ pipeline: plan.name, file: positionals[0], duration: values.duration }, 'pipeline running; Ctrl-C stops it cleanly');
 
@@ -67,7 +68,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     return 0;
   } finally {
-    clearTimeout(timer);
+    cancelDuration?.();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     log.flush?.();

@@ -3,6 +3,7 @@ import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
 import type { z } from 'zod';
 import type { Batch, BatchKind, Field } from './batch.js';
 import type { Clock } from './clock.js';
+import type { WhenFull } from './config/pipeline-schema.js';
 import type { FlowControl } from './flow.js';
 import type { ComponentMetrics, MetricsDeclaration, MetricsRegistry } from './metrics.js';
 
@@ -61,6 +62,20 @@ interface DefinitionBase<S extends OptionsSchema> {
    * every name counted in the component's code is declared here.
    */
   readonly metrics?: MetricsDeclaration;
+  /**
+   * Whole pipeline files that use the component, shown in the reference and by `pipeline list
+   * TYPE`; a test validates each one in full. Every component has at least one.
+   */
+  readonly examples?: readonly PipelineExample[];
+  /** Options that name a file (or a file name template) below the data directory; `validate` refuses escapes. */
+  readonly dataPaths?: readonly (keyof z.input<S> & string)[];
+}
+
+/** A complete pipeline file showing a component in use. */
+export interface PipelineExample {
+  /** One line saying what the example shows. */
+  readonly title: string;
+  readonly yaml: string;
 }
 
 export interface SourceDefinition<S extends OptionsSchema = OptionsSchema> extends DefinitionBase<S> {
@@ -99,7 +114,8 @@ export interface OperatorDefinition<S extends OptionsSchema = OptionsSchema> ext
 /** Reports a problem with one option of a step: its key path inside the step, and what is wrong. */
 export type SchemaProblem = (path: readonly (string | number)[], message: string) => void;
 
-export type WhenFull = 'block' | 'drop_newest' | 'drop_oldest' | 'sample';
+/** The buffer policies of a sink, from the schema of the keys every sink has. */
+export type { WhenFull };
 
 export interface SinkInstance {
   /** Resolves when the batch is handled; the runner sends the next batch only after that. */

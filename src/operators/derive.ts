@@ -108,6 +108,17 @@ export const derive = defineOperator({
       },
     });
   },
+  examples: [{ title: 'Calibrated voltage, current and power from raw counts', yaml: `
+sources: { node: { type: simulator, emit: records } }
+transforms:
+  samples:
+    inputs: [node]
+    steps:
+      - type: derive
+        fields: { voltage: "voltage_raw * 3e-9", current: "current_raw * 250e-12", power: "voltage * current" }
+        units: { voltage: V, current: A, power: W }
+sinks: { console: { type: stdout, inputs: [samples], format: table, columns: [voltage, current, power], every: 1s } }
+` }],
 });
 
 /** The columns a derive step computes, in order, with their compiled expressions and fields. */

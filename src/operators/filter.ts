@@ -61,4 +61,10 @@ export const filter = defineOperator({
       },
     });
   },
+  examples: [{ title: 'Keeps the samples taken while the harvester output is above 1.8 V', yaml: `
+sources: { node: { type: simulator, emit: records } }
+transforms:
+  powered: { inputs: [node], steps: [ { type: derive, fields: { voltage: "voltage_raw * 3e-9" } }, { type: filter, where: "voltage > 1.8" } ] }
+sinks: { console: { type: stdout, inputs: [powered], format: summary } }
+` }],
 });

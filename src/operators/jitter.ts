@@ -87,6 +87,17 @@ export const jitter = defineOperator({
       },
     });
   },
+  examples: [{ title: 'RFC 3550 jitter and loss of timestamped UDP packets', yaml: `
+sources: { net: { type: udp, host: 127.0.0.1, port: 5201 } }
+transforms:
+  packets:
+    inputs: [net]
+    steps:
+      - { type: decode, fields: [ { name: sec, type: u32be, offset: 0 }, { name: usec, type: u32be, offset: 4 }, { name: seq, type: u32be, offset: 8 } ] }
+      - { type: derive, fields: { t_sent_us: "sec * 1000000 + usec" } }
+      - { type: jitter, sent: t_sent_us, sent_unit: us, arrival: host_time, seq: seq, jitter_unit: ms }
+sinks: { console: { type: stdout, inputs: [packets], format: table, columns: [seq, jitter, lost, out_of_order], rows: 1, every: 1s } }
+` }],
 });
 
 /** The jitter column, then the loss and out-of-order columns when there is a sequence column. */

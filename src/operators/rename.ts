@@ -62,6 +62,12 @@ export const rename = defineOperator({
       },
     });
   },
+  examples: [{ title: 'Column names a notebook expects', yaml: `
+sources: { node: { type: simulator, emit: records } }
+transforms:
+  samples: { inputs: [node], steps: [ { type: rename, fields: { voltage_raw: v_raw, current_raw: i_raw } } ] }
+sinks: { console: { type: stdout, inputs: [samples], format: table, columns: [v_raw, i_raw], every: 1s } }
+` }],
 });
 
 /** A field under its new name; a calibration's `raw` follows a renamed raw column. */

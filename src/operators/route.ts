@@ -90,6 +90,14 @@ export const routeOperator = defineOperator({
       },
     });
   },
+  examples: [{ title: 'Splits one link into harvester and task-switch frames by their type byte', yaml: `
+sources: { link: { type: tcp, host: 127.0.0.1, port: 5555 } }
+transforms:
+  split: { inputs: [link], steps: [ { type: frame, format: delimited, start: 0x7B, end: 0x7D, length: { offset: 8, type: u16le, adjust: 13 } }, { type: route, offset: 1, routes: { samples: 1, tasks: 2 } } ] }
+sinks:
+  samples: { type: stdout, inputs: [split.samples], format: summary }
+  tasks: { type: capture, inputs: [link], path: "captures/link-{start}.tpcap" }
+` }],
 });
 
 function itemCount(batch: Batch): number {

@@ -50,4 +50,10 @@ export const select = defineOperator({
       },
     });
   },
+  examples: [{ title: 'Drops the raw counts once they are calibrated', yaml: `
+sources: { node: { type: simulator, emit: records } }
+transforms:
+  samples: { inputs: [node], steps: [ { type: derive, fields: { voltage: "voltage_raw * 3e-9" } }, { type: select, drop: [voltage_raw, current_raw] } ] }
+sinks: { console: { type: stdout, inputs: [samples], format: table, every: 1s } }
+` }],
 });

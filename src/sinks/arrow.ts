@@ -19,4 +19,9 @@ export const arrowSink = defineSink({
   create(options, context) {
     return new Recorder(sharedConfig(options, 'arrow'), context);
   },
+  dataPaths: ['path'],
+  examples: [{ title: 'Arrow IPC stream files, one directory per day', yaml: `
+sources: { node: { type: simulator, emit: records } }
+sinks: { recording: { type: arrow, inputs: [node], path: "recordings/{date}/{name}-{seq}.arrows", rotate: { max_bytes: 512MB } } }
+` }],
 });

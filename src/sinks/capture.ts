@@ -41,4 +41,9 @@ export const captureSink = defineSink({
       },
     };
   },
+  dataPaths: ['path'],
+  examples: [{ title: 'Raw bytes of a serial link with receive times, to replay later with the file source', yaml: `
+sources: { link: { type: serial, path: /dev/ttyACM0, baud_rate: 921600 } }
+sinks: { raw: { type: capture, inputs: [link], path: "captures/node-{start}.tpcap" } }
+` }],
 });

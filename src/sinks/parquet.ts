@@ -23,6 +23,7 @@ export const parquetSink = defineSink({
       .number()
       .int()
       .positive()
+      .max(4_194_304, 'at most 4,194,304 rows: a row group is held in memory until it is written')
       .default(131_072)
       .meta({ description: 'Rows per row group; the encoder holds about one row group in memory per open file, so this sets the sink\'s memory (about 130 MB less at the default than at 1M rows for the harvest schema). Readers skip row groups by time.', examples: [131_072, 1_048_576] }),
     encodings: z
@@ -53,4 +54,9 @@ export const parquetSink = defineSink({
       context,
     );
   },
+  dataPaths: ['path'],
+  examples: [{ title: 'Lossless recording, a new file every 10 minutes', yaml: `
+sources: { node: { type: simulator, emit: records } }
+sinks: { recording: { type: parquet, inputs: [node], path: "recordings/{name}-{start}.parquet", rotate: { every: 10m }, compression: zstd } }
+` }],
 });

@@ -71,6 +71,13 @@ export const fileSource = defineSource({
       };
     });
   },
+  dataPaths: ['path'],
+  examples: [{ title: 'Replays a capture at its recorded pace', yaml: `
+sources: { replay: { type: file, path: captures/node.tpcap, speed: realtime } }
+transforms:
+  frames: { inputs: [replay], steps: [ { type: frame, format: delimited, start: 0x7B, end: 0x7D, length: { offset: 8, type: u16le, adjust: 13 } } ] }
+sinks: { console: { type: stdout, inputs: [frames], format: summary } }
+` }],
 });
 
 interface Pace {

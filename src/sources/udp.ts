@@ -80,6 +80,12 @@ export const udpSource = defineSource({
       };
     });
   },
+  examples: [{ title: 'One frame per datagram, decoded without a framing step', yaml: `
+sources: { net: { type: udp, host: 127.0.0.1, port: 5201, receive_buffer: 8MiB } }
+transforms:
+  packets: { inputs: [net], steps: [ { type: decode, fields: [ { name: seq, type: u32be, offset: 8 } ] } ] }
+sinks: { console: { type: stdout, inputs: [packets], format: table, columns: [seq, host_time], every: 1s } }
+` }],
 });
 
 /** Datagrams received but not yet emitted, with the size checks applied on the way in. */

@@ -15,6 +15,8 @@ function distance(a: string, b: string): number {
 
 /** The closest candidate within a third of the word's length, as a sentence fragment, or "". */
 export function didYouMean(word: string, candidates: readonly string[]): string {
+  // A long word is no typo of a short name, and comparing it would cost its length times theirs.
+  if (word.length > 100) return '';
   let best = '';
   let bestDistance = Infinity;
   for (const candidate of candidates) {

@@ -21,10 +21,19 @@ export function substituteEnv(doc: Document, env: NodeJS.ProcessEnv): { path: (s
         missing.push({ path: pathOf(ancestry, node), name });
         return '';
       });
-      node.value = whole ? parse(replaced) ?? '' : replaced;
+      node.value = whole ? asYaml(replaced) : replaced;
     },
   });
   return missing;
+}
+
+/** A variable's value read as YAML (`921600` a number), or kept as text when it is not valid YAML. */
+function asYaml(text: string): unknown {
+  try {
+    return (parse(text, { maxAliasCount: 0 }) as unknown) ?? '';
+  } catch {
+    return text;
+  }
 }
 
 function pathOf(ancestry: readonly unknown[], target: unknown): (string | number)[] {

@@ -38,3 +38,8 @@ export function keyPath(path: readonly (string | number)[]): string {
   }
   return text;
 }
+
+/** A value quoted for a message, cut short when long: a 50 MB value must not be printed back whole. */
+export function quoted(value: string, max = 60): string {
+  return JSON.stringify(value.length > max ? `${value.slice(0, max)}...` : value) + (value.length > max ? ` (${value.length} characters)` : '');
+}

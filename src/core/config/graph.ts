@@ -2,6 +2,7 @@ import type { BatchKind } from '../batch.js';
 import { didYouMean } from './did-you-mean.js';
 import type { SinkPlan, SourcePlan, TransformPlan } from './plan.js';
 import type { Report } from './zod-issues.js';
+import { quoted } from './errors.js';
 
 type PendingTransform = Omit<TransformPlan, 'output'>;
 
@@ -43,14 +44,18 @@ export function checkGraph(
       const owner = input.split('.')[0];
       consumed.add(owner);
       const path = [...consumer.path, 'inputs', i];
+      if (consumer.path[0] === 'transforms' && consumer.path[1] === owner) {
+        report(path, `transform "${owner}" reads its own output; a transform reads sources or other transforms`);
+        return;
+      }
       if (!declared.has(owner)) {
-        report(path, `input "${input}" is not a source or transform${didYouMean(input, known)}; known: ${known.join(', ')}`);
+        report(path, `input ${quoted(input)} is not a source or transform${didYouMean(input, known)}; known: ${known.join(', ')}`);
         return;
       }
       const transform = byId.get(owner);
       const side = input.slice(owner.length + 1);
       if (side && transform && !transform.steps.some((s) => side in s.sideOutputs)) {
-        report(path, `"${owner}" has no output "${side}"; its outputs: ${[owner, ...sideOutputNames.filter((n) => n.startsWith(owner + '.'))].join(', ')}`);
+        report(path, `"${owner}" has no output ${quoted(side)}; its outputs: ${[owner, ...sideOutputNames.filter((n) => n.startsWith(owner + '.'))].join(', ')}`);
       } else if (side && !transform && sources.some((s) => s.id === owner)) {
         report(path, `source "${owner}" has no named outputs; use "${owner}"`);
       }
@@ -69,7 +74,8 @@ export function checkGraph(
     state.set(t.id, 'visiting');
     for (const input of t.inputs) {
       const upstream = byId.get(input.split('.')[0]);
-      if (upstream) visit(upstream, [...trail, t.id]);
+      // A transform reading itself is reported with its inputs, not as a cycle.
+      if (upstream && upstream !== t) visit(upstream, [...trail, t.id]);
     }
     state.set(t.id, 'done');
     const finished = finishTransform(t, ports, report);
@@ -81,7 +87,7 @@ export function checkGraph(
     sink.inputs.forEach((input, i) => {
       const kind = ports.get(input);
       if (kind !== undefined && !sink.definition.input.includes(kind)) {
-        report(['sinks', sink.id, 'inputs', i], `sink type "${sink.definition.type}" takes ${sink.definition.input.join(' or ')}, but "${input}" gives ${kind}`);
+        report(['sinks', sink.id, 'inputs', i], `sink type "${sink.definition.type}" takes ${sink.definition.input.join(' or ')}, but ${quoted(input)} gives ${kind}`);
       }
     });
   }

@@ -1,26 +1,33 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Document, LineCounter, parseDocument } from 'yaml';
 import type { Registry } from '../registry.js';
+import { checkDocumentShape, firstAlias, MAX_ALIAS_COUNT, MAX_FILE_BYTES } from './document-limits.js';
 import { substituteEnv } from './env.js';
 import { ConfigError, type ConfigIssue, keyPath } from './errors.js';
 import { locate } from './locate.js';
 import { applyOverrides, parseOverride, type Override } from './overrides.js';
 import type { PipelinePlan } from './plan.js';
-import { buildPlan, SINK_COMMON_KEYS } from './validate.js';
+import { SINK_COMMON_KEYS } from './pipeline-schema.js';
+import { buildPlan } from './validate.js';
 
 export interface LoadOptions {
   /** `--set key.path=value` texts, applied after the file is read. */
   readonly overrides?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
+  /** The data directory file paths must stay in; given, path options that escape it are reported. */
+  readonly dataDir?: string;
 }
 
 /** Reads, substitutes, overrides and validates a pipeline file. Throws ConfigError with every problem. */
 export function loadPipelineFile(file: string, registry: Registry, options: LoadOptions = {}): PipelinePlan {
   let text: string;
   try {
+    const size = statSync(file).size;
+    if (size > MAX_FILE_BYTES) throw new ConfigError([{ file, line: 0, column: 0, key: '', message: tooLarge(size) }]);
     text = readFileSync(file, 'utf8');
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
     throw new ConfigError([{ file, line: 0, column: 0, key: '', message: reason }]);
   }
@@ -32,6 +39,8 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
   const file = options.file ?? '<inline>';
   const displayFile = file === '<inline>' ? file : path.relative(process.cwd(), file) || file;
   const issues: ConfigIssue[] = [];
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_FILE_BYTES) throw new ConfigError([{ file: displayFile, line: 0, column: 0, key: '', message: tooLarge(bytes) }]);
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true, uniqueKeys: true });
   for (const error of doc.errors) {
@@ -39,6 +48,9 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
     issues.push({ file: displayFile, line: pos?.line ?? 0, column: pos?.col ?? 0, key: '', message: error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '') });
   }
   if (issues.length > 0) throw new ConfigError(issues);
+  const shape = checkDocumentShape(doc, counter);
+  for (const { fatal: _fatal, ...problem } of shape) issues.push({ file: displayFile, ...problem });
+  if (shape.some((p) => p.fatal)) throw new ConfigError(issues);
 
   const overrides: Override[] = [];
   for (const text of options.overrides ?? []) {
@@ -53,11 +65,18 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
     const place = locate(doc, counter, missing.path);
     issues.push({ file: displayFile, ...place, key: keyPath(missing.path), message: `environment variable ${missing.name} is not set and has no default (write \${${missing.name}:-default})` });
   }
-  const original = new Document(doc.toJS());
+  const original = new Document(plainValue(doc, counter, displayFile));
   applyOverrides(doc, overrides);
+  if (overrides.length > 0) {
+    const after = checkDocumentShape(doc, counter).filter((p) => p.fatal);
+    for (const problem of after) issues.push({ file: '--set', line: 0, column: 0, key: problem.key, message: problem.message });
+    if (after.length > 0) throw new ConfigError(issues);
+  }
   const notes = dropKeysOfReplacedTypes(doc, original, overrides, registry);
 
-  const report = (keyParts: readonly (string | number)[], message: string) => {
+  const report = (keyParts: readonly (string | number)[], fullMessage: string) => {
+    // Component messages may quote a value; a huge one must not be printed back whole.
+    const message = fullMessage.length > MAX_MESSAGE_LENGTH ? `${fullMessage.slice(0, MAX_MESSAGE_LENGTH)}... (message cut at ${MAX_MESSAGE_LENGTH} characters)` : fullMessage;
     // The empty value left by an unset variable is already reported as such.
     if (missingEnv.some((m) => keyPath(m.path) === keyPath(keyParts))) return;
     const override = overrides.find((o) => startsWith(keyParts, o.path) || startsWith(o.path, keyParts));
@@ -70,12 +89,36 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
   };
   const configText = overrides.length > 0 ? doc.toString() : text;
   const defaultName = file === '<inline>' ? 'pipeline' : path.basename(file).replace(/\.ya?ml$/, '');
-  const plan = buildPlan(doc.toJS(), registry, file === '<inline>' ? file : path.resolve(file), configText, report, defaultName);
+  const plan = buildPlan(plainValue(doc, counter, displayFile), registry, file === '<inline>' ? file : path.resolve(file), configText, report, defaultName, options.dataDir);
   if (issues.length > 0 || !plan) {
     if (issues.length === 0) issues.push({ file: displayFile, line: 0, column: 0, key: '', message: 'invalid pipeline' });
     throw new ConfigError(sortIssues(issues));
   }
   return notes.length > 0 ? { ...plan, notes } : plan;
+}
+
+const MAX_MESSAGE_LENGTH = 1000;
+
+function tooLarge(bytes: number): string {
+  return `the file is ${(bytes / 1024 / 1024).toFixed(1)} MiB; a pipeline file may be at most ${MAX_FILE_BYTES / 1024 / 1024} MiB`;
+}
+
+/**
+ * The document as plain values. Aliases are resolved here, and each may copy a whole subtree: the
+ * yaml library refuses more than MAX_ALIAS_COUNT uses (an alias bomb would expand to billions of
+ * nodes), and that refusal becomes a located problem instead of a crash.
+ */
+function plainValue(doc: Document, counter: LineCounter, displayFile: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    const alias = firstAlias(doc, counter);
+    const message = /Excessive alias count/.test(error.message)
+      ? `aliases (*${alias?.source ?? '...'} and others) expand to too many copies; at most ${MAX_ALIAS_COUNT} alias uses are resolved`
+      : error.message;
+    throw new ConfigError([{ file: displayFile, line: alias?.line ?? 0, column: alias?.column ?? 0, key: '', message }]);
+  }
 }
 
 const ROLE_OF_SECTION: Record<string, 'source' | 'operator' | 'sink'> = { sources: 'source', transforms: 'operator', sinks: 'sink' };

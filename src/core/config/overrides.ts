@@ -1,4 +1,6 @@
 import { type Document, parse } from 'yaml';
+import { RESERVED_KEYS } from './document-limits.js';
+import { quoted } from './errors.js';
 
 /** A `--set a.b.c=value` override from the command line. */
 export interface Override {
@@ -13,11 +15,13 @@ export interface Override {
  */
 export function parseOverride(text: string): Override {
   const eq = text.indexOf('=');
-  if (eq <= 0) throw new Error(`--set "${text}": expected key.path=value (example: --set sources.node.type=serial)`);
+  if (eq <= 0) throw new Error(`--set ${quoted(text)}: expected key.path=value (example: --set sources.node.type=serial)`);
   const key = text.slice(0, eq).trim();
   if (!/^[A-Za-z0-9_.-]+$/.test(key) || key.split('.').some((s) => s === '')) {
-    throw new Error(`--set "${text}": "${key}" is not a dotted key path (example: sources.node.path)`);
+    throw new Error(`--set ${quoted(text)}: ${quoted(key)} is not a dotted key path (example: sources.node.path)`);
   }
+  const reserved = key.split('.').find((segment) => RESERVED_KEYS.has(segment));
+  if (reserved) throw new Error(`--set "${text}": "${reserved}" is not allowed as a key`);
   const path = key.split('.').map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
   const raw = text.slice(eq + 1);
   let value: unknown;

@@ -1,56 +1,37 @@
 import { z } from 'zod';
 import type { BatchKind } from '../batch.js';
 import { resolveKind, type WhenFull } from '../component.js';
-import { byteSizeOption } from '../options.js';
 import type { Registry } from '../registry.js';
+import { checkDataPaths } from './data-paths.js';
 import { didYouMean } from './did-you-mean.js';
+import { quoted } from './errors.js';
 import { checkGraph, type Consumer } from './graph.js';
+import { MAX_NAME_LENGTH, NAME, SINK_COMMON_KEYS, sinkCommon, topLevel, transformShape } from './pipeline-schema.js';
 import { checkColumns } from './schemas.js';
 import type { PipelinePlan, SinkPlan, SourcePlan, StepPlan, TransformPlan } from './plan.js';
 import { checkWithSchema, type Report } from './zod-issues.js';
-
-const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
-
-const topLevel = z.strictObject({
-  name: z.string().regex(NAME, 'use letters, digits, _ and -').optional(),
-  description: z.string().optional(),
-  sources: z.record(z.string(), z.unknown()),
-  transforms: z.record(z.string(), z.unknown()).default({}),
-  sinks: z.record(z.string(), z.unknown()),
-});
-
-const transformShape = z.strictObject({
-  inputs: z.array(z.string()).min(1, 'a transform needs at least one input'),
-  steps: z.array(z.unknown()).min(1, 'a transform needs at least one step'),
-});
-
-/** Keys every sink has besides its own options; the runner handles them. */
-const sinkCommon = z.object({
-  type: z.string(),
-  inputs: z.array(z.string()).min(1, 'a sink needs at least one input'),
-  when_full: z.enum(['block', 'drop_newest', 'drop_oldest', 'sample']).optional(),
-  buffer: z
-    .strictObject({
-      max_batches: z.number().int().min(1).default(64),
-      max_bytes: byteSizeOption().default(64 * 1024 * 1024),
-    })
-    .default({ max_batches: 64, max_bytes: 64 * 1024 * 1024 }),
-});
-export const SINK_COMMON_KEYS = ['type', 'inputs', 'when_full', 'buffer'];
 
 /**
  * Checks a parsed pipeline file against the registry and builds the plan. Every problem is reported
  * through `report`; the plan is returned only when there were none.
  */
-export function buildPlan(raw: unknown, registry: Registry, file: string, configText: string, report: Report, defaultName: string): PipelinePlan | undefined {
+export function buildPlan(raw: unknown, registry: Registry, file: string, configText: string, report: Report, defaultName: string, dataDir?: string): PipelinePlan | undefined {
   let failed = false;
   const notes: string[] = [];
   const note: Report = (path, message) => {
     failed = true;
     report(path, message);
   };
-  const top = checkWithSchema(topLevel, raw, [], note);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    const what = raw === null || raw === undefined ? 'empty' : Array.isArray(raw) ? 'a list' : `a ${typeof raw}`;
+    note([], `the file is ${what}; a pipeline file is a mapping with sources, transforms and sinks`);
+    return undefined;
+  }
+  // The name and description are checked on their own, so a bad name does not hide the other problems.
+  const top = checkWithSchema(topLevel.extend({ name: z.unknown().optional(), description: z.unknown().optional() }), raw, [], note);
   if (!top) return undefined;
+  const name = checkWithSchema(topLevel.shape.name, top.name, ['name'], note);
+  checkWithSchema(topLevel.shape.description, top.description, ['description'], note);
 
   const sources: SourcePlan[] = [];
   for (const [id, value] of Object.entries(top.sources)) {
@@ -59,6 +40,7 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
     if (!component) continue;
     const options = checkWithSchema(component.definition.options, component.rest, ['sources', id], note, ['type']);
     if (options === undefined) continue;
+    if (dataDir !== undefined) checkDataPaths(component.definition, options, ['sources', id], dataDir, note);
     sources.push({ id, definition: component.definition, options, output: resolveKind(component.definition.output, options) });
   }
 
@@ -67,7 +49,7 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
     checkId('transforms', id, note);
     const shape = checkWithSchema(transformShape, value, ['transforms', id], note);
     if (!shape) continue;
-    const steps = shape.steps.map((step, index) => buildStep(registry, id, step, index, shape.steps, note));
+    const steps = shape.steps.map((step, index) => buildStep(registry, id, step, index, shape.steps, note, dataDir));
     if (steps.every((s): s is StepPlan => s !== undefined)) transforms.push({ id, inputs: shape.inputs, steps: absorbSteps(steps, shape.steps, notes) });
   }
 
@@ -81,6 +63,7 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
     for (const key of SINK_COMMON_KEYS) delete rest[key];
     const options = checkWithSchema(component.definition.options, rest, ['sinks', id], note, SINK_COMMON_KEYS);
     if (!common || options === undefined) continue;
+    if (dataDir !== undefined) checkDataPaths(component.definition, options, ['sinks', id], dataDir, note);
     const whenFull: WhenFull = common.when_full ?? component.definition.defaultWhenFull;
     sinks.push({ id, definition: component.definition, options, inputs: common.inputs, whenFull, maxBatches: common.buffer.max_batches, maxBytes: common.buffer.max_bytes });
   }
@@ -96,16 +79,17 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
   const ordered = checkGraph(sources, transforms, sinks, new Set(idsInUse), consumers, note);
   checkColumns(ordered, top.transforms, note);
   if (failed) return undefined;
-  return { name: top.name ?? defaultName, file, configText, sources, transforms: ordered, sinks, ...(notes.length > 0 ? { notes } : {}) };
+  return { name: name ?? defaultName, file, configText, sources, transforms: ordered, sinks, ...(notes.length > 0 ? { notes } : {}) };
 }
 
 function checkId(section: string, id: string, report: Report): void {
-  if (!NAME.test(id)) report([section, id], `"${id}" is not a valid name: use letters, digits, _ and -, starting with a letter`);
+  if (id.length > MAX_NAME_LENGTH) report([section, id], `${quoted(id)} is too long for a name: at most ${MAX_NAME_LENGTH} characters`);
+  else if (!NAME.test(id)) report([section, id], `${quoted(id)} is not a valid name: use letters, digits, _ and -, starting with a letter`);
 }
 
 function resolveComponent<R extends 'source' | 'sink' | 'operator'>(registry: Registry, role: R, value: unknown, path: (string | number)[], report: Report) {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    report(path, `expected a mapping with a "type" key, got ${Array.isArray(value) ? 'a list' : JSON.stringify(value)}`);
+    report(path, `expected a mapping with a "type" key, got ${Array.isArray(value) ? 'a list' : quoted(String(JSON.stringify(value)))}`);
     return undefined;
   }
   const { type, ...rest } = value as Record<string, unknown>;
@@ -115,18 +99,19 @@ function resolveComponent<R extends 'source' | 'sink' | 'operator'>(registry: Re
   }
   const definition = registry.get(role, type);
   if (!definition) {
-    report([...path, 'type'], `unknown ${role} type "${type}"${didYouMean(type, registry.types(role))}; ${role} types: ${registry.types(role).join(', ')}`);
+    report([...path, 'type'], `unknown ${role} type ${quoted(type)}${didYouMean(type, registry.types(role))}; ${role} types: ${registry.types(role).join(', ')}`);
     return undefined;
   }
   return { definition, rest: rest as Record<string, unknown> };
 }
 
-function buildStep(registry: Registry, transformId: string, step: unknown, index: number, all: readonly unknown[], report: Report): StepPlan | undefined {
+function buildStep(registry: Registry, transformId: string, step: unknown, index: number, all: readonly unknown[], report: Report, dataDir: string | undefined): StepPlan | undefined {
   const path = ['transforms', transformId, 'steps', index];
   const component = resolveComponent(registry, 'operator', step, path, report);
   if (!component) return undefined;
   const options = checkWithSchema(component.definition.options, component.rest, path, report, ['type']);
   if (options === undefined) return undefined;
+  if (dataDir !== undefined) checkDataPaths(component.definition, options, path, dataDir, report);
   const type = component.definition.type;
   const sameTypeBefore = all.slice(0, index).filter((s) => (s as { type?: unknown })?.type === type).length;
   const id = `${transformId}/${type}${sameTypeBefore > 0 ? `#${sameTypeBefore + 1}` : ''}`;

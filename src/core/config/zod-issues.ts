@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { didYouMean } from './did-you-mean.js';
+import { quoted } from './errors.js';
 
 export type Report = (path: readonly (string | number)[], message: string) => void;
 
@@ -14,7 +15,7 @@ export function checkWithSchema<T extends z.ZodType>(schema: T, value: unknown, 
     const path = [...basePath, ...(issue.path as (string | number)[])];
     if (issue.code === 'unrecognized_keys') {
       const known = [...keysAt(schema, issue.path as (string | number)[]), ...extraKeys];
-      for (const key of issue.keys) report([...path, key], `unknown key "${key}"${didYouMean(key, known)}; known keys: ${known.join(', ')}`);
+      for (const key of issue.keys) report([...path, key], `unknown key ${quoted(key)}${didYouMean(key, known)}; known keys: ${known.join(', ')}`);
     } else {
       report(path, issue.message);
     }

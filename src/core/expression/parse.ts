@@ -37,6 +37,9 @@ export const FUNCTIONS = {
 /** Names of the functions an expression may call. */
 export type FunctionName = keyof typeof FUNCTIONS;
 
+/** How deep parentheses, unary operators and function calls may nest (each level recurses in the parser). */
+export const MAX_NESTING = 64;
+
 const LEVELS: readonly (readonly string[])[] = [['||'], ['&&'], ['<', '<=', '>', '>=', '==', '!='], ['+', '-'], ['*', '/', '%']];
 const COMPARE_LEVEL = 2;
 
@@ -44,6 +47,13 @@ const COMPARE_LEVEL = 2;
 export function parseExpression(text: string): Node {
   const tokens = tokenize(text);
   let at = 0;
+  let nesting = 0;
+  const nest = <T>(parse: () => T): T => {
+    if (++nesting > MAX_NESTING) fail(`parentheses, unary operators and calls nest more than ${MAX_NESTING} levels deep`);
+    const result = parse();
+    nesting--;
+    return result;
+  };
   const peek = (): Token => tokens[at];
   const isOp = (op: string): boolean => {
     const t = tokens[at];
@@ -80,11 +90,11 @@ export function parseExpression(text: string): Node {
   const unary = (): Node => {
     if (isOp('-') || isOp('!')) {
       const op = (tokens[at++] as { op: '-' | '!' }).op;
-      return { type: 'unary', op, arg: unary() };
+      return { type: 'unary', op, arg: nest(unary) };
     }
     if (isOp('+')) {
       at++;
-      return unary();
+      return nest(unary);
     }
     return primary();
   };
@@ -101,10 +111,10 @@ export function parseExpression(text: string): Node {
       if (!(t.name in FUNCTIONS)) throw new ExpressionError(text, `unknown function "${t.name}" (functions: ${Object.keys(FUNCTIONS).join(', ')})`, t.pos);
       const fn = t.name as FunctionName;
       at++;
-      const args: Node[] = [level(0)];
+      const args: Node[] = [nest(() => level(0))];
       while (isOp(',')) {
         at++;
-        args.push(level(0));
+        args.push(nest(() => level(0)));
       }
       expect(')');
       const [min, max] = FUNCTIONS[fn];
@@ -115,7 +125,7 @@ export function parseExpression(text: string): Node {
     }
     if (isOp('(')) {
       at++;
-      const inner = level(0);
+      const inner = nest(() => level(0));
       expect(')');
       return inner;
     }

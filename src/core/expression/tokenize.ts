@@ -16,7 +16,9 @@ export class ExpressionError extends Error {
     readonly detail: string,
     readonly pos?: number,
   ) {
-    super(`expression "${expression}": ${detail}${pos === undefined ? '' : ` (at character ${pos + 1})`}`);
+    // A long expression is quoted by its start only: the message must stay readable.
+    const quoted = expression.length > 80 ? `${expression.slice(0, 40)}...` : expression;
+    super(`expression "${quoted}": ${detail}${pos === undefined ? '' : ` (at character ${pos + 1})`}`);
     this.name = 'ExpressionError';
   }
 }
@@ -25,8 +27,17 @@ const OPERATORS = ['<=', '>=', '==', '!=', '&&', '||', '+', '-', '*', '/', '%', 
 const NUMBER = /^(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_.]*/;
 
+/**
+ * The longest expression accepted. Real ones are a few dozen characters; the bound keeps the parse
+ * tree shallow enough that folding, compiling and evaluating (all recursive) cannot run out of stack.
+ */
+export const MAX_EXPRESSION_LENGTH = 4096;
+
 /** Splits an expression into tokens, ending with an `end` token; throws ExpressionError for a stray character. */
 export function tokenize(text: string): Token[] {
+  if (text.length > MAX_EXPRESSION_LENGTH) {
+    throw new ExpressionError(text, `the expression is ${text.length} characters long; the limit is ${MAX_EXPRESSION_LENGTH}`);
+  }
   const tokens: Token[] = [];
   let pos = 0;
   while (pos < text.length) {

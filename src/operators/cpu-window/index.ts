@@ -123,4 +123,18 @@ export const cpuWindow = defineOperator({
       },
     });
   },
+  examples: [{ title: 'Per-task CPU share of an RTOS over 500 ms windows', yaml: `
+sources: { rtos: { type: simulator, device: tasks } }
+transforms:
+  switches:
+    inputs: [rtos]
+    steps:
+      - { type: frame, format: delimited, start: 0x7B, end: 0x7D, length: { offset: 8, type: u16le, adjust: 13 } }
+      - type: decode
+        when: { offset: 1, equals: 0x02 }
+        repeat: { offset: 10, until: -3, fields: [ { name: t_ticks, type: u32le }, { name: task_id, type: u16le }, { name: event, type: u8 }, { name: reserved, type: u8 } ] }
+      - { type: derive, fields: { t_device_ns: "t_ticks * 1000" }, time: { t_device_ns: device } }
+      - { type: cpu_window, time: t_device_ns, task: task_id, event: event, window: 500ms, names: { "0": IDLE, "1": sensor } }
+sinks: { console: { type: stdout, inputs: [switches], format: table, every: 1s } }
+` }],
 });

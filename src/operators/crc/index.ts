@@ -36,6 +36,12 @@ export const crcOperator = defineOperator({
       },
     });
   },
+  examples: [{ title: 'CRC-16 check of each frame; a damaged frame is counted and skipped', yaml: `
+sources: { node: { type: simulator, faults: { bit_flip: 0.01 } } }
+transforms:
+  frames: { inputs: [node], steps: [ { type: frame, format: delimited, start: 0x7B, end: 0x7D, length: { offset: 8, type: u16le, adjust: 13 } }, { type: crc, algorithm: CRC-16/IBM-3740, over: [1, -3], value: { offset: -3, type: u16le } } ] }
+sinks: { console: { type: stdout, inputs: [frames], format: summary } }
+` }],
 });
 
 /** The batch itself when every frame passes (no allocation), a subset otherwise, undefined if none. */

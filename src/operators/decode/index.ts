@@ -61,4 +61,17 @@ export const decodeOperator = defineOperator({
       },
     });
   },
+  examples: [{ title: 'Header fields once per frame, then one row per sample group', yaml: `
+sources: { node: { type: simulator } }
+transforms:
+  samples:
+    inputs: [node]
+    steps:
+      - { type: frame, format: delimited, start: 0x7B, end: 0x7D, length: { offset: 8, type: u16le, adjust: 13 } }
+      - { type: crc, algorithm: CRC-16/IBM-3740, over: [1, -3], value: { offset: -3, type: u16le } }
+      - type: decode
+        fields: [ { name: seq, type: u16le, offset: 2 }, { name: t_ticks, type: u32le, offset: 4 } ]
+        repeat: { offset: 10, index_as: i, fields: [ { name: voltage_raw, type: u32le }, { name: current_raw, type: u32le } ] }
+sinks: { console: { type: stdout, inputs: [samples], format: table, columns: [seq, i, voltage_raw], every: 1s } }
+` }],
 });

@@ -80,6 +80,12 @@ export const downsample = defineOperator({
       },
     });
   },
+  examples: [{ title: 'Min/max preview for the live view, keeping every spike', yaml: `
+sources: { node: { type: simulator, emit: records } }
+transforms:
+  preview: { inputs: [node], steps: [ { type: derive, fields: { t_device_ns: "t_ticks * 1000 + i * 10000", voltage: "voltage_raw * 3e-9" }, time: { t_device_ns: device }, units: { voltage: V } }, { type: downsample, method: minmax, every: 10ms, time: t_device_ns, fields: [voltage] } ] }
+sinks: { live: { type: websocket, inputs: [preview], listen: 127.0.0.1:8080 } }
+` }],
 });
 
 function timeOf(records: RecordsBatch, opts: Options): Field | undefined {

@@ -49,4 +49,12 @@ export const frameOperator = defineOperator({
       },
     });
   },
+  examples: [{ title: 'Delimited frames with a length field; rejected bytes, with their reason, go to a dead-letter output', yaml: `
+sources: { node: { type: simulator, faults: { garbage: 0.01 } } }
+transforms:
+  frames: { inputs: [node], steps: [ { type: frame, format: delimited, start: 0x7B, end: 0x7D, length: { offset: 8, type: u16le, adjust: 13 }, dead_letter: rejected } ] }
+sinks:
+  console: { type: stdout, inputs: [frames], format: summary }
+  rejected: { type: stdout, inputs: [frames.rejected], format: jsonl }
+` }],
 });

@@ -117,6 +117,12 @@ export const rollover = defineOperator({
       },
     });
   },
+  examples: [{ title: 'Unwraps the 16-bit frame counter and counts the frames lost in its gaps', yaml: `
+sources: { node: { type: simulator, emit: records } }
+transforms:
+  samples: { inputs: [node], steps: [ { type: rollover, field: seq, bits: 16, gaps_as: dropped_frames, reset_threshold: 4000 } ] }
+sinks: { console: { type: stdout, inputs: [samples], format: table, columns: [seq, dropped_frames], every: 1s } }
+` }],
 });
 
 type Options = z.output<typeof options>;

@@ -165,6 +165,12 @@ export const window = defineOperator({
       },
     });
   },
+  examples: [{ title: 'Per-second statistics of the voltage', yaml: `
+sources: { node: { type: simulator, emit: records } }
+transforms:
+  status: { inputs: [node], steps: [ { type: derive, fields: { t_device_ns: "t_ticks * 1000 + i * 10000", voltage: "voltage_raw * 3e-9" }, time: { t_device_ns: device }, units: { voltage: V } }, { type: window, every: 1s, time: t_device_ns, fields: [voltage], stats: [count, min, max, mean] } ] }
+sinks: { console: { type: stdout, inputs: [status], format: table, every: 1s } }
+` }],
 });
 
 /** Refuses a window shorter than the data's time step; true once the step could be measured. */

@@ -23,6 +23,7 @@ export function recordingOptions(extension: string) {
       .meta({ description: 'When to close a file and start the next one; without it one file per run (and per partition).', examples: [{ every: '10m', max_bytes: '512MB' }] }),
     partition_by: z
       .array(z.string().min(1))
+      .refine((columns) => new Set(columns).size === columns.length, 'a column is listed twice')
       .default([])
       .meta({ description: 'Columns whose values select a Hive-style directory (node=3/); they are stored in the directory name, not in the file.', examples: [['node']] }),
     timestamp_unit: z

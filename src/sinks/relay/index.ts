@@ -102,6 +102,10 @@ export const relaySink = defineSink({
       },
     };
   },
+  examples: [{ title: 'Shares one serial device with several PC tools; their writes go to the device', yaml: `
+sources: { link: { type: serial, path: /dev/ttyACM0, baud_rate: 921600 } }
+sinks: { share: { type: relay, inputs: [link], listen: 127.0.0.1:2000, max_clients: 4, write_through: link } }
+` }],
 });
 
 /** The bytes a batch carries on the wire: Bytes as they are, Frames back to back. */

@@ -52,4 +52,8 @@ export const stdoutSink = defineSink({
       },
     };
   },
+  examples: [{ title: 'A table of the latest rows, refreshed every second', yaml: `
+sources: { node: { type: simulator, emit: records } }
+sinks: { console: { type: stdout, inputs: [node], format: table, columns: [seq, voltage_raw, current_raw], rows: 5, every: 1s } }
+` }],
 });

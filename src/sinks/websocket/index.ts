@@ -101,6 +101,12 @@ export const websocketSink = defineSink({
       },
     };
   },
+  examples: [{ title: 'Live view of a min/max preview on the loopback interface', yaml: `
+sources: { node: { type: simulator, emit: records } }
+transforms:
+  preview: { inputs: [node], steps: [ { type: derive, fields: { t_device_ns: "t_ticks * 1000 + i * 10000", voltage: "voltage_raw * 3e-9" }, time: { t_device_ns: device }, units: { voltage: V } }, { type: downsample, method: minmax, every: 10ms, time: t_device_ns, fields: [voltage] } ] }
+sinks: { live: { type: websocket, inputs: [preview], listen: 127.0.0.1:8080, history: 10s } }
+` }],
 });
 
 function isLoopback(host: string): boolean {

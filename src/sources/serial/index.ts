@@ -38,4 +38,11 @@ export const serialSource = defineSource({
       },
     });
   },
+  examples: [{ title: 'COBS frames from a USB serial adapter, started by a command after every connect', yaml: `
+sources:
+  link: { type: serial, path: /dev/serial/by-id/usb-1366_0105-if00, baud_rate: 921600, on_connect: "7B 10 00 7D" }
+transforms:
+  frames: { inputs: [link], steps: [ { type: frame, format: cobs } ] }
+sinks: { console: { type: stdout, inputs: [frames], format: summary } }
+` }],
 });

@@ -97,6 +97,12 @@ export const simulatorSource = defineSource({
       };
     });
   },
+  examples: [{ title: 'Harvester node with injected bit flips and line noise, framed and CRC-checked', yaml: `
+sources: { node: { type: simulator, device: harvester, seed: 7, faults: { bit_flip: 0.001, garbage: 0.001 } } }
+transforms:
+  frames: { inputs: [node], steps: [ { type: frame, format: delimited, start: 0x7B, end: 0x7D, length: { offset: 8, type: u16le, adjust: 13 } }, { type: crc, algorithm: CRC-16/IBM-3740, over: [1, -3], value: { offset: -3, type: u16le } } ] }
+sinks: { console: { type: stdout, inputs: [frames], format: summary, every: 1s } }
+` }],
 });
 
 function makeDevice(o: Options, prng: Prng): SimDevice {

@@ -45,4 +45,10 @@ export const tcpSource = defineSource({
       },
     });
   },
+  examples: [{ title: 'Text lines from a device server, reconnecting with backoff', yaml: `
+sources: { link: { type: tcp, host: 127.0.0.1, port: 5555, backoff: { initial: 200ms, max: 5s } } }
+transforms:
+  lines: { inputs: [link], steps: [ { type: frame, format: lines } ] }
+sinks: { console: { type: stdout, inputs: [lines], format: jsonl } }
+` }],
 });

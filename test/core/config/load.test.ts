@@ -152,6 +152,33 @@ sinks: { x: { type: collect, inputs: [x] } }
   });
 });
 
+describe('limits of the file itself', () => {
+  it('refuses nesting deeper than 32 levels before resolving anything, at the line where it goes too deep', () => {
+    const deep = `sources: { node: { type: simulator } }\nsinks: { out: { type: collect, inputs: [node] } }\nx: ${'['.repeat(40)}${']'.repeat(40)}\n`;
+    const issues = issuesOf(deep);
+    expect(issues).toEqual([expect.objectContaining({ line: 3, message: 'the file nests more than 32 levels deep; a pipeline file needs far fewer' })]);
+    const viaSet = issuesOf('sources: { node: { type: simulator } }\nsinks: { out: { type: collect, inputs: [node] } }\n', { overrides: [`sources.node.seed=${'['.repeat(40)}${']'.repeat(40)}`] });
+    expect(viaSet).toEqual([expect.objectContaining({ file: '--set', message: expect.stringMatching(/nests more than 32 levels/) })]);
+  });
+
+  it('says what the file is when it is not a mapping', () => {
+    expect(issuesOf('')).toEqual([expect.objectContaining({ message: 'the file is empty; a pipeline file is a mapping with sources, transforms and sinks' })]);
+    expect(issuesOf('- a\n- b\n')[0].message).toMatch(/^the file is a list;/);
+    expect(issuesOf('42\n')[0].message).toMatch(/^the file is a number;/);
+  });
+
+  it('keeps an environment value that is not valid YAML as text instead of failing', () => {
+    const plan = loadPipelineText('sources: { node: { type: file, path: "${DUMP}" } }\nsinks: { out: { type: collect, inputs: [node] } }\n', registry, { env: { DUMP: '{unclosed' } });
+    expect(plan.sources[0].options).toMatchObject({ path: '{unclosed' });
+  });
+
+  it('checks data paths only when given the data directory', () => {
+    const text = 'sources: { node: { type: file, path: ../outside.bin } }\nsinks: { out: { type: collect, inputs: [node] } }\n';
+    expect(() => loadPipelineText(text, registry)).not.toThrow();
+    expect(issuesOf(text, { dataDir: '/srv/data' })).toEqual([expect.objectContaining({ line: 1, key: 'sources.node.path', message: expect.stringMatching(/^path "\.\.\/outside\.bin" resolves to \/srv\/outside\.bin, outside the data directory \/srv\/data/) })]);
+  });
+});
+
 describe('default registry', () => {
   it('has no duplicate types and loads', () => {
     expect(() => defaultRegistry()).not.toThrow();
