@@ -43,6 +43,9 @@ const UNCHECKED = reject('unchecked');
 const MORE_UNKNOWN: Verdict = Object.freeze({ kind: 'more', bytes: 0 });
 const more = (bytes: number): Verdict => ({ kind: 'more', bytes });
 
+/** Check work one candidate may take beyond the credit: a few real frames' worth. */
+const OVERDRAFT = 4096;
+
 /** Without a CRC, bytes of overlapping frames allowed per input byte. */
 const OVERLAP_PER_BYTE = 4;
 
@@ -101,8 +104,8 @@ export class DelimitedScanner implements Scanner {
     this.maxSpan = this.trusting ? frameSpan : 2 * frameSpan;
     // A fixed frame without sync is tried at every offset: its size per byte is the format's own cost.
     const perByte = Math.max(WORK_PER_BYTE, spec.size ?? 0);
-    this.budget = new WorkBudget(perByte, perByte * this.maxSpan);
-    this.overlap = new WorkBudget(OVERLAP_PER_BYTE, OVERLAP_PER_BYTE * this.maxSpan);
+    this.budget = new WorkBudget(perByte, perByte * this.maxSpan, OVERDRAFT);
+    this.overlap = new WorkBudget(OVERLAP_PER_BYTE, OVERLAP_PER_BYTE * this.maxSpan, 0);
   }
 
   scan(buf: Buffer, base: number, from: number, to: number, limit: number, out: ScanOutput): number {

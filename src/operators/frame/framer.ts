@@ -36,7 +36,9 @@ export class Framer {
     const readBase = this.carryBase + this.keptLength;
     let from = 0;
     // Complete the frames split across reads: join the kept tail with as much of this read as the
-    // scanner says it needs (or one frame span), and repeat while it still needs more.
+    // scanner says it needs (or one frame span), and repeat while it still needs more; a second
+    // round takes the whole rest of the read, so a tail is never joined again for a few bytes.
+    let rounds = 0;
     while (this.keptLength > 0 && from < data.length) {
       const rest = from === 0 ? data : data.subarray(from);
       if (this.waitsFor(rest)) {
@@ -47,8 +49,7 @@ export class Framer {
       const carry = this.takeKept();
       const limit = readBase - this.carryBase;
       const wanted = this.scanner.joinWindow?.(data, from) ?? (this.need > carry.length ? this.need - carry.length : this.scanner.maxSpan);
-      // Never less than the tail itself, so a long tail is copied a bounded number of times.
-      const window = Math.min(data.length - from, Math.max(wanted, carry.length));
+      const window = rounds++ === 0 ? Math.min(data.length - from, Math.max(wanted, carry.length)) : data.length - from;
       // Small joins come from Node's buffer pool; frames keep pointing at them, and pool slices are never reused.
       const joined = Buffer.allocUnsafe(carry.length + window);
       carry.copy(joined, 0);
