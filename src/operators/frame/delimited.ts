@@ -92,6 +92,7 @@ export class DelimitedScanner implements Scanner {
   private lastStart = -1;
   /** `coveredEnd` before the last frame was emitted: whether that frame started inside another one. */
   private coveredBeforeLast = 0;
+  private readonly markers = new MarkerSearch();
   /** Without a CRC, bytes of overlapping frames emitted per input byte (crafted input could overlap them without end). */
   private readonly overlap: WorkBudget;
 
@@ -273,6 +274,10 @@ export class DelimitedScanner implements Scanner {
     this.coveredEnd = absolute;
   }
 
+  private findMarker(buf: Buffer, base: number, marker: Buffer, from: number, to: number): number {
+    return this.markers.find(buf, base, marker, from, to);
+  }
+
   /** Position of the next start marker in `buf[pos, to)`, or -1. */
   private findStart(buf: Buffer, pos: number, to: number): number {
     const start = this.spec.start;
@@ -322,8 +327,7 @@ export class DelimitedScanner implements Scanner {
     let failed = false;
     let from = p + spec.start.length;
     for (;;) {
-      let e = buf.indexOf(marker, from);
-      if (e >= 0 && e + marker.length > to) e = -1;
+      const e = this.findMarker(buf, base, marker, from, to);
       const length = e < 0 ? to - p : e + included - p;
       if (length > spec.maxLength) return failed ? BAD_CRC : OVERSIZE;
       if (e < 0) {
@@ -344,6 +348,33 @@ export class DelimitedScanner implements Scanner {
       if (e < 0) return BAD_CRC;
       from = e + 1;
     }
+  }
+}
+
+/**
+ * Finds end markers for frames without a length field. Candidates come in stream order, so the
+ * answer for one is usually the answer for the next: a marker is searched for once, not once per
+ * start byte (all-start-byte input would otherwise cost `max_length` per byte).
+ */
+class MarkerSearch {
+  /** Absolute positions: no marker starts in [from, found), or in [from, to - marker length] when found is -1. */
+  private from = -1;
+  private to = -1;
+  private found = -1;
+
+  /** Position in `buf` of the first `marker` in `buf[from, to)`, or -1; `buf[0]` is at absolute `base`. */
+  find(buf: Buffer, base: number, marker: Buffer, from: number, to: number): number {
+    const at = base + from;
+    const known = this.from >= 0 && at >= this.from;
+    if (known && this.found >= at) return this.found + marker.length <= base + to ? this.found - base : -1;
+    // Without a marker up to where the last search ended, only the bytes after it are new.
+    const resume = known && this.found < 0 ? Math.max(from, this.to - (marker.length - 1) - base) : from;
+    const e = resume + marker.length <= to ? buf.indexOf(marker, resume) : -1;
+    const hit = e >= 0 && e + marker.length <= to ? e : -1;
+    this.from = at;
+    this.to = base + to;
+    this.found = hit >= 0 ? base + hit : -1;
+    return hit;
   }
 }
 

@@ -4,6 +4,7 @@ import { runOperator } from '../../../src/core/testing.js';
 import { frameOperator } from '../../../src/operators/frame/index.js';
 import { encodeFrame } from '../../../src/sources/simulator/protocol.js';
 import { framesHex, prng, randomBytes, randomInt, splitAt } from '../../support/bytes.js';
+import { recoveredInOrder } from '../../support/framing.js';
 
 /** The reference layout, framed without a CRC: only the start byte, the length field and the end byte say where a frame is. */
 const NO_CRC = { format: 'delimited', start: 0x7b, end: 0x7d, length: { offset: 8, type: 'u16le', adjust: 13 } } as const;
@@ -12,20 +13,6 @@ const FAKE_HEADER = Buffer.from('7B01000000000000FFFF', 'hex');
 
 function referenceFrames(random: () => number, n: number): Buffer[] {
   return Array.from({ length: n }, (_, seq) => encodeFrame(1 + randomInt(random, 3), seq, seq * 250, randomBytes(random, 1 + randomInt(random, 240))));
-}
-
-/** How many of `sent` appear, in order, among `delivered` (extra delivered frames are allowed). */
-function recoveredInOrder(sent: Buffer[], delivered: string[]): number {
-  let found = 0;
-  let at = 0;
-  for (const frame of sent) {
-    const hex = frame.toString('hex');
-    const i = delivered.indexOf(hex, at);
-    if (i < 0) continue;
-    found++;
-    at = i + 1;
-  }
-  return found;
 }
 
 function reads(stream: Buffer, random: () => number): Batch[] {
@@ -45,7 +32,7 @@ describe('frame: delimited without a CRC keeps every intact frame', () => {
     }
     const stream = Buffer.concat(parts);
     const { output, context } = await runOperator(frameOperator, NO_CRC, reads(stream, random));
-    expect(recoveredInOrder(frames, framesHex(output))).toBe(3000);
+    expect(recoveredInOrder(frames.map((f) => f.toString('hex')), framesHex(output))).toBe(3000);
     const m = context.metrics;
     expect((m.counters.get('framed_bytes') ?? 0) + (m.errors.get('resync_bytes') ?? 0)).toBe(stream.length);
   });
@@ -61,7 +48,7 @@ describe('frame: delimited without a CRC keeps every intact frame', () => {
     const stream = Buffer.concat(parts);
     const { output, context } = await runOperator(frameOperator, { ...NO_CRC, max_length: 65548 }, reads(stream, random));
     const delivered = framesHex(output);
-    expect(recoveredInOrder(frames, delivered)).toBe(3000);
+    expect(recoveredInOrder(frames.map((f) => f.toString('hex')), delivered)).toBe(3000);
     const m = context.metrics;
     expect((m.counters.get('framed_bytes') ?? 0) + (m.errors.get('resync_bytes') ?? 0)).toBe(stream.length);
   });

@@ -1,73 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { bytesBatch, type BytesBatch } from '../../../src/core/batch.js';
-import { ComponentMetrics } from '../../../src/core/metrics.js';
-import { standaloneContext } from '../../../src/core/testing.js';
 import { crcCheck } from '../../../src/operators/crc/check.js';
 import { crcSettings } from '../../../src/operators/crc/options.js';
-import { DeadLetters } from '../../../src/operators/dead-letters.js';
 import { DelimitedScanner } from '../../../src/operators/frame/delimited.js';
-import { Framer } from '../../../src/operators/frame/framer.js';
 import { frameOptions } from '../../../src/operators/frame/options.js';
-import { ScanOutput, type Scanner } from '../../../src/operators/frame/output.js';
 import { createScanner } from '../../../src/operators/frame/scanners.js';
 import { UINT_READERS } from '../../../src/operators/uint-field.js';
 import { encodeFrame } from '../../../src/sources/simulator/protocol.js';
 import { prng, randomBytes, randomInt } from '../../support/bytes.js';
+import { CountingScanner, accountedBytes, frameReads, readsOf } from '../../support/framing.js';
 
 const HARVEST_CRC = { algorithm: 'CRC-16/IBM-3740', over: [1, -3] as [number, number], value: { offset: -3, type: 'u16le' as const } };
 const LENGTH = { offset: 8, size: 2, read: UINT_READERS.u16le, adjust: 13 };
-
-/** Wraps a scanner to count the bytes each scan is handed and the largest buffer it sees. */
-class CountingScanner implements Scanner {
-  scanned = 0;
-  largestBuffer = 0;
-  readonly joinWindow?: (data: Buffer, from: number) => number;
-  constructor(private readonly inner: Scanner) {
-    if (inner.joinWindow) this.joinWindow = (data, from) => inner.joinWindow!(data, from);
-  }
-  get maxSpan() {
-    return this.inner.maxSpan;
-  }
-  get unescapes() {
-    return this.inner.unescapes;
-  }
-  scan(buf: Buffer, base: number, from: number, to: number, limit: number, out: ScanOutput): number {
-    this.scanned += to - from;
-    this.largestBuffer = Math.max(this.largestBuffer, buf.length);
-    return this.inner.scan(buf, base, from, to, limit, out);
-  }
-  holdsEnd(data: Buffer): boolean {
-    return this.inner.holdsEnd?.(data) ?? true;
-  }
-  finish(buf: Buffer, base: number, from: number, to: number, out: ScanOutput): void {
-    this.scanned += to - from;
-    this.largestBuffer = Math.max(this.largestBuffer, buf.length);
-    this.inner.finish(buf, base, from, to, out);
-  }
-}
-
-function framer(scanner: Scanner) {
-  const metrics = new ComponentMetrics('frame', 'operator', 'frame');
-  return { metrics, framer: new Framer(scanner, metrics, new ScanOutput(new DeadLetters(standaloneContext(), undefined))) };
-}
-
-/** Runs reads through a framer; returns the frames (as buffers) and the metrics. */
-function frameAll(scanner: Scanner, reads: BytesBatch[]) {
-  const { metrics, framer: f } = framer(scanner);
-  const frames: Buffer[] = [];
-  const collect = (batch: { buffer: Buffer; offsets: Uint32Array; lengths: Uint32Array; count: number } | undefined) => {
-    for (let i = 0; batch && i < batch.count; i++) frames.push(batch.buffer.subarray(batch.offsets[i], batch.offsets[i] + batch.lengths[i]));
-  };
-  for (const read of reads) for (const batch of f.push(read)) collect(batch);
-  collect(f.finish('dev', 0));
-  return { frames, metrics };
-}
-
-function readsOf(data: Buffer, size: number): BytesBatch[] {
-  const reads: BytesBatch[] = [];
-  for (let at = 0; at < data.length; at += size) reads.push(bytesBatch('dev', data.subarray(at, at + size), reads.length));
-  return reads;
-}
 
 const repeat = (bytes: number[], times: number) => Buffer.concat(Array.from({ length: times }, () => Buffer.from(bytes)));
 /** Every 10th byte starts a candidate with length field 65535 (65548 bytes) whose end byte is 0x7D. */
@@ -89,12 +32,12 @@ describe('frame: work per input byte is bounded', () => {
         return crc(buf, offset, length);
       },
     });
-    const { frames, metrics } = frameAll(scanner, readsOf(data, 65536));
+    const { frames, metrics } = frameReads(scanner, readsOf(data, 65536));
     expect(frames).toEqual([]);
     // Unbounded, each 10th byte would start a 64 KiB CRC: about 6,500 CRC bytes per input byte.
     expect(crcBytes).toBeLessThanOrEqual(16 * data.length + 16 * 65548 + 4096);
     expect(metrics.errors.get('unchecked')).toBeGreaterThan(0);
-    expect((metrics.counters.get('framed_bytes') ?? 0) + (metrics.errors.get('resync_bytes') ?? 0)).toBe(data.length);
+    expect(accountedBytes(metrics)).toBe(data.length);
   });
 
   it('still finds every real frame between bursts of such candidates', () => {
@@ -109,7 +52,7 @@ describe('frame: work per input byte is bounded', () => {
     }
     const data = Buffer.concat(parts);
     const options = frameOptions.parse({ start: 0x7b, end: 0x7d, length: { offset: 8, type: 'u16le', adjust: 13 }, max_length: 65548, crc: HARVEST_CRC });
-    const { frames } = frameAll(createScanner(options), readsOf(data, 4096));
+    const { frames } = frameReads(createScanner(options), readsOf(data, 4096));
     expect(frames.map((f) => f.toString('hex'))).toEqual(sent.map((f) => f.toString('hex')));
   });
 
@@ -117,11 +60,11 @@ describe('frame: work per input byte is bounded', () => {
     // Every 10th byte starts a 4093-byte candidate that ends on 0x7D (the report's 4 KB variant).
     const data = repeat([0x7b, 0x01, 0x7d, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf0, 0x0f], 20_000); // 200 kB
     const options = frameOptions.parse({ start: 0x7b, end: 0x7d, length: { offset: 8, type: 'u16le', adjust: 13 } });
-    const { frames, metrics } = frameAll(createScanner(options), readsOf(data, 8192));
+    const { frames, metrics } = frameReads(createScanner(options), readsOf(data, 8192));
     const frameBytes = frames.reduce((n, f) => n + f.length, 0);
     // Unbounded, each byte would sit in about 400 emitted frames.
     expect(frameBytes).toBeLessThanOrEqual(6 * data.length);
-    expect((metrics.counters.get('framed_bytes') ?? 0) + (metrics.errors.get('resync_bytes') ?? 0)).toBe(data.length);
+    expect(accountedBytes(metrics)).toBe(data.length);
   });
 });
 
@@ -136,10 +79,10 @@ describe('frame: buffering is linear in the input', () => {
   it.each(cases)('%s: a 2 MB frame arriving in 1 KiB reads is scanned a bounded number of times', (_name, raw, body, delimiter) => {
     const scanner = new CountingScanner(createScanner(frameOptions.parse(raw)));
     const data = Buffer.concat([body, delimiter, Buffer.from('0a0a', 'hex')]);
-    const { metrics } = frameAll(scanner, readsOf(data, 1024));
+    const { metrics } = frameReads(scanner, readsOf(data, 1024));
     // Joining the kept bytes with each read would hand the scanner about 2 GB.
     expect(scanner.scanned).toBeLessThanOrEqual(3 * data.length);
-    expect((metrics.counters.get('framed_bytes') ?? 0) + (metrics.errors.get('resync_bytes') ?? 0)).toBe(data.length);
+    expect(accountedBytes(metrics)).toBe(data.length);
     expect(metrics.counters.get('framed_bytes')).toBeGreaterThanOrEqual(body.length);
   });
 
@@ -152,7 +95,7 @@ describe('frame: buffering is linear in the input', () => {
     );
     frame.writeUInt32LE(10_000_000, 1);
     frame[frame.length - 1] = 0x7d;
-    const { frames } = frameAll(scanner, readsOf(frame, 4096));
+    const { frames } = frameReads(scanner, readsOf(frame, 4096));
     expect(frames.map((f) => f.length)).toEqual([frame.length]);
     expect(scanner.scanned).toBeLessThanOrEqual(3 * frame.length);
     expect(scanner.largestBuffer).toBeLessThanOrEqual(frame.length + 4096);
