@@ -1,5 +1,6 @@
 import { CRC_OK, CRC_BAD, type CrcCheck } from '../crc/check.js';
 import type { ScanOutput, Scanner } from './output.js';
+import { MarkerSearch } from './marker-search.js';
 import { WorkBudget } from './work-budget.js';
 
 /** How a length field is read: total frame length = value + adjust. */
@@ -66,7 +67,8 @@ const WORK_PER_BYTE = 16;
  *   (only the chain is emitted), one leaves both emitted (nothing tells them apart);
  * - an unconfirmed candidate (the last frame before noise, or garbage) is emitted and its inside
  *   is scanned again, so real frames it spans are found too.
- * No intact frame is lost this way; some impostors are emitted, which a downstream `crc` step drops.
+ * An intact frame is lost only to crafted input that exhausts the budgets below; some impostors are
+ * emitted, which a downstream `crc` step drops.
  * Overlapping frames are emitted only within a budget per input byte, so crafted input cannot
  * multiply the output.
  *
@@ -274,10 +276,6 @@ export class DelimitedScanner implements Scanner {
     this.coveredEnd = absolute;
   }
 
-  private findMarker(buf: Buffer, base: number, marker: Buffer, from: number, to: number): number {
-    return this.markers.find(buf, base, marker, from, to);
-  }
-
   /** Position of the next start marker in `buf[pos, to)`, or -1. */
   private findStart(buf: Buffer, pos: number, to: number): number {
     const start = this.spec.start;
@@ -327,7 +325,7 @@ export class DelimitedScanner implements Scanner {
     let failed = false;
     let from = p + spec.start.length;
     for (;;) {
-      const e = this.findMarker(buf, base, marker, from, to);
+      const e = this.markers.find(buf, base, marker, from, to);
       const length = e < 0 ? to - p : e + included - p;
       if (length > spec.maxLength) return failed ? BAD_CRC : OVERSIZE;
       if (e < 0) {
@@ -348,33 +346,6 @@ export class DelimitedScanner implements Scanner {
       if (e < 0) return BAD_CRC;
       from = e + 1;
     }
-  }
-}
-
-/**
- * Finds end markers for frames without a length field. Candidates come in stream order, so the
- * answer for one is usually the answer for the next: a marker is searched for once, not once per
- * start byte (all-start-byte input would otherwise cost `max_length` per byte).
- */
-class MarkerSearch {
-  /** Absolute positions: no marker starts in [from, found), or in [from, to - marker length] when found is -1. */
-  private from = -1;
-  private to = -1;
-  private found = -1;
-
-  /** Position in `buf` of the first `marker` in `buf[from, to)`, or -1; `buf[0]` is at absolute `base`. */
-  find(buf: Buffer, base: number, marker: Buffer, from: number, to: number): number {
-    const at = base + from;
-    const known = this.from >= 0 && at >= this.from;
-    if (known && this.found >= at) return this.found + marker.length <= base + to ? this.found - base : -1;
-    // Without a marker up to where the last search ended, only the bytes after it are new.
-    const resume = known && this.found < 0 ? Math.max(from, this.to - (marker.length - 1) - base) : from;
-    const e = resume + marker.length <= to ? buf.indexOf(marker, resume) : -1;
-    const hit = e >= 0 && e + marker.length <= to ? e : -1;
-    this.from = at;
-    this.to = base + to;
-    this.found = hit >= 0 ? base + hit : -1;
-    return hit;
   }
 }
 
