@@ -9,9 +9,11 @@ import { createScanner } from './scanners.js';
 
 /**
  * Cuts a byte stream into frames. Bytes that belong to no frame are counted as `resync_bytes`;
- * rejected candidates as `oversize`, `crc`, `short` or `decode`; the `framed_bytes` counter holds the
- * rest, so framed_bytes + resync_bytes accounts for every byte in. With `dead_letter` the rejected
- * bytes go to that output with the reason and host time.
+ * rejected candidates as `oversize`, `crc`, `short` or `decode`, and candidates left unchecked by the
+ * scan's work bounds (crafted input) as `unchecked`; the `framed_bytes` counter holds the rest, so
+ * framed_bytes + resync_bytes accounts for every byte in. With `dead_letter` the rejected bytes go to
+ * that output with the reason and host time. What can be recovered with and without a CRC is in
+ * docs/hardware.md ("Framing garbled bytes").
  */
 export const frameOperator = defineOperator({
   type: 'frame',

@@ -4,6 +4,10 @@ import { checkCrcOptions, crcMinLength, crcObject, crcSettings } from '../crc/op
 import { deadLetterOption } from '../dead-letters.js';
 import { UINT_BYTES, UINT_TYPES } from '../uint-field.js';
 
+/** Longest frame a config may ask for: the framer keeps up to about twice this per stream while it waits. */
+export const MAX_FRAME_LENGTH = 16 * 1024 * 1024;
+const tooLong = `at most ${MAX_FRAME_LENGTH} (16 MiB): the framer holds up to this many bytes per stream while a frame is incomplete`;
+
 export const FRAME_FORMATS = ['delimited', 'cobs', 'slip', 'hdlc', 'fixed', 'lines'] as const;
 
 /** Which options each format reads; any other format-specific option set is a config error. */
@@ -31,14 +35,16 @@ const shape = {
     })
     .optional()
     .meta({ description: 'Length field of a delimited frame: total length = value + adjust.', examples: [{ offset: 8, type: 'u16le', adjust: 13 }] }),
-  size: z.number().int().positive().optional().meta({ description: 'Frame size in bytes for the fixed format.', examples: [64] }),
+  size: z.number().int().positive().max(MAX_FRAME_LENGTH, tooLong).optional().meta({ description: 'Frame size in bytes for the fixed format.', examples: [64] }),
   sync: hexBytes().optional().meta({ description: 'Sync bytes that start every fixed-size frame.', examples: ['AA 55'] }),
-  max_length: z.number().int().positive().default(4096).meta({
-    description: 'Longest frame in bytes (unescaped); longer candidates are rejected as oversize.',
+  max_length: z.number().int().positive().max(MAX_FRAME_LENGTH, tooLong).default(4096).meta({
+    description:
+      'Longest frame in bytes (unescaped), at most 16 MiB; longer candidates are rejected as oversize. Keep it near the real longest frame: without a CRC, a longer limit lets more noise pass for a frame.',
     examples: [4096, 512],
   }),
   crc: crcObject.optional().meta({
-    description: 'Validate candidate frames with this CRC while scanning (same keys as the crc step): a candidate that fails is rejected and scanning resumes at its next byte.',
+    description:
+      'Validate candidate frames with this CRC while scanning (same keys as the crc step): a candidate that fails is rejected and scanning resumes at its next byte. Without a CRC, delimited frames are confirmed by the start of the next frame instead: every intact frame is still found, but impostors made of noise can be emitted too, and a frame after noise is passed on only once the next one starts.',
     examples: [{ algorithm: 'CRC-16/IBM-3740', over: [1, -3], value: { offset: -3, type: 'u16le' } }],
   }),
   dead_letter: deadLetterOption(),

@@ -19,6 +19,8 @@ export class ScanOutput {
   need = 0;
   count = 0;
   skipped = 0;
+  /** Candidates not fully checked because the scan's work budget was spent (crafted input). */
+  unchecked = 0;
   readonly rejects: Record<CandidateReject, number> = { oversize: 0, crc: 0, short: 0, decode: 0 };
   private offsets = new Uint32Array(256);
   private lengths = new Uint32Array(256);
@@ -36,6 +38,7 @@ export class ScanOutput {
     this.written = 0;
     this.need = 0;
     this.skipped = 0;
+    this.unchecked = 0;
     this.rejects.oversize = this.rejects.crc = this.rejects.short = this.rejects.decode = 0;
   }
 
@@ -90,6 +93,11 @@ export interface Scanner {
    * format knows: up to the next delimiter). Without it the framer uses `out.need` or one span.
    */
   joinWindow?(data: Buffer, from: number): number;
+  /**
+   * Optional: whether a read may hold the end of a frame the scanner stopped in without knowing its
+   * length (the delimiter or end marker it searches for). A read that cannot is kept without a scan.
+   */
+  holdsEnd?(data: Buffer): boolean;
   /** The input ended: settles `buf[from, to)`, rejecting or emitting what is left. */
   finish(buf: Buffer, base: number, from: number, to: number, out: ScanOutput): void;
 }

@@ -29,6 +29,10 @@ export abstract class DelimiterScanner implements Scanner {
     return q < 0 ? this.maxSpan : q - from + 1;
   }
 
+  holdsEnd(data: Buffer): boolean {
+    return data.indexOf(this.delimiter) >= 0;
+  }
+
   /** Handles one delimited run `buf[from, to)` (the delimiter is at `to`). */
   protected abstract take(buf: Buffer, from: number, to: number, out: ScanOutput): void;
 

@@ -173,8 +173,21 @@ describe('frame: config errors name the key', () => {
     ]);
   });
 
-  it('parses the DESIGN.md harvest step', () => {
-    expect(issues(HARVEST_FRAME)).toEqual([]);
-    expect(standaloneContext).toBeTypeOf('function');
+  it('parses the harvest pipeline step with its defaults', () => {
+    const parsed = frameOperator.options.parse(HARVEST_FRAME);
+    expect({ ...parsed, start: parsed.start?.toString('hex'), end: parsed.end?.toString('hex') }).toEqual({
+      format: 'delimited',
+      start: '7b',
+      end: '7d',
+      length: { offset: 8, type: 'u16le', adjust: 13 },
+      max_length: 4096,
+    });
+  });
+
+  it('caps max_length and size at 16 MiB', () => {
+    const cap = 'at most 16777216 (16 MiB): the framer holds up to this many bytes per stream while a frame is incomplete';
+    expect(issues({ format: 'lines', max_length: 1_000_000_000_000 })).toEqual([`max_length: ${cap}`]);
+    expect(issues({ format: 'fixed', size: 16 * 1024 * 1024 + 1 })).toEqual([`size: ${cap}`]);
+    expect(issues({ format: 'cobs', max_length: 16 * 1024 * 1024 })).toEqual([]);
   });
 });

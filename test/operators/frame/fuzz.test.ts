@@ -5,9 +5,12 @@ import { resolveCrc } from '../../../src/core/crc/index.js';
 import { runOperator } from '../../../src/core/standalone.js';
 import { crcOperator } from '../../../src/operators/crc/index.js';
 import { frameOperator } from '../../../src/operators/frame/index.js';
+import { frameOptions } from '../../../src/operators/frame/options.js';
+import { createScanner } from '../../../src/operators/frame/scanners.js';
 import { encodeFrame } from '../../../src/sources/simulator/protocol.js';
 import { framesHex, prng, randomBytes, randomChunks, randomInt, splitAt } from '../../support/bytes.js';
 import { cobsEncode, hdlcEncode, slipEncode } from '../../support/encoders.js';
+import { CountingScanner, accountedBytes, frameReads, readsOf, recoveredInOrder } from '../../support/framing.js';
 
 const SPECIALS = [0x7b, 0x7d, 0x7e, 0xc0, 0xdb, 0x00, 0x0a];
 const X25 = resolveCrc('CRC-16/IBM-SDLC');
@@ -72,6 +75,8 @@ const delimitedDamage = (random: () => number, wire: Buffer) => {
   }
   return flipOrTruncate(random, wire);
 };
+
+const DELIMITED = { start: 0x7b, end: 0x7d, length: { offset: 8, type: 'u16le', adjust: 13 }, max_length: 300 };
 
 const CASES: FormatCase[] = [
   {
@@ -187,5 +192,90 @@ describe('frame fuzz: lines', () => {
     expect(framesHex(output).map((h) => Buffer.from(h, 'hex').toString('latin1'))).toEqual(lines);
     expect(context.metrics.errors.get('oversize')).toBe(overlong);
     expect((context.metrics.counters.get('framed_bytes') ?? 0) + (context.metrics.errors.get('resync_bytes') ?? 0)).toBe(data.length);
+  });
+});
+
+/** Formats where nothing tells an impostor from a frame: every intact frame must still come out, in order. */
+const UNCHECKED_CASES: FormatCase[] = [
+  { name: 'delimited without a CRC', options: DELIMITED, make: delimitedMake, damage: delimitedDamage },
+  {
+    name: 'delimited without a CRC, max_length 65548',
+    options: { ...DELIMITED, max_length: 65548 },
+    make: delimitedMake,
+    damage: delimitedDamage,
+  },
+  {
+    name: 'fixed with sync, without a CRC',
+    options: { format: 'fixed', size: 34, sync: 'AA 55' },
+    make(random) {
+      const frame = Buffer.concat([Buffer.from([0xaa, 0x55]), payload(random, 32)]);
+      return { wire: frame, frame };
+    },
+    damage: (random, wire) => wire.subarray(0, 1 + randomInt(random, wire.length - 1)),
+  },
+];
+
+describe.each(UNCHECKED_CASES)('frame fuzz: $name', (c) => {
+  it.each([1, 2, 3])('delivers every intact frame in order and accounts for every byte (seed %i)', async (seed) => {
+    const stream = buildStream(c, seed, 400);
+    const { delivered, metrics } = await frameAll(c, randomChunks(stream.data, prng(seed * 31), 700));
+    expect(recoveredInOrder(stream.intact, delivered)).toBe(stream.intact.length);
+    expect((metrics.counters.get('framed_bytes') ?? 0) + (metrics.errors.get('resync_bytes') ?? 0)).toBe(stream.data.length);
+    const out = delivered.reduce((n, hex) => n + hex.length / 2, 0);
+    expect(out).toBeLessThanOrEqual(6 * stream.data.length);
+  });
+});
+
+/** Inputs built to hurt a framer: no frame at all, or candidates everywhere. */
+function pathological(): [string, Buffer][] {
+  const random = prng(2026);
+  const repeat = (bytes: number[], total: number) => Buffer.alloc(total).fill(Buffer.from(bytes));
+  return [
+    ['random', randomBytes(random, 100_000)],
+    ['all 0x7B', Buffer.alloc(100_000, 0x7b)],
+    ['length field 65535 (7B 01 00 00 00 00 00 00 FF FF)', repeat([0x7b, 0x01, 0, 0, 0, 0, 0, 0, 0xff, 0xff], 100_000)],
+    ['long candidates ending on 0x7D (7B 01 00 00 00 00 00 7D FF FF)', repeat([0x7b, 0x01, 0, 0, 0, 0, 0, 0x7d, 0xff, 0xff], 100_000)],
+    ['4 KiB candidates ending on 0x7D (7B 01 7D 00 00 00 00 00 F0 0F)', repeat([0x7b, 0x01, 0x7d, 0, 0, 0, 0, 0, 0xf0, 0x0f], 100_000)],
+    ['zeros', Buffer.alloc(500_000)],
+    ['specials only', payload(random, 100_000)],
+  ];
+}
+
+const EVERY_FORMAT: [string, Record<string, unknown>][] = [
+  ['delimited', DELIMITED],
+  ['delimited, max_length 65548', { ...DELIMITED, max_length: 65548 }],
+  ['delimited with a CRC, max_length 65548', { ...DELIMITED, max_length: 65548, crc: HARVEST_CRC }],
+  ['delimited, end marker only', { start: 0x7b, end: 0x7d, max_length: 4096 }],
+  ['cobs', { format: 'cobs', crc: { algorithm: 'CRC-16/IBM-SDLC' } }],
+  ['slip', { format: 'slip' }],
+  ['hdlc', { format: 'hdlc', crc: { algorithm: 'CRC-16/IBM-SDLC' } }],
+  ['lines', { format: 'lines', max_length: 65536 }],
+  ['fixed', { format: 'fixed', size: 32, sync: 'AA 55' }],
+  ['fixed without sync, with a CRC', { format: 'fixed', size: 32, crc: { algorithm: 'CRC-16/XMODEM', over: [0, -2], value: { offset: -2, type: 'u16be' } } }],
+];
+
+describe.each(EVERY_FORMAT)('frame fuzz, pathological input: %s', (_name, raw) => {
+  it.each(pathological())('%s: no exception, every byte counted, memory and work bounded', (_input, data) => {
+    const scanner = new CountingScanner(createScanner(frameOptions.parse(raw)));
+    const readSize = 65536;
+    const { frames, metrics } = frameReads(scanner, readsOf(data, readSize));
+    expect(accountedBytes(metrics)).toBe(data.length);
+    // Nothing is kept beyond one frame span next to one read, and no byte is scanned more than a few times.
+    expect(scanner.largestBuffer).toBeLessThanOrEqual(scanner.maxSpan + readSize);
+    expect(scanner.scanned).toBeLessThanOrEqual(4 * data.length + 4 * scanner.maxSpan);
+    expect(frames.reduce((n, f) => n + f.length, 0)).toBeLessThanOrEqual(6 * data.length + 4 * scanner.maxSpan);
+  });
+});
+
+describe('frame fuzz: a crc step absorbed into frame', () => {
+  it.each([4, 5])('recovers exactly the intact frames (seed %i)', async (seed) => {
+    // What the runner builds for a frame step followed by a crc step.
+    const options = frameOperator.absorbNext!(DELIMITED, 'crc', HARVEST_CRC);
+    expect(options).toEqual({ ...DELIMITED, crc: HARVEST_CRC });
+    const c: FormatCase = { name: 'absorbed', options: options!, make: delimitedMake, damage: delimitedDamage };
+    const stream = buildStream(c, seed, 400);
+    const { delivered, metrics } = await frameAll(c, randomChunks(stream.data, prng(seed), 700));
+    expect(delivered).toEqual(stream.intact);
+    expect(accountedBytes(metrics)).toBe(stream.data.length);
   });
 });
