@@ -40,10 +40,10 @@ export function recordingOptions(extension: string) {
       .int()
       .min(1)
       .max(1_000_000)
-      .default(1000)
+      .default(256)
       .meta({
-        description: 'Distinct partition_by values in one run; one more stops the sink with an error (its open files are closed first), so a column with a value per row cannot create files without end.',
-        examples: [1000, 10000],
+        description: 'Distinct partition_by values in one run; one more stops the sink with an error (its open files are closed first), so a column with a value per row cannot create files without end. Each new partition costs a file (tens of ms to set up and close).',
+        examples: [256, 4096],
       }),
     timestamp_unit: z
       .enum(['ns', 'us', 'ms'])
