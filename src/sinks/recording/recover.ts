@@ -40,14 +40,56 @@ function liveWriter(metadata: ReadonlyMap<string, string>): number | undefined {
 
 const stillWritten = (pid: number) => `still being written by process ${pid}; not touched`;
 
-/** Why a leftover must be left alone: its writer is alive, or it is too fresh to tell (no schema yet). */
+/** A process that has `file` open, found through /proc (Linux); undefined when none or no /proc. */
+function processHolding(file: string): number | undefined {
+  let pids: string[];
+  try {
+    pids = fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return undefined;
+  }
+  const target = path.resolve(file);
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // gone, or not ours to look at
+    }
+    for (const fd of fds) {
+      try {
+        if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === target) return Number(pid);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Why a leftover must be left alone: its writer is alive, or it has no schema yet and a process has
+ * it open or it is too fresh to tell (a sink claims a name with an empty file before its encoder
+ * opens it).
+ */
 function inUse(file: string, scanned: ScannedStream | undefined): string | undefined {
   if (scanned) {
     const writer = liveWriter(scanned.metadata);
     return writer === undefined ? undefined : stillWritten(writer);
   }
+  const holder = processHolding(file);
+  if (holder !== undefined) return stillWritten(holder);
   const ageMs = Date.now() - fs.statSync(file).mtimeMs;
   return ageMs < 60_000 ? 'empty and changed in the last minute (a writer may have just opened it); not touched' : undefined;
+}
+
+/** A `.parquet.partial` without a journal: nothing to rebuild it from; removed only when it is an empty, unused claim. */
+function partialWithoutJournal(file: string): RecoveryResult {
+  if (fs.statSync(file).size > 0) return { from: file, rows: 0, problem: 'no journal (journal: false); this file cannot be completed' };
+  const busy = inUse(file, undefined);
+  if (busy) return { from: file, rows: 0, problem: busy };
+  fs.rmSync(file, { force: true });
+  return { from: file, rows: 0, problem: 'empty (its writer stopped before writing anything); removed' };
 }
 
 /** Recovers every leftover below `dir`. An error on one (a full disk) is reported for it; nothing of it is deleted. */
@@ -60,7 +102,7 @@ export async function recoverDirectory(dir: string): Promise<RecoveryResult[]> {
       if (entry.endsWith('.parquet.journal')) results.push(await recoverJournal(entry));
       else if (entry.endsWith('.arrows.partial')) results.push(await recoverArrowStream(entry));
       else if (entry.endsWith('.parquet.partial') && !fs.existsSync(entry.replace(/\.partial$/, '.journal'))) {
-        results.push({ from: entry, rows: 0, problem: 'no journal (journal: false); this file cannot be completed' });
+        results.push(partialWithoutJournal(entry));
       }
     } catch (error) {
       results.push({ from: entry, rows: 0, problem: `${(error as Error).message}; nothing was deleted` });
