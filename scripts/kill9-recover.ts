@@ -5,6 +5,7 @@
  * left over, and the second recover changes nothing. Prints one line per try and a summary.
  *
  *   node --import tsx scripts/kill9-recover.ts [TRIES=40] [MIN_MS=1500] [MAX_MS=9000]
+ * The kill delay counts from the first bytes on disk.
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -80,13 +81,15 @@ for (let t = 1; t <= tries; t++) {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), 'run', path.join(dir, 'p.yml'), '--data-dir', dir, '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  // The delay counts from when data flows, so the kills land in the recording, not in startup.
-  for (let i = 0; i < 1200 && !stderr.includes('pipeline running'); i++) await new Promise((r) => setTimeout(r, 50));
+  // The delay counts from when the first bytes are on disk, so the kills land in the recording, not
+  // in startup (which takes seconds on a loaded machine). Bounded: at most 1200 x 50 ms.
+  const recordings = path.join(dir, 'recordings');
+  const hasData = () => files(recordings).some((f) => fs.statSync(f).size > 0);
+  for (let i = 0; i < 1200 && !hasData() && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
   const delay = minMs + Math.random() * (maxMs - minMs);
   await new Promise((r) => setTimeout(r, delay));
   process.kill(child.pid!, 'SIGKILL');
   await new Promise((r) => child.once('close', r));
-  const recordings = path.join(dir, 'recordings');
   const first = fs.existsSync(recordings) ? await recoverDirectory(recordings) : [];
   const after1 = hashes(recordings);
   const second = fs.existsSync(recordings) ? await recoverDirectory(recordings) : [];
@@ -106,7 +109,7 @@ for (let t = 1; t <= tries; t++) {
   summary.emptyClaims += emptyClaims;
   summary.idempotent += idempotent ? 1 : 0;
   summary.recovered += first.filter((r) => r.file && !r.problem).length;
-  console.log(`try ${t}: killed ${(delay / 1000).toFixed(1)} s after start; recovered ${first.filter((r) => r.file && !r.problem).length} (${first.map((r) => r.problem ?? '').filter(Boolean).join('; ') || 'no problem'}); parquet ${pq.frames} frames invalid=${pq.invalid} holes=${pq.holes} uneven=${pq.uneven}; arrow ${ar.frames} frames invalid=${ar.invalid} holes=${ar.holes} uneven=${ar.uneven}; leftovers=${leftovers} empty claims=${emptyClaims}; idempotent=${idempotent}`);
+  console.log(`try ${t}: killed ${(delay / 1000).toFixed(1)} s after the first bytes; recovered ${first.filter((r) => r.file && !r.problem).length} (${first.map((r) => r.problem ?? '').filter(Boolean).join('; ') || 'no problem'}); parquet ${pq.frames} frames invalid=${pq.invalid} holes=${pq.holes} uneven=${pq.uneven}; arrow ${ar.frames} frames invalid=${ar.invalid} holes=${ar.holes} uneven=${ar.uneven}; leftovers=${leftovers} empty claims=${emptyClaims}; idempotent=${idempotent}`);
   fs.rmSync(dir, { recursive: true, force: true });
 }
 db.closeSync();
