@@ -64,10 +64,13 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // A reader that goes away (`pipeline inspect ... | head`) ends the output, not the program with a crash.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
+// Not for `run`: its stdout sinks handle a closed stdout themselves, and the other sinks must close.
+if (process.argv[2] !== 'run') {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
 
 main(process.argv.slice(2)).then(
   (code) => {

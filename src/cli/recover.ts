@@ -19,11 +19,17 @@ export async function recoverCommand(argv: readonly string[], out: (line: string
     out(`recover: ${dir} is not a directory`);
     return 2;
   }
-  const results = await recoverDirectory(dir);
+  let results;
+  try {
+    results = await recoverDirectory(dir);
+  } catch (error) {
+    out(`recover: ${(error as Error).message}`);
+    return 1;
+  }
   if (results.length === 0) out(`recover: nothing to recover below ${dir}`);
   let failed = 0;
   for (const result of results) {
-    if (result.file && !result.problem) out(`recovered ${result.rows} rows: ${result.from} -> ${result.file}`);
+    if (result.file && !result.problem) out(`recovered ${result.rows} rows: ${result.from} -> ${result.file}${result.note ? ` (${result.note})` : ''}`);
     else out(`${result.file ? 'note' : 'not recovered'}: ${result.from}: ${result.problem}`);
     if (!result.file && !result.problem?.endsWith('removed')) failed++;
   }

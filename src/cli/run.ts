@@ -6,6 +6,7 @@ import { createLogger } from '../core/log.js';
 import { afterLongDelay } from '../core/long-timeout.js';
 import { parseDurationMs } from '../core/options.js';
 import { Runner } from '../core/runner/runner.js';
+import { standardOutput } from '../sinks/stdout/output.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { renderCounters } from './counters.js';
 
@@ -52,6 +53,16 @@ export async function runCommand(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A closed stdout stops only the stdout sinks; when they are all the pipeline has, nothing is left to do.
+  if (plan.sinks.every((sink) => sink.definition.type === 'stdout')) {
+    standardOutput().onReaderGone(() => {
+      log.info('standard output was closed and every sink writes to it: stopping');
+      runner.stop();
+    });
+  }
+  // A closed stderr (a terminal gone) must not end the run: logs and the counters table are lost, not the data.
+  const ignoreStderrError = () => undefined;
+  process.stderr.on('error', ignoreStderrError);
   // --duration counts from when data flows, not from when sinks began starting up.
   let cancelDuration: (() => void) | undefined;
   void runner.flowing.then(() => {
@@ -71,6 +82,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     cancelDuration?.();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.stderr.off('error', ignoreStderrError);
     log.flush?.();
   }
 }

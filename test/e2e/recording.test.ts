@@ -73,6 +73,6 @@ describe('recording sinks in a running pipeline', () => {
     expect(result.reason).toBe('failed');
     expect(result.error?.message).toMatch(/recording/);
     expect(result.error?.message).toContain(path.join(dir, 'recordings', 'harvest-0001.parquet'));
-    expect(runner.metrics.get('recording')!.errors.get('write_failed')).toBeGreaterThan(0);
+    expect(runner.metrics.get('recording')!.errors.get('write_failed_rows')).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { startCli } from './cli.js';
+import { type StartOptions, startCli } from './cli.js';
 
 /**
  * A running `pipeline ...` child (started by startCli, so with the tests' ephemeral live-view port
@@ -11,10 +11,10 @@ export class CliProcess {
   stderr = '';
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[]) {
-    const { child, done } = startCli(args);
+  constructor(args: string[], options: StartOptions = {}) {
+    const { child, done } = startCli(args, options);
     this.child = child;
-    this.child.stdout!.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
+    this.child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = done.then((result) => result.code);
   }

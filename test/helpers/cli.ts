@@ -12,18 +12,28 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface StartOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** A command that runs the CLI, which it gets as its last arguments (e.g. `unshare ... sh -c '... "$@"' sh`). */
+  wrapper?: readonly string[];
+  /** Where the CLI's stdout goes: a pipe the test reads (default) or an open file descriptor (/dev/full). */
+  stdout?: 'pipe' | number;
+}
+
 /** Starts the `pipeline` command from source (no build needed) as a real child process. */
-export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+export function startCli(args: string[], options: StartOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  const command = [...(options.wrapper ?? []), process.execPath, '--import', 'tsx', CLI, ...args];
+  const child = spawn(command[0], command.slice(1), {
     cwd: options.cwd ?? ROOT,
     // Example pipelines serve their live view on LIVE_LISTEN; an ephemeral port keeps parallel tests apart.
     // and recordings of example pipelines go to a gitignored folder instead of recordings/.
     env: { LIVE_LISTEN: '127.0.0.1:0', RECORDINGS_DIR: 'test-artifacts/recordings', ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
@@ -33,7 +43,7 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
 }
 
 /** Runs the command to completion, killing it (by PID) if it outlives `timeoutMs`. */
-export async function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export async function runCli(args: string[], options: StartOptions & { timeoutMs?: number } = {}): Promise<CliResult> {
   const { child, done } = startCli(args, options);
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
   try {

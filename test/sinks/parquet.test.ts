@@ -58,7 +58,7 @@ describe('parquet sink with many small batches', () => {
     batches.push(recordsBatch('node', odd.schema.fields, { ...odd.columns, node: oddNode }, 250));
     for (let i = 121; i < 200; i++) batches.push(harvestBatch(i * 250, 250));
     const context = await record(parquetSink, { path: 'small.parquet' }, batches, dir);
-    expect(context.metrics.errors.get('write_failed') ?? 0).toBe(0);
+    expect(context.metrics.errors.get('write_failed_rows') ?? 0).toBe(0);
     await withDuckDB(async (db) => {
       const file = `read_parquet('${dir}/small.parquet', file_row_number = true)`;
       const [row] = await query(db, `SELECT count(*) AS n, count(*) FILTER (WHERE voltage_raw <> file_row_number) AS misplaced,
@@ -223,7 +223,7 @@ describe('parquet sink after a write failure', () => {
       await sleep(10);
     }
     expect(failure?.message).toContain(path.join(dir, 'rec', 'test-0001.parquet'));
-    expect(context.metrics.errors.get('write_failed')).toBeGreaterThanOrEqual(100);
+    expect(context.metrics.errors.get('write_failed_rows')).toBeGreaterThanOrEqual(100);
     fs.rmSync(path.join(dir, 'rec'));
     fs.mkdirSync(path.join(dir, 'rec'));
     await sink.write(harvestBatch(1000, 500));

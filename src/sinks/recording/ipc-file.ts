@@ -16,8 +16,12 @@ export class IpcStreamFile {
   /** Rows known to be on disk (after the last sync). */
   syncedRows = 0;
 
-  constructor(readonly path: string) {
-    this.fd = fs.openSync(path, 'wx');
+  /** `flags` 'wx' creates the file (it must not exist); 'r+' writes into an empty file created to claim its name. */
+  constructor(
+    readonly path: string,
+    flags: 'wx' | 'r+' = 'wx',
+  ) {
+    this.fd = fs.openSync(path, flags);
   }
 
   /** Appends one self-contained chunk (see batchToIpcChunk); throws with the file named on a write error. */

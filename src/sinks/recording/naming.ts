@@ -51,17 +51,49 @@ export function recordingPath(dataDir: string, template: string, parts: NamePart
   return confinePath(dataDir, path.join(path.dirname(expanded), ...hive, path.basename(expanded)));
 }
 
+/** The names tried for a file, in order: the template's, then `-2`, `-3`... before the extension. */
+function* candidateNames(candidate: string): Generator<string> {
+  yield candidate;
+  const ext = path.extname(candidate);
+  const stem = candidate.slice(0, candidate.length - ext.length);
+  for (let n = 2; ; n++) yield `${stem}-${n}${ext}`;
+}
+
+/** Whether a recording name is used: the file, its `.partial` or its `.journal` exists, or this process holds it. */
+function taken(name: string, inUse: ReadonlySet<string>): boolean {
+  return inUse.has(name) || fs.existsSync(name) || fs.existsSync(`${name}.partial`) || fs.existsSync(`${name}.journal`);
+}
+
 /**
  * A name no other file has: when the template yields a name already on disk or in use (no {seq} or
  * {start} in it, or two files in one second), `-2`, `-3`... goes before the extension.
  */
 export function uniquePath(candidate: string, inUse: ReadonlySet<string>): string {
-  const taken = (p: string) => inUse.has(p) || fs.existsSync(p) || fs.existsSync(`${p}.partial`) || fs.existsSync(`${p}.journal`);
-  if (!taken(candidate)) return candidate;
-  const ext = path.extname(candidate);
-  const stem = candidate.slice(0, candidate.length - ext.length);
-  for (let n = 2; ; n++) {
-    const next = `${stem}-${n}${ext}`;
-    if (!taken(next)) return next;
+  for (const name of candidateNames(candidate)) if (!taken(name, inUse)) return name;
+  throw new Error('unreachable');
+}
+
+/** How many names `claimRecordingPath` tries before it gives up (each one taken by another file). */
+const MAX_CLAIM_TRIES = 10_000;
+
+/**
+ * Like uniquePath, and safe against other processes: the name is claimed by creating its empty
+ * `.partial` file exclusively (O_EXCL), so of two pipelines that pick the same name at the same
+ * moment one gets it and the other goes on to the next name. Creates the directories on the way.
+ * The writer then opens the claimed `.partial` without creating it.
+ */
+export function claimRecordingPath(candidate: string, inUse: ReadonlySet<string>): string {
+  fs.mkdirSync(path.dirname(candidate), { recursive: true });
+  let tries = 0;
+  for (const name of candidateNames(candidate)) {
+    if (taken(name, inUse)) continue;
+    try {
+      fs.closeSync(fs.openSync(`${name}.partial`, 'wx'));
+      return name;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    if (++tries >= MAX_CLAIM_TRIES) break;
   }
+  throw new Error(`cannot find a free name for ${candidate}: ${MAX_CLAIM_TRIES} names were taken while trying`);
 }

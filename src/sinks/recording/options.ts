@@ -26,6 +26,26 @@ export function recordingOptions(extension: string) {
       .refine((columns) => new Set(columns).size === columns.length, 'a column is listed twice')
       .default([])
       .meta({ description: 'Columns whose values select a Hive-style directory (node=3/); they are stored in the directory name, not in the file.', examples: [['node']] }),
+    max_open_files: z
+      .number()
+      .int()
+      .min(1)
+      .max(4096)
+      .default(32)
+      .meta({
+        description: 'Files open at once, one per partition: opening one more closes the least recently written (its partition starts a new file if it comes back). Each open Parquet file holds up to a row group in memory.',
+        examples: [32, 256],
+      }),
+    max_partitions: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(256)
+      .meta({
+        description: 'Distinct partition_by values in one run; one more stops the sink with an error (its open files are closed first), so a column with a value per row cannot create files without end. Each new partition costs a file (tens of ms to set up and close).',
+        examples: [256, 4096],
+      }),
     timestamp_unit: z
       .enum(['ns', 'us', 'ms'])
       .default('ns')
@@ -55,5 +75,7 @@ export function sharedConfig(options: SharedOptions, format: RecorderConfig['for
     timestampUnit: options.timestamp_unit,
     deviceTime: options.device_time,
     flushIntervalMs: options.flush_interval,
+    maxOpenFiles: options.max_open_files,
+    maxPartitions: options.max_partitions,
   };
 }

@@ -10,6 +10,8 @@ import { type ParquetSettings, writerProperties } from './parquet-settings.js';
  */
 export class ParquetStream {
   private readonly fd: number;
+  /** Set once the descriptor is closed, so no path closes it twice (the number may belong to another file by then). */
+  private fdClosed = false;
   private readonly queue: pw.RecordBatch[] = [];
   private wake: (() => void) | undefined;
   private readonly drainWaiters: (() => void)[] = [];
@@ -19,11 +21,16 @@ export class ParquetStream {
   bytes = 0;
   rows = 0;
 
+  /**
+   * `flags` 'wx' creates the file (it must not exist); 'r+' writes into an empty file already
+   * created to claim its name (see claimRecordingPath); 'w' replaces what is there.
+   */
   constructor(
     readonly path: string,
     settings: ParquetSettings,
+    flags: 'wx' | 'r+' | 'w' = 'wx',
   ) {
-    this.fd = fs.openSync(path, 'wx');
+    this.fd = fs.openSync(path, flags);
     const input = new ReadableStream<pw.RecordBatch>({ pull: (controller) => this.pull(controller) }, { highWaterMark: 0 });
     this.done = this.drain(input, settings).catch((error: unknown) => {
       this.failure ??= error instanceof Error && error.message.includes(path) ? error : fileError('encode', path, error);
@@ -70,7 +77,7 @@ export class ParquetStream {
         this.failure = fileError('sync', this.path, error);
       }
     }
-    fs.closeSync(this.fd);
+    this.closeFd();
     if (this.failure) throw this.failure;
   }
 
@@ -81,6 +88,12 @@ export class ParquetStream {
     this.queue.length = 0;
     this.wake?.();
     await this.done;
+    this.closeFd();
+  }
+
+  private closeFd(): void {
+    if (this.fdClosed) return;
+    this.fdClosed = true;
     fs.closeSync(this.fd);
   }
 

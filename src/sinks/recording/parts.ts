@@ -7,7 +7,8 @@ import type { OpenFile } from './protocol.js';
  * A file being written by the encoder worker. Parquet files are `.partial` until their footer is
  * written, with every chunk also appended to an Arrow IPC journal that is synced periodically (what
  * `pipeline recover` reads after a hard kill). Arrow files are their own journal: an IPC stream
- * stays readable up to its last complete batch.
+ * stays readable up to its last complete batch. The `.partial` exists already: the sink created it
+ * empty to claim the name (claimRecordingPath).
  */
 export interface Part {
   readonly rows: number;
@@ -37,7 +38,12 @@ class ParquetPart implements Part {
   constructor(private readonly spec: OpenFile) {
     if (!spec.parquet) throw new Error(`${spec.finalPath}: parquet settings missing`);
     this.journal = spec.journalPath ? new IpcStreamFile(spec.journalPath) : undefined;
-    this.stream = new ParquetStream(spec.partialPath, spec.parquet);
+    try {
+      this.stream = new ParquetStream(spec.partialPath, spec.parquet, 'r+');
+    } catch (error) {
+      this.journal?.close();
+      throw error;
+    }
   }
 
   get rows(): number {
@@ -83,7 +89,7 @@ class ArrowPart implements Part {
   private readonly file: IpcStreamFile;
 
   constructor(private readonly spec: OpenFile) {
-    this.file = new IpcStreamFile(spec.partialPath);
+    this.file = new IpcStreamFile(spec.partialPath, 'r+');
   }
 
   get rows(): number {

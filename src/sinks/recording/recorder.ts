@@ -8,7 +8,8 @@ import type { TimeUnit } from '../../core/int64-time.js';
 import { canJoin, joinRecords } from './coalesce.js';
 import { batchToIpcChunk } from './ipc.js';
 import { META, recordingMetadata } from './metadata.js';
-import { recordingPath, uniquePath } from './naming.js';
+import { fileError } from './ipc-file.js';
+import { claimRecordingPath, recordingPath } from './naming.js';
 import { type ParquetSettings, columnEncodings, type ParquetCompression, type ParquetEncodingName, type ParquetStatistics, statisticsColumns } from './parquet-settings.js';
 import { splitByPartition, type PartitionSlice } from './partition.js';
 import { WorkerClient } from './worker-client.js';
@@ -23,6 +24,10 @@ export interface RecorderConfig {
   readonly timestampUnit: TimeUnit;
   readonly deviceTime: 'int64' | 'timestamp';
   readonly flushIntervalMs: number;
+  /** Files open at once (one per partition); past it the least recently written one is closed. */
+  readonly maxOpenFiles: number;
+  /** Distinct partition values in one run; one more fails the sink. */
+  readonly maxPartitions: number;
   readonly parquet?: {
     readonly compression: ParquetCompression;
     readonly rowGroupSize: number;
@@ -40,7 +45,6 @@ interface OpenRecording {
   readonly path: string;
   readonly openedAtNs: number;
   bytes: number;
-  rows: number;
   /** Slices waiting for the worker, sent as one chunk (see coalesce.ts). */
   pending: RecordsBatch[];
   pendingRows: number;
@@ -58,9 +62,16 @@ const JOIN_ROWS = 65_536;
 
 /**
  * Records batches into rotating files through the encoder worker. A write or disk error (disk full,
- * file size limit) fails the file it happened in: it is reported with the file's name, counted as
- * `write_failed` rows, and the next write throws it, so the runner stops or drops per `when_full`.
- * A later write starts a new file; files closed before stay valid.
+ * file size limit) fails the file it happened in: it is reported with the file's name, its rows are
+ * counted in the error `write_failed_rows` (a count of rows, not batches), and the next write throws
+ * it, so the runner stops or drops per `when_full`. A later write starts a new file; files closed
+ * before stay valid.
+ *
+ * Partitions: at most `maxOpenFiles` files are open; opening one more closes the least recently
+ * written (counted as `files_evicted`), and a later row of that partition starts a new file. Each
+ * open Parquet file holds up to a row group in the encoder, so this bounds memory and descriptors.
+ * More than `maxPartitions` distinct values fail the sink at once, after closing its open files, so
+ * a column with a value per row (a sequence number, a bit flip in an id) cannot run away.
  */
 export class Recorder implements SinkInstance {
   private readonly worker: WorkerClient;
@@ -68,6 +79,10 @@ export class Recorder implements SinkInstance {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly failures: Error[] = [];
   private readonly failedFiles = new Set<number>();
+  /** Partition keys seen in this run, to enforce maxPartitions. */
+  private readonly partitions = new Set<string>();
+  /** Set when the partition limit was passed: every later write throws it. */
+  private fatal: Error | undefined;
   /** Paths of files opened and not yet closed, including those the worker is still finishing. */
   private readonly reserved = new Set<string>();
   private nextId = 1;
@@ -89,10 +104,14 @@ export class Recorder implements SinkInstance {
   }
 
   async write(batch: Batch): Promise<void> {
+    if (this.fatal) throw this.fatal;
     this.throwFailure();
     if (batch.kind !== 'records') throw new Error(`${this.context.id}: expects records, got ${batch.kind}`);
     if (batch.length === 0) return;
-    for (const slice of splitByPartition(batch, this.config.partitionBy)) this.append(slice);
+    const slices = splitByPartition(batch, this.config.partitionBy);
+    const tooMany = this.checkPartitionLimit(slices);
+    if (tooMany) return this.failAll(tooMany, batch.length);
+    for (const slice of slices) this.append(slice);
     while ((this.pendingRows() >= this.joinRows || this.inFlight.size > MAX_IN_FLIGHT) && this.inFlight.size > 0) await Promise.race(this.inFlight);
     // Let the worker's replies in (acks with file sizes for rotation, failures to report) before
     // the next write, also when this write only joined a waiting slice.
@@ -101,19 +120,49 @@ export class Recorder implements SinkInstance {
   }
 
   async close(): Promise<void> {
+    await this.closeAll();
+    await this.worker.terminate();
+    if (this.fatal) return;
+    this.throwFailure();
+  }
+
+  private async closeAll(): Promise<void> {
     for (const file of this.files.values()) this.send(file);
     while (this.inFlight.size > 0) await Promise.all(this.inFlight);
     for (const file of [...this.files.values()]) await this.closeFile(file);
     this.context.metrics.gauge('durable_rows', this.worker.durableRows);
+  }
+
+  /** The error for a batch that would pass maxPartitions, if it would; remembers the new keys otherwise. */
+  private checkPartitionLimit(slices: readonly PartitionSlice[]): Error | undefined {
+    if (this.config.partitionBy.length === 0) return undefined;
+    const fresh = slices.filter((s) => !this.partitions.has(s.key));
+    if (this.partitions.size + fresh.length > this.config.maxPartitions) {
+      const columns = this.config.partitionBy.join(', ');
+      return new Error(
+        `${this.context.id}: partition_by [${columns}] has more than ${this.config.maxPartitions} distinct values (max_partitions); ` +
+          'partition by a column with few values (a node id, a channel) or raise max_partitions',
+      );
+    }
+    for (const slice of fresh) this.partitions.add(slice.key);
+    return undefined;
+  }
+
+  /** Refuses the batch (its rows counted as `partition_limit_rows`), closes every open file valid, then throws. */
+  private async failAll(error: Error, rows: number): Promise<never> {
+    this.fatal = error;
+    this.context.metrics.error('partition_limit_rows', rows);
+    this.context.log.error(error.message);
+    await this.closeAll();
     await this.worker.terminate();
-    this.throwFailure();
+    throw error;
   }
 
   private append(slice: PartitionSlice): void {
     let file = this.files.get(slice.key);
     if (file && this.failedFiles.has(file.id)) {
       // Slices that waited for the failed file are lost with it; count them like its other rows.
-      if (file.pendingRows > 0) this.context.metrics.error('write_failed', file.pendingRows);
+      if (file.pendingRows > 0) this.context.metrics.error('write_failed_rows', file.pendingRows);
       this.files.delete(slice.key);
       file = undefined;
     }
@@ -123,12 +172,31 @@ export class Recorder implements SinkInstance {
       this.track(this.closeFile(file));
       file = undefined;
     }
-    file ??= this.openFile(slice);
+    if (file) {
+      // Most recently written last: the first entry is the one to close when too many are open.
+      this.files.delete(slice.key);
+      this.files.set(slice.key, file);
+    } else {
+      this.evictLeastRecentlyWritten();
+      file = this.openFile(slice);
+      if (this.failedFiles.has(file.id)) {
+        this.context.metrics.error('write_failed_rows', slice.batch.length);
+        return;
+      }
+    }
     const last = file.pending.at(-1);
     if (last && !canJoin(last, slice.batch)) this.send(file);
     file.pending.push(slice.batch);
     file.pendingRows += slice.batch.length;
     if (this.inFlight.size < MAX_IN_FLIGHT) this.send(file);
+  }
+
+  /** Closes the least recently written file when opening one more would pass maxOpenFiles. */
+  private evictLeastRecentlyWritten(): void {
+    if (this.files.size < this.config.maxOpenFiles) return;
+    const [oldest] = this.files.values();
+    this.context.metrics.count('files_evicted');
+    this.track(this.closeFile(oldest));
   }
 
   private pendingRows(): number {
@@ -146,7 +214,6 @@ export class Recorder implements SinkInstance {
     const conversion = { timestampUnit: this.config.timestampUnit, deviceTime: this.config.deviceTime, omit: this.config.partitionBy };
     const chunk = batchToIpcChunk(recordsToArrow(batch, this.context.clock, conversion, file.schema));
     const rows = batch.length;
-    file.rows += rows;
     this.track(
       this.worker.append(file.id, chunk, rows).then(
         (ack) => void (file.bytes = ack.bytes),
@@ -176,11 +243,20 @@ export class Recorder implements SinkInstance {
     const startWallNs = context.clock.toWallNs(nowNs);
     this.seq++;
     const candidate = recordingPath(context.dataDir, config.path, { name: context.pipeline.name, startMs: Number(startWallNs / 1_000_000n), seq: this.seq, partition: slice.values });
-    const path = uniquePath(candidate, this.reserved);
+    const id = this.nextId++;
+    let path: string;
+    try {
+      path = claimRecordingPath(candidate, this.reserved);
+    } catch (error) {
+      // Like any write error: the file fails (reported by the next write), a later write tries a new one.
+      const failed: OpenRecording = { id, key: slice.key, schemaKey: schemaKey(slice.batch.schema), schema: arrowSchema(slice.batch.schema), path: candidate, openedAtNs: nowNs, bytes: 0, pending: [], pendingRows: 0 };
+      this.files.set(slice.key, failed);
+      this.fileFailed(failed, fileError('create', `${candidate}.partial`, error), 0);
+      return failed;
+    }
     this.reserved.add(path);
     const stored = slice.batch.schema.fields.filter((f) => !config.partitionBy.includes(f.name));
     const metadata = recordingMetadata({ context, source: slice.batch.source, fields: stored, startWallNs, timestampUnit: config.timestampUnit, partition: slice.values });
-    const id = this.nextId++;
     let parquet: ParquetSettings | undefined;
     const schemaMetadata = new Map(metadata);
     schemaMetadata.set(META.writerPid, String(process.pid));
@@ -199,7 +275,7 @@ export class Recorder implements SinkInstance {
       journalPath: config.parquet?.journal ? `${path}.journal` : undefined,
       parquet,
     });
-    const file: OpenRecording = { id, key: slice.key, schemaKey: schemaKey(slice.batch.schema), schema, path, openedAtNs: nowNs, bytes: 0, rows: 0, pending: [], pendingRows: 0 };
+    const file: OpenRecording = { id, key: slice.key, schemaKey: schemaKey(slice.batch.schema), schema, path, openedAtNs: nowNs, bytes: 0, pending: [], pendingRows: 0 };
     this.files.set(slice.key, file);
     context.log.info({ file: path }, 'recording opened');
     return file;
@@ -220,7 +296,7 @@ export class Recorder implements SinkInstance {
   }
 
   private fileFailed(file: OpenRecording, error: Error, rows: number): void {
-    if (rows > 0) this.context.metrics.error('write_failed', rows);
+    if (rows > 0) this.context.metrics.error('write_failed_rows', rows);
     if (this.failedFiles.has(file.id)) return;
     this.failedFiles.add(file.id);
     const message = error.message.includes(file.path) ? error.message : `${file.path}: ${error.message}`;
@@ -229,8 +305,7 @@ export class Recorder implements SinkInstance {
   }
 
   private throwFailure(): void {
-    for (const [fileId, error] of this.worker.backgroundFailures) {
-      this.worker.backgroundFailures.delete(fileId);
+    for (const [fileId, error] of this.worker.takeBackgroundFailures()) {
       const file = [...this.files.values()].find((f) => f.id === fileId);
       if (file) this.fileFailed(file, error, 0);
     }

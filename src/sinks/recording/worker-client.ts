@@ -11,7 +11,7 @@ export class WorkerClient {
   private readonly pending = new Map<number, { resolve: (reply: Acked | Closed) => void; reject: (error: Error) => void }>();
   private exitError: Error | undefined;
   /** Failures not tied to a request (found during a periodic sync), by file. */
-  readonly backgroundFailures = new Map<number, Error>();
+  private readonly backgroundFailures = new Map<number, Error>();
   /** Rows that would survive a hard kill (journaled and synced, or in closed files). */
   durableRows = 0;
 
@@ -21,6 +21,13 @@ export class WorkerClient {
     this.worker.on('error', (error) => this.fail(new Error(`recording worker failed: ${error.message}`, { cause: error })));
     this.worker.on('exit', (code) => this.fail(new Error(`recording worker exited (code ${code})`)));
     this.post({ type: 'configure', flushIntervalMs });
+  }
+
+  /** Hands over the failures found in the background since the last call, by file. */
+  takeBackgroundFailures(): [number, Error][] {
+    const failures = [...this.backgroundFailures];
+    this.backgroundFailures.clear();
+    return failures;
   }
 
   open(spec: Omit<OpenFile, 'type'>): void {

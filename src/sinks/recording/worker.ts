@@ -34,15 +34,20 @@ function failed(file: number, request: number | undefined, error: unknown): void
 }
 
 function syncAll(): void {
-  let durable = durableOfClosed;
   for (const [file, part] of parts) {
     try {
       part.sync();
-      durable += part.durableRows;
     } catch (error) {
       failed(file, undefined, error);
     }
   }
+  reportDurable();
+}
+
+/** Tells the sink how many rows would survive a hard kill now, when that changed. */
+function reportDurable(): void {
+  let durable = durableOfClosed;
+  for (const part of parts.values()) durable += part.durableRows;
   if (durable !== lastReportedDurable) {
     lastReportedDurable = durable;
     post({ type: 'synced', rows: durable });
@@ -81,11 +86,13 @@ async function handle(message: ToWorker): Promise<void> {
         await part.close();
         parts.delete(message.file);
         durableOfClosed += part.rows;
+        // Before the reply, so the sink sees the new count when its close resolves. No sync of the
+        // other files here: with many partitions closing one by one that would be a sync per close.
+        reportDurable();
         post({ type: 'closed', request: message.request, file: message.file, bytes: part.bytes, rows: part.rows });
       } catch (error) {
         failed(message.file, message.request, error);
       }
-      syncAll();
       return;
     }
   }

@@ -1,10 +1,10 @@
-import { once } from 'node:events';
 import { interval } from 'rxjs';
 import { z } from 'zod';
-import type { Batch } from '../../core/batch.js';
+import { type Batch, itemCount } from '../../core/batch.js';
 import { defineSink } from '../../core/component.js';
 import { duration } from '../../core/options.js';
 import { batchRows, renderTable, rowToJson } from './rows.js';
+import { standardOutput } from './output.js';
 import { SummaryLine } from './summary.js';
 
 const options = z.strictObject({
@@ -17,7 +17,12 @@ const options = z.strictObject({
   rows: z.number().int().min(1).default(5).meta({ description: 'Rows per table update.', examples: [10] }),
 });
 
-/** Prints status lines, records as JSON lines, or a table to stdout; waits for the terminal or pipe to drain. */
+/**
+ * Prints status lines, records as JSON lines, or a table to stdout; waits for the terminal or pipe to
+ * drain. When the reader goes away (EPIPE) the sink stops printing, logs it once, counts it
+ * (`output_closed`, then `discarded_items`) and goes on without failing the run. Any other write
+ * error (a full disk behind a redirect) fails the sink, naming standard output.
+ */
 export const stdoutSink = defineSink({
   type: 'stdout',
   summary: 'Status lines, JSON lines or a table on standard output.',
@@ -25,28 +30,43 @@ export const stdoutSink = defineSink({
   input: ['bytes', 'frames', 'records'],
   defaultWhenFull: 'block',
   create(o, context) {
-    const out = process.stdout;
-    const write = async (text: string) => {
-      if (text && !out.write(text)) await once(out, 'drain');
+    const out = standardOutput();
+    out.onReaderGone(() => {
+      context.metrics.error('output_closed');
+      context.log.warn('standard output was closed by its reader (EPIPE): this sink stops printing; the other sinks go on');
+    });
+    let failure: Error | undefined;
+    const write = async (text: string): Promise<boolean> => {
+      try {
+        return await out.write(text);
+      } catch (error) {
+        if (!failure) context.metrics.error('output_write_failed');
+        failure ??= new Error(`${context.id}: ${(error as Error).message}`, { cause: error });
+        throw failure;
+      }
     };
     let latest: Batch | undefined;
     const summary = new SummaryLine(context.registry);
+    // A timer's failure is kept and thrown by the next write or the close.
     const tick = () => {
-      if (o.format === 'summary') void write(summary.next() + '\n');
-      else if (o.format === 'table' && latest) void write(renderTable(batchRows(latest, context.clock, o.columns, o.rows)));
+      if (o.format === 'summary') write(summary.next() + '\n').catch(() => undefined);
+      else if (o.format === 'table' && latest) write(renderTable(batchRows(latest, context.clock, o.columns, o.rows))).catch(() => undefined);
     };
     const timer = o.format === 'jsonl' ? undefined : interval(o.every, context.scheduler).subscribe(tick);
     return {
       async write(batch) {
+        if (failure) throw failure;
+        if (out.closed) return context.metrics.count('discarded_items', itemCount(batch));
         if (o.format !== 'jsonl') {
           latest = batch;
           return;
         }
         const rows = batchRows(batch, context.clock, o.columns);
-        if (rows.length > 0) await write(rows.map(rowToJson).join('\n') + '\n');
+        if (rows.length > 0 && !(await write(rows.map(rowToJson).join('\n') + '\n'))) context.metrics.count('discarded_items', itemCount(batch));
       },
       async close() {
         timer?.unsubscribe();
+        if (failure) throw failure;
         // A last line so a short run still shows its totals.
         if (o.format === 'summary') await write(summary.next() + '\n');
       },

@@ -48,7 +48,7 @@ async function fill(): Promise<void> {
     console.log('no failure');
   } catch (error) {
     console.log(`failed ${(error as Error).message}`);
-    console.log(`write_failed ${secondContext.metrics.errors.get('write_failed') ?? 0}`);
+    console.log(`write_failed ${secondContext.metrics.errors.get('write_failed_rows') ?? 0}`);
     await second.close().catch((closeError: Error) => console.log(`close failed ${closeError.message}`));
   }
 }
