@@ -68,12 +68,19 @@ export class FeedClient {
     return this.socket.bufferedAmount;
   }
 
-  /** Decides what to do with the next data message; counts every batch not sent. */
-  admit(nowMs: number): Admission {
+  /**
+   * Decides what to do with the next data message; counts every batch not sent. `overTotal`: all
+   * clients together hold more than the feed allows, so this one (which has bytes waiting) must wait.
+   */
+  admit(nowMs: number, overTotal = false): Admission {
     this.offeredBatches++;
     const buffered = this.socket.bufferedAmount;
     if (buffered <= this.policy.limitBytes) {
       this.overSinceMs = null;
+      if (overTotal) {
+        this.droppedBatches++;
+        return 'dropped';
+      }
       if (this.maxRate > 0 && nowMs - this.lastSentMs < 1000 / this.maxRate) {
         this.rateLimitedBatches++;
         return 'rate_limited';
@@ -86,7 +93,7 @@ export class FeedClient {
       this.droppedBatches++;
       return 'close';
     }
-    if (this.policy.policy === 'downsample') {
+    if (this.policy.policy === 'downsample' && !overTotal) {
       const factor = 2 ** Math.ceil(Math.log2(buffered / this.policy.limitBytes));
       if (factor <= MAX_DOWNSAMPLE_FACTOR) {
         this.offered++;

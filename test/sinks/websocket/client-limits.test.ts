@@ -1,0 +1,86 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestClient, recordingLogger, sampleBatch, startSink, wsUrl } from './helpers.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function client(url: string): TestClient {
+  const c = new TestClient(url);
+  cleanups.push(() => c.close());
+  return c;
+}
+
+/** Stops reading on the client side: the kernel buffers fill, then the server's socket buffer grows. */
+function stall(c: TestClient): void {
+  (c.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+}
+
+describe('websocket sink client limits', () => {
+  it('refuses clients beyond max_clients with 503, counts and logs it, and takes one again when a client leaves', async () => {
+    const { log, lines } = recordingLogger();
+    const { sink: live, context } = await startSink({ max_clients: 3 }, { log });
+    cleanups.push(() => live.close());
+    const url = wsUrl(live.url, '?history=0');
+    const first = [client(url), client(url), client(url)];
+    await Promise.all(first.map((c) => c.opened));
+
+    const extra = client(url);
+    await expect(extra.opened).rejects.toThrow(/HTTP 503/);
+    expect(context.metrics.counters.get('refused_clients')).toBe(1);
+    expect(lines.find((l) => l.reason === 'clients')?.msg).toMatch(/too many live view clients \(max_clients is 3\)/);
+    expect(live.feed.clientCount).toBe(3);
+
+    first[0].close();
+    await first[1].until(() => live.feed.clientCount === 2, 'the server to see the client leave');
+    const again = client(url);
+    await again.opened;
+    expect(live.feed.clientCount).toBe(3);
+  });
+
+  it('bounds the bytes waiting in all stalled clients together by total_client_buffer, counting what they miss', async () => {
+    const CLIENT_BUFFER = 64 * 1024;
+    const TOTAL = 256 * 1024;
+    const STALLED = 8;
+    const { sink: live, context } = await startSink({ client_buffer: '64KiB', total_client_buffer: '256KiB', slow_client: 'downsample', close_after: 0, history: 0 });
+    cleanups.push(() => live.close());
+    const url = wsUrl(live.url, '?history=0');
+    const stalled = Array.from({ length: STALLED }, () => client(url));
+    const reader = client(url);
+    await Promise.all([...stalled, reader].map((c) => c.opened));
+    stalled.forEach(stall);
+    const stalledIds = new Set(stalled.map((c) => c.control[0].client_id));
+
+    // One batch of 5,000 rows is a 120 KB message: each client alone may hold 8 of them (downsample, 8 x client_buffer).
+    const ROWS = 5000;
+    const message = ROWS * 3 * 8 + 1024;
+    let maxTotal = 0;
+    let published = 0;
+    const missedEnough = () =>
+      live.feed
+        .clientSnapshots()
+        .filter((s) => stalledIds.has(s.id))
+        .every((s) => s.dropped_batches >= 20);
+    while (!missedEnough()) {
+      if (published >= 5000) throw new Error(`the stalled clients never reached their limits: ${JSON.stringify(live.feed.clientSnapshots())}`);
+      live.write(sampleBatch(published * ROWS, ROWS));
+      published++;
+      const total = live.feed.clientSnapshots().reduce((sum, s) => sum + s.buffered_bytes, 0);
+      maxTotal = Math.max(maxTotal, total);
+      await yieldToLoop();
+    }
+
+    // Over the cap, a client with bytes waiting gets nothing more; each can overshoot by one message at most.
+    expect(maxTotal).toBeGreaterThan(TOTAL);
+    expect(maxTotal).toBeLessThanOrEqual(TOTAL + (STALLED + 1) * message);
+    expect(maxTotal).toBeLessThan(STALLED * CLIENT_BUFFER * 8);
+    expect(context.metrics.counters.get('client_total_buffer_dropped_batches')).toBeGreaterThan(0);
+    for (const s of live.feed.clientSnapshots()) {
+      expect(s.offered_batches).toBe(s.sent_batches + s.dropped_batches + s.downsampled_batches + s.rate_limited_batches);
+    }
+    // The client that reads still gets data.
+    await reader.until(() => reader.data.length > 0, 'the reading client to receive data');
+  });
+});
