@@ -20,6 +20,8 @@ export interface DeviceWriter {
 export interface SessionTarget {
   write(data: Buffer): unknown;
   readonly writableLength: number;
+  /** True after a write passed the stream's own high-water mark: only then does it emit 'drain'. */
+  readonly writableNeedDrain: boolean;
   once(event: 'drain' | 'close', listener: () => void): unknown;
   off(event: 'drain' | 'close', listener: () => void): unknown;
 }
@@ -60,7 +62,8 @@ export function registerSessionWriter(context: ComponentContext, current: () => 
     pendingBytes: () => current()?.writableLength ?? 0,
     onDrain(callback) {
       const target = current();
-      if (target === undefined || target.writableLength === 0) return void setImmediate(callback);
+      // A stream below its own high-water mark emits no 'drain': its backlog is small, go on now.
+      if (target === undefined || target.writableLength === 0 || !target.writableNeedDrain) return void setImmediate(callback);
       const done = () => {
         target.off('drain', done);
         target.off('close', done);

@@ -57,6 +57,9 @@ function allSockets(sockets: readonly net.Socket[]): SessionTarget {
     get writableLength() {
       return slowest().writableLength;
     },
+    get writableNeedDrain() {
+      return slowest().writableNeedDrain;
+    },
     once: (event, listener) => target.once(event, listener),
     off: (event, listener) => target.off(event, listener),
   };
