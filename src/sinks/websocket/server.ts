@@ -32,6 +32,9 @@ export async function startLiveServer(host: string, port: number, access: Access
   const server = createServer((request, response) => handleHttp(request, response, files, access, feed, context, refusals));
 
   server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+    // Node's HTTP server stops watching a socket it hands over for an upgrade: an error on it (a peer
+    // that resets after its refusal, or before the handshake ends) would otherwise end the process.
+    socket.on('error', (error) => context.log.debug({ err: error }, 'live view: socket error during upgrade'));
     const url = requestUrl(request);
     if (url.pathname !== '/ws') return refuse(socket, 404, 'not found; the feed is at /ws');
     const decision = checkAccess(access, request, url);
@@ -136,7 +139,12 @@ const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidd
 function refuse(socket: Socket, status: number, message: string): void {
   const reason = STATUS_TEXT[status] ?? 'Error';
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\nConnection: close\r\n\r\n${message}`);
+  // A peer that never reads the answer must not keep the socket (and its buffers) forever.
+  setTimeout(() => socket.destroy(), REFUSED_SOCKET_LINGER_MS).unref();
 }
+
+/** How long a refused upgrade's socket may take to deliver the answer before it is cut. */
+const REFUSED_SOCKET_LINGER_MS = 5000;
 
 function requestUrl(request: IncomingMessage): URL {
   return new URL(request.url ?? '/', 'http://localhost');

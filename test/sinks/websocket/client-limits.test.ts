@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClient, recordingLogger, sampleBatch, startSink, wsUrl } from './helpers.js';
@@ -38,6 +39,34 @@ describe('websocket sink client limits', () => {
     const again = client(url);
     await again.opened;
     expect(live.feed.clientCount).toBe(3);
+  });
+
+  it('survives refused clients that reset the connection without reading the answer', async () => {
+    const { sink: live, context } = await startSink({ max_clients: 1 });
+    cleanups.push(() => live.close());
+    const url = wsUrl(live.url, '?history=0');
+    const first = client(url);
+    await first.opened;
+    const { port } = new URL(live.url);
+    const upgrade = (host: string) =>
+      `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+    // Beyond max_clients, and with a foreign Host: both refused; each peer then resets instead of reading.
+    for (const host of [`127.0.0.1:${port}`, `attacker.example:${port}`]) {
+      const socket = net.connect(Number(port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.pause();
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const before = (context.metrics.counters.get('refused_clients') ?? 0) + (context.metrics.counters.get('refused_host') ?? 0);
+      socket.write(upgrade(host));
+      await first.until(() => (context.metrics.counters.get('refused_clients') ?? 0) + (context.metrics.counters.get('refused_host') ?? 0) > before, 'the refusal');
+      await new Promise((resolve) => socket.once('readable', resolve));
+      socket.resetAndDestroy();
+    }
+    // The server is still there and serves the client it had.
+    const status = await fetch(new URL('api/status', live.url));
+    expect(status.status).toBe(200);
+    expect((await status.json()).clients).toHaveLength(1);
+    expect(first.closeCode).toBeUndefined();
   });
 
   it('bounds the bytes waiting in all stalled clients together by total_client_buffer, counting what they miss', async () => {
