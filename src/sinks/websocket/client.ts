@@ -75,21 +75,18 @@ export class FeedClient {
   admit(nowMs: number, overTotal = false): Admission {
     this.offeredBatches++;
     const buffered = this.socket.bufferedAmount;
-    if (buffered <= this.policy.limitBytes) {
+    if (buffered <= this.policy.limitBytes && !overTotal) {
       this.overSinceMs = null;
-      if (overTotal) {
-        this.droppedBatches++;
-        return 'dropped';
-      }
       if (this.maxRate > 0 && nowMs - this.lastSentMs < 1000 / this.maxRate) {
         this.rateLimitedBatches++;
         return 'rate_limited';
       }
       return 'send';
     }
+    // Held back by the total counts as stalled too, so close_after frees the slot of a client that never reads.
     this.overSinceMs ??= nowMs;
     const stalledTooLong = this.policy.closeAfterMs > 0 && nowMs - this.overSinceMs >= this.policy.closeAfterMs;
-    if (this.policy.policy === 'close' || stalledTooLong) {
+    if ((this.policy.policy === 'close' && buffered > this.policy.limitBytes) || stalledTooLong) {
       this.droppedBatches++;
       return 'close';
     }

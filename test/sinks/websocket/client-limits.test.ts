@@ -112,4 +112,24 @@ describe('websocket sink client limits', () => {
     // The client that reads still gets data.
     await reader.until(() => reader.data.length > 0, 'the reading client to receive data');
   });
+
+  it('disconnects stalled clients held back by the total after close_after, so they do not keep their slots', async () => {
+    // client_buffer is larger than the total: only the total holds these clients back.
+    const { sink: live, context } = await startSink({ client_buffer: '1MiB', total_client_buffer: '256KiB', close_after: '200ms', history: 0 });
+    cleanups.push(() => live.close());
+    const url = wsUrl(live.url, '?history=0');
+    const stalled = Array.from({ length: 4 }, () => client(url));
+    const reader = client(url);
+    await Promise.all([...stalled, reader].map((c) => c.opened));
+    stalled.forEach(stall);
+    const ROWS = 5000;
+    for (let published = 0; (context.metrics.counters.get('clients_closed_slow') ?? 0) < stalled.length; published++) {
+      if (published >= 20_000) throw new Error(`stalled clients were never closed: ${JSON.stringify(live.feed.clientSnapshots())}`);
+      live.write(sampleBatch(published * ROWS, ROWS));
+      await yieldToLoop();
+    }
+    expect(context.metrics.counters.get('client_total_buffer_dropped_batches')).toBeGreaterThan(0);
+    await reader.until(() => live.feed.clientCount === 1, 'only the reader to remain');
+    expect(reader.closeCode).toBeUndefined();
+  });
 });
