@@ -48,8 +48,9 @@ export async function simulateCommand(argv: string[]): Promise<number> {
   if (parsed.data.emit !== 'bytes') throw new UsageError('simulate writes bytes; emit: records is for pipelines');
 
   const context = standaloneContext('simulator', { kind: 'source', type: 'simulator' });
-  const output = values.tcp ? await tcpOutput(values.tcp, context.flowSignal) : fileOutput(values.out, values.format === 'capture', context.clock.anchorWallNs);
   const stop = () => context.abort.abort();
+  // A file or pty that goes away (a serial link unplugged, socat stopped) ends the run with a clear message.
+  const output = values.tcp ? await tcpOutput(values.tcp, context.flowSignal) : fileOutput(values.out, values.format === 'capture', context.clock.anchorWallNs, stop);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const timer = values.duration ? setTimeout(stop, parseDurationMs(values.duration)) : undefined;
@@ -63,14 +64,23 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     process.off('SIGTERM', stop);
     await output.close();
   }
-  const counters = Object.entries(context.metrics.snapshot().counters).map(([k, v]) => `${k}=${v}`);
-  process.stderr.write(`simulator stopped: ${counters.join(' ') || 'no frames'}\n`);
+  const failure = output.failure();
+  if (failure) context.metrics.error('output_failed');
+  const { counters, errors } = context.metrics.snapshot();
+  const figures = [...Object.entries(counters), ...Object.entries(errors)].map(([k, v]) => `${k}=${v}`);
+  process.stderr.write(`simulator stopped: ${figures.join(' ') || 'no frames'}\n`);
+  if (failure) {
+    process.stderr.write(`error: cannot write to ${values.out ?? 'stdout'} any more (${failure.message}); the simulator stopped\n`);
+    return 1;
+  }
   return 0;
 }
 
 interface Output {
   write(batch: Batch): void;
   close(): Promise<void>;
+  /** The write error that ended the output, if one did. */
+  failure(): Error | undefined;
 }
 
 function setPath(target: Record<string, unknown>, override: { path: (string | number)[]; value: unknown }): void {
@@ -82,22 +92,31 @@ function setPath(target: Record<string, unknown>, override: { path: (string | nu
   node[override.path[override.path.length - 1]] = override.value;
 }
 
-function fileOutput(file: string | undefined, capture: boolean, anchorWallNs: bigint): Output {
+function fileOutput(file: string | undefined, capture: boolean, anchorWallNs: bigint, onFailure: () => void): Output {
   const stream: NodeJS.WritableStream | WriteStream = file ? createWriteStream(file) : process.stdout;
+  let failure: Error | undefined;
+  (stream as NodeJS.EventEmitter).on('error', (error: Error) => {
+    if (failure) return;
+    failure = error;
+    onFailure();
+  });
   if (capture) stream.write(encodeCaptureHeader({ anchor_wall_ns: anchorWallNs.toString(), source: 'simulator', created: new Date().toISOString() }));
   return {
     write(batch) {
-      if (batch.kind !== 'bytes') return;
+      if (batch.kind !== 'bytes' || failure) return;
       if (capture) stream.write(encodeChunkHeader(batch.hostTimeNs, batch.data.length));
       stream.write(batch.data);
     },
+    failure: () => failure,
     async close() {
+      if (failure) return;
       if (stream === process.stdout) {
         if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
         return;
       }
       (stream as WriteStream).end();
-      await once(stream, 'close');
+      // An error while flushing is kept by the handler above and reported like any other.
+      await once(stream, 'close').catch(() => undefined);
     },
   };
 }
@@ -127,6 +146,7 @@ async function tcpOutput(listen: string, flow: { hold(): void; release(): void }
   const address = server.address() as net.AddressInfo;
   process.stderr.write(`simulator listening on ${address.address}:${address.port}\n`);
   return {
+    failure: () => undefined,
     write(batch) {
       if (batch.kind !== 'bytes') return;
       for (const socket of clients) {

@@ -10,6 +10,20 @@ import type { MetricsDeclaration, MetricsRegistry } from './metrics.js';
 export interface DeviceWriter {
   /** Queues bytes for the device; returns false when they were not accepted (device not connected). */
   write(data: Buffer): boolean;
+  /** Bytes accepted but still waiting in this process for the device (a slow or stalled device). */
+  pendingBytes(): number;
+  /** Calls `callback` once, when the waiting bytes have gone out or the connection is gone. */
+  onDrain(callback: () => void): void;
+}
+
+/** The open port or socket of a connection: a Node writable stream. */
+export interface SessionTarget {
+  write(data: Buffer): unknown;
+  readonly writableLength: number;
+  /** True after a write passed the stream's own high-water mark: only then does it emit 'drain'. */
+  readonly writableNeedDrain: boolean;
+  once(event: 'drain' | 'close', listener: () => void): unknown;
+  off(event: 'drain' | 'close', listener: () => void): unknown;
 }
 
 const tables = new WeakMap<MetricsRegistry, Map<string, DeviceWriter>>();
@@ -34,7 +48,7 @@ export function findDeviceWriter(context: ComponentContext, sourceId: string): D
  * present connection) and counts bytes offered while there is none as `write_while_disconnected`.
  * Unregisters itself when the pipeline stops.
  */
-export function registerSessionWriter(context: ComponentContext, current: () => { write(data: Buffer): unknown } | undefined): void {
+export function registerSessionWriter(context: ComponentContext, current: () => SessionTarget | undefined): void {
   const unregister = registerDeviceWriter(context, {
     write(data) {
       const target = current();
@@ -44,6 +58,19 @@ export function registerSessionWriter(context: ComponentContext, current: () => 
       }
       target.write(data);
       return true;
+    },
+    pendingBytes: () => current()?.writableLength ?? 0,
+    onDrain(callback) {
+      const target = current();
+      // A stream below its own high-water mark emits no 'drain': its backlog is small, go on now.
+      if (target === undefined || target.writableLength === 0 || !target.writableNeedDrain) return void setImmediate(callback);
+      const done = () => {
+        target.off('drain', done);
+        target.off('close', done);
+        callback();
+      };
+      target.once('drain', done);
+      target.once('close', done);
     },
   });
   context.signal.addEventListener('abort', unregister, { once: true });

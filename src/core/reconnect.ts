@@ -16,7 +16,10 @@ import type { MetricsDeclaration } from './metrics.js';
  *   `connection` (1 for the first connection, +1 per reconnect), `connected` (0/1) and the counter
  *   `disconnected_ms` (total time without a device) make the gap visible in metrics and summaries;
  * - with `retry: false` the first failure ends the source with an error instead (a connection closed
- *   cleanly by the other end just ends it).
+ *   cleanly by the other end just ends it);
+ * - the backoff starts again from `initial` only after a connection that delivered data or stayed up
+ *   at least `backoff.max`: a peer that accepts and closes at once (a flapping device, a port
+ *   forwarder with nothing behind it) gets ever longer delays, not ten attempts a second.
  */
 export interface Session {
   /** Resolves (with the reason) when the connection is lost; never rejects. */
@@ -94,8 +97,13 @@ async function runLoop(context: ComponentContext, options: ReconnectOptions, emi
   metrics.gauge('connected', 0);
   while (!signal.aborted) {
     let session: Session | undefined;
+    let delivered = false;
+    const emitting = (batch: Batch) => {
+      delivered = true;
+      emit(batch);
+    };
     try {
-      session = await untilAborted(options.connect(emit, signal), signal);
+      session = await untilAborted(options.connect(emitting, signal), signal);
     } catch (error) {
       if (signal.aborted) return;
       const reason = (options.classify ?? connectErrorReason)(error as Error);
@@ -110,7 +118,7 @@ async function runLoop(context: ComponentContext, options: ReconnectOptions, emi
     }
     if (session === undefined) return; // aborted while connecting
     connection++;
-    attempt = 0;
+    const connectedAtMs = Date.now();
     metrics.gauge('connection', connection);
     metrics.gauge('connected', 1);
     if (lostAtMs === undefined) log.info({ connection }, `${options.describe()}: ${options.connectedAs ?? 'connected'}`);
@@ -127,6 +135,8 @@ async function runLoop(context: ComponentContext, options: ReconnectOptions, emi
     metrics.gauge('connected', 0);
     if (signal.aborted) return;
     lostAtMs = Date.now();
+    if (delivered || lostAtMs - connectedAtMs >= options.backoff.max) attempt = 0;
+    else metrics.count('empty_connections');
     metrics.count('disconnects');
     const message = `${options.describe()}: connection ${connection} lost (${reason?.message ?? 'closed by the other end'})`;
     if (!options.retry && reason === undefined) {

@@ -1,11 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { decodeCaptureHeader } from '../../src/core/capture-format.js';
 import { runCli, startCli, waitForOutput } from '../helpers/cli.js';
 import { readFrames } from '../helpers/frames.js';
+import { PtyPair } from '../helpers/socat.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('pipeline simulate', () => {
   it('writes a given number of frames to a file, raw or as a capture', async () => {
@@ -60,5 +62,39 @@ describe('pipeline simulate', () => {
     const result = await runCli(['simulate', '--frames', '1', '--out', '/dev/null', '--set', 'faults.bitflip=0.1']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/bitflip/);
+  });
+});
+
+describe('pipeline simulate --out on a pseudo-terminal', () => {
+  let dir: string | undefined;
+  let pty: PtyPair | undefined;
+  afterEach(async () => {
+    await pty?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stops with a clear message, counted, when the pty goes away (socat stopped)', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'simulate-pty-'));
+    pty = new PtyPair(dir);
+    await pty.start();
+    // The device side reads, as a serial source would.
+    let read = 0;
+    const reader = createReadStream(pty.dev);
+    reader.on('data', (chunk) => (read += chunk.length));
+    reader.on('error', () => undefined);
+    const { child, done } = startCli(['simulate', '--rate', 'realtime', '--out', pty.host]);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    try {
+      await waitFor(() => read >= 10_000, 'simulated bytes through the pty', 30_000);
+      await pty.stop();
+      const result = await done;
+      expect(result.stderr).not.toMatch(/Unhandled 'error' event|\n\s+at /);
+      expect(result.stderr).toMatch(/simulator stopped: frames_sent=\d+ .*output_failed=1/);
+      expect(result.stderr).toMatch(new RegExp(`error: cannot write to ${pty.host} any more \\((EIO|EACCES|ENOENT)[^)]*\\); the simulator stopped`));
+      expect(result.code).toBe(1);
+    } finally {
+      clearTimeout(killer);
+      reader.destroy();
+    }
   });
 });

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import type net from 'node:net';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import net, { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -109,6 +111,89 @@ describe('relay sink', () => {
     c.socket.write('PING');
     await waitFor(() => dev.received.toString() === 'PING', 'bytes at the device');
     expect(context.metrics.counters.get('written_through_bytes')).toBe(4);
+  });
+
+  it('pauses a client that floods a device which does not read, and delivers every byte once it reads', async () => {
+    // The device streams to the pipeline but does not read what it is sent (until told to).
+    const received: Buffer[] = [];
+    let receivedBytes = 0;
+    let deviceSocket: net.Socket | undefined;
+    const device = createServer((socket) => {
+      deviceSocket = socket;
+      socket.pause();
+      socket.on('data', (chunk: Buffer) => {
+        received.push(chunk);
+        receivedBytes += chunk.length;
+      });
+      socket.on('error', () => undefined);
+      socket.write(Buffer.alloc(1024, 0x55));
+    });
+    await new Promise<void>((resolve) => device.listen(0, '127.0.0.1', () => resolve()));
+    cleanups.push(() => new Promise<void>((resolve) => {
+      deviceSocket?.destroy();
+      device.close(() => resolve());
+    }));
+    const devicePort = (device.address() as net.AddressInfo).port;
+
+    const registry = new MetricsRegistry();
+    const sourceContext = standaloneContext('link', { kind: 'source', type: 'tcp', registry });
+    cleanups.push(() => sourceContext.abort.abort());
+    collect(tcpSource.create(tcpSource.options.parse({ port: devicePort, idle_timeout: 0 }), sourceContext));
+    await waitFor(() => deviceSocket !== undefined, 'tcp source connected');
+    const HIGH_WATER = 256 * 1024; // the default write_through_buffer
+    const { context, port } = await relay({ write_through: 'link' }, registry);
+
+    // The client sends 48 MB as fast as the relay lets it, honouring its own socket's backpressure.
+    const TOTAL = 48 * 1024 * 1024;
+    const block = Buffer.alloc(64 * 1024);
+    const sent = createHash('sha256');
+    const c = await connect(port);
+    const sending = (async () => {
+      for (let offset = 0; offset < TOTAL; offset += block.length) {
+        for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((offset + i) >>> 0, i);
+        sent.update(block);
+        if (!c.socket.write(Buffer.from(block))) await once(c.socket, 'drain');
+      }
+    })();
+
+    let maxPending = 0;
+    const sample = () => (maxPending = Math.max(maxPending, context.metrics.gauges.get('write_through_pending_bytes') ?? 0));
+    await waitFor(() => {
+      sample();
+      return (context.metrics.counters.get('write_through_pauses') ?? 0) >= 1;
+    }, 'the relay to pause the flooding client', 20_000);
+    // While the device reads nothing, what waits in this process for it stays near the high-water mark.
+    expect(receivedBytes).toBe(0);
+    expect(context.metrics.counters.get('written_through_bytes')).toBeLessThan(TOTAL);
+
+    deviceSocket!.resume();
+    await waitFor(() => {
+      sample();
+      return receivedBytes === TOTAL;
+    }, 'every byte at the device', 60_000);
+    await sending;
+    expect(maxPending).toBeGreaterThan(0);
+    expect(maxPending).toBeLessThanOrEqual(HIGH_WATER + block.length);
+    expect(createHash('sha256').update(Buffer.concat(received)).digest('hex')).toBe(sent.digest('hex'));
+    expect(context.metrics.counters.get('written_through_bytes')).toBe(TOTAL);
+    expect(context.metrics.counters.get('write_through_refused_bytes')).toBeUndefined();
+  });
+
+  it('counts client bytes the device cannot take while it is disconnected', async () => {
+    const dev = new TcpDevice();
+    await dev.start();
+    const registry = new MetricsRegistry();
+    const sourceContext = standaloneContext('node', { kind: 'source', type: 'tcp', registry });
+    cleanups.push(() => sourceContext.abort.abort());
+    collect(tcpSource.create(tcpSource.options.parse({ port: dev.port, backoff: { initial: '10s' } }), sourceContext));
+    await waitFor(() => dev.sockets.size === 1, 'tcp source connected');
+    const { context, port } = await relay({ write_through: 'node' }, registry);
+    await dev.stop();
+    await waitFor(() => sourceContext.metrics.gauges.get('connected') === 0, 'device gone');
+    const c = await connect(port);
+    c.socket.write('PING');
+    await waitFor(() => context.metrics.counters.get('write_through_refused_bytes') === 4, 'refused bytes counted');
+    expect(sourceContext.metrics.errors.get('write_while_disconnected')).toBe(4);
   });
 
   it('counts client bytes when the write_through source cannot write', async () => {

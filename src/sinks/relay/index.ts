@@ -2,9 +2,9 @@ import net from 'node:net';
 import { z } from 'zod';
 import type { Batch } from '../../core/batch.js';
 import { defineSink } from '../../core/component.js';
-import { findDeviceWriter } from '../../core/device-writers.js';
 import { byteSizeOption, parseListen } from '../../core/options.js';
 import { RelayClient } from './client.js';
+import { WriteThrough } from './write-through.js';
 
 const relayOptions = z.strictObject({
   listen: z
@@ -23,6 +23,9 @@ const relayOptions = z.strictObject({
     .string()
     .optional()
     .meta({ description: 'Name of a source (serial or tcp) to send bytes from clients to, so tools can talk to the device through the relay.', examples: ['node'] }),
+  write_through_buffer: byteSizeOption()
+    .prefault('256KiB')
+    .meta({ description: 'Bytes from clients waiting for the device above which clients are paused (TCP backpressure) until the device takes them; bounds memory when the device reads slowly or not at all.', examples: ['256KiB', '1MiB'] }),
 });
 
 /**
@@ -42,19 +45,7 @@ export const relaySink = defineSink({
     const { log, metrics } = context;
     const { host, port } = parseListen(options.listen);
     const clients = new Set<RelayClient>();
-    let warnedNoWriter = false;
-
-    const writeThrough = (data: Buffer) => {
-      if (options.write_through === undefined) return;
-      const writer = findDeviceWriter(context, options.write_through);
-      if (writer === undefined) {
-        metrics.error('write_through_unavailable', data.length);
-        if (!warnedNoWriter) log.warn(`relay: source "${options.write_through}" does not accept writes (or is not running); client bytes are counted and discarded`);
-        warnedNoWriter = true;
-        return;
-      }
-      if (writer.write(data)) metrics.count('written_through_bytes', data.length);
-    };
+    const writeThrough = options.write_through === undefined ? undefined : new WriteThrough(options.write_through, options.write_through_buffer, context);
 
     const server = net.createServer((socket) => {
       const peer = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -68,7 +59,9 @@ export const relaySink = defineSink({
       metrics.count('clients_connected');
       metrics.gauge('clients', clients.size);
       log.info({ peer }, `relay: client ${peer} connected`);
-      socket.on('data', writeThrough);
+      // Without write_through, what clients send is read and ignored (a socket that is never read would stall).
+      if (writeThrough) writeThrough.attach(socket);
+      else socket.resume();
       socket.on('error', () => undefined);
       socket.on('close', () => {
         clients.delete(client);

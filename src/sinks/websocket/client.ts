@@ -68,11 +68,14 @@ export class FeedClient {
     return this.socket.bufferedAmount;
   }
 
-  /** Decides what to do with the next data message; counts every batch not sent. */
-  admit(nowMs: number): Admission {
+  /**
+   * Decides what to do with the next data message; counts every batch not sent. `overTotal`: all
+   * clients together hold more than the feed allows, so this one (which has bytes waiting) must wait.
+   */
+  admit(nowMs: number, overTotal = false): Admission {
     this.offeredBatches++;
     const buffered = this.socket.bufferedAmount;
-    if (buffered <= this.policy.limitBytes) {
+    if (buffered <= this.policy.limitBytes && !overTotal) {
       this.overSinceMs = null;
       if (this.maxRate > 0 && nowMs - this.lastSentMs < 1000 / this.maxRate) {
         this.rateLimitedBatches++;
@@ -80,13 +83,14 @@ export class FeedClient {
       }
       return 'send';
     }
+    // Held back by the total counts as stalled too, so close_after frees the slot of a client that never reads.
     this.overSinceMs ??= nowMs;
     const stalledTooLong = this.policy.closeAfterMs > 0 && nowMs - this.overSinceMs >= this.policy.closeAfterMs;
-    if (this.policy.policy === 'close' || stalledTooLong) {
+    if ((this.policy.policy === 'close' && buffered > this.policy.limitBytes) || stalledTooLong) {
       this.droppedBatches++;
       return 'close';
     }
-    if (this.policy.policy === 'downsample') {
+    if (this.policy.policy === 'downsample' && !overTotal) {
       const factor = 2 ** Math.ceil(Math.log2(buffered / this.policy.limitBytes));
       if (factor <= MAX_DOWNSAMPLE_FACTOR) {
         this.offered++;

@@ -23,10 +23,17 @@ export interface FeedOptions {
   readonly historyMs: number;
   readonly historyMaxBytes: number;
   readonly policy: ClientPolicy;
+  /** Clients connected at once; more are refused (HTTP 503). */
+  readonly maxClients: number;
+  /**
+   * Bytes waiting in all client sockets together above which a client that has anything waiting gets
+   * no more data until it drains; a client that keeps up (nothing waiting) is still served.
+   */
+  readonly totalBufferBytes: number;
 }
 
 /** What a client asks for when it connects (query string) or later (subscribe / max_rate messages). */
-export interface Subscription {
+export interface FeedSelection {
   columns?: string[] | null;
   streams?: string[] | null;
   maxRate?: number;
@@ -54,19 +61,34 @@ export class LiveFeed {
     return this.clients.size;
   }
 
+  /** Why a new client cannot be taken now (counted and logged by the server), or undefined. */
+  refusesNewClient(): string | undefined {
+    if (this.clients.size < this.options.maxClients) return undefined;
+    return `too many live view clients (max_clients is ${this.options.maxClients}); close one or raise max_clients`;
+  }
+
+  /** Bytes waiting in every client socket together. */
+  bufferedBytes(): number {
+    let total = 0;
+    for (const client of this.clients) total += client.buffered;
+    return total;
+  }
+
   /** Publishes one batch to every client; never waits for any of them. */
   publish(batch: RecordsBatch, nowMs = Date.now()): void {
     const stream = this.streamFor(batch);
     const seq = ++stream.seq;
     this.history.add(batch.source, stream.key, seq, batch, nowMs);
     const encoded = new Map<string, Buffer>();
-    for (const client of this.clients) this.deliver(client, stream, batch, seq, nowMs, encoded);
+    const budget = { bytes: this.bufferedBytes() };
+    for (const client of this.clients) this.deliver(client, stream, batch, seq, nowMs, encoded, budget);
+    this.context.metrics.gauge('client_buffered_bytes', budget.bytes);
   }
 
   /** Registers a new connection: hello, schemas, history replay, then live data. */
-  attach(socket: WebSocket, remote: string, subscription: Subscription, nowMs = Date.now()): FeedClient {
+  attach(socket: WebSocket, remote: string, selection: FeedSelection, nowMs = Date.now()): FeedClient {
     const client = new FeedClient(this.nextClientId++, socket, remote, this.options.policy, nowMs);
-    this.applySubscription(client, subscription);
+    this.applySelection(client, selection);
     this.clients.add(client);
     this.context.metrics.count('clients_connected');
     this.context.metrics.gauge('clients', this.clients.size);
@@ -76,7 +98,7 @@ export class LiveFeed {
     });
     socket.on('message', (data, isBinary) => this.onControl(client, isBinary ? null : data.toString()));
     client.sendControl(this.hello(client), true);
-    const replay = subscription.history === false ? [] : this.replayFor(client, nowMs);
+    const replay = selection.history === false ? [] : this.replayFor(client, nowMs);
     // The replay is already bounded by its budget, so it bypasses the slow-client policy.
     for (const entry of replay) client.send(this.encode(client, this.streams.get(entry.stream)!, entry.batch, entry.seq, new Map()), nowMs, true);
     client.sendControl({ type: 'live', history_batches: replay.length }, true);
@@ -120,11 +142,14 @@ export class LiveFeed {
     return stream;
   }
 
-  private deliver(client: FeedClient, stream: StreamState, batch: RecordsBatch, seq: number, nowMs: number, encoded: Map<string, Buffer>): void {
+  private deliver(client: FeedClient, stream: StreamState, batch: RecordsBatch, seq: number, nowMs: number, encoded: Map<string, Buffer>, budget: { bytes: number }): void {
     if (client.streams && !client.streams.has(batch.source)) return;
     // A closing socket only collects bytes it will never send; it leaves the set on its close event.
     if (client.socket.readyState !== client.socket.OPEN) return;
-    const admission = client.admit(nowMs);
+    // Many stalled clients, each within its own limit, could still add up to a lot of memory.
+    const overTotal = budget.bytes >= this.options.totalBufferBytes && client.buffered > 0;
+    const admission = client.admit(nowMs, overTotal);
+    if (overTotal && admission === 'dropped') this.context.metrics.count('client_total_buffer_dropped_batches');
     if (admission !== 'send') {
       if (admission === 'dropped' || admission === 'close') this.context.metrics.count('client_dropped_batches');
       if (admission === 'downsampled') this.context.metrics.count('client_downsampled_batches');
@@ -132,7 +157,9 @@ export class LiveFeed {
       if (admission === 'close') this.closeSlow(client);
       return;
     }
-    client.send(this.encode(client, stream, batch, seq, encoded), nowMs);
+    const message = this.encode(client, stream, batch, seq, encoded);
+    budget.bytes += message.length;
+    client.send(message, nowMs);
   }
 
   /** Encodes a batch once per distinct column selection; `encoded` caches within one publish. */
@@ -144,7 +171,7 @@ export class LiveFeed {
     return message;
   }
 
-  /** Columns a client gets from a stream: its subscription (time columns always) or all. */
+  /** Columns a client gets from a stream: its selection (time columns always) or all. */
   private columnsFor(client: FeedClient, stream: StreamState): string[] {
     const wanted = client.columns;
     return wanted ? stream.sendable.filter((c) => wanted.has(c) || stream.timeColumns.includes(c)) : stream.sendable;
@@ -196,10 +223,10 @@ export class LiveFeed {
     };
   }
 
-  private applySubscription(client: FeedClient, subscription: Subscription): void {
-    if (subscription.columns !== undefined) client.columns = subscription.columns ? new Set(subscription.columns) : null;
-    if (subscription.streams !== undefined) client.streams = subscription.streams ? new Set(subscription.streams) : null;
-    if (subscription.maxRate !== undefined) client.maxRate = subscription.maxRate;
+  private applySelection(client: FeedClient, selection: FeedSelection): void {
+    if (selection.columns !== undefined) client.columns = selection.columns ? new Set(selection.columns) : null;
+    if (selection.streams !== undefined) client.streams = selection.streams ? new Set(selection.streams) : null;
+    if (selection.maxRate !== undefined) client.maxRate = selection.maxRate;
   }
 
   private onControl(client: FeedClient, text: string | null): void {
@@ -209,12 +236,12 @@ export class LiveFeed {
       client.sendControl({ type: 'error', message }, true);
       return;
     }
-    this.applySubscription(client, message);
+    this.applySelection(client, message);
   }
 }
 
-/** Parses a client's control message into a subscription change, or returns an error text. */
-export function parseControl(text: string | null): Subscription | string {
+/** Parses a client's control message into a selection change, or returns an error text. */
+export function parseControl(text: string | null): FeedSelection | string {
   if (text === null) return 'control messages are JSON text, not binary';
   let message: unknown;
   try {

@@ -3,6 +3,7 @@ import { interval } from 'rxjs';
 import type { RecordsBatch } from '../../core/batch.js';
 import { type SinkInstance, defineSink } from '../../core/component.js';
 import { byteSizeOption, duration, parseListen } from '../../core/options.js';
+import { isLoopbackHost } from './access.js';
 import { LiveFeed } from './feed.js';
 import { startLiveServer } from './server.js';
 
@@ -31,6 +32,15 @@ const options = z.strictObject({
   client_buffer: byteSizeOption()
     .default(1024 * 1024)
     .meta({ description: 'Bytes waiting in a client socket above which slow_client applies.', examples: ['1MiB', '256KiB'] }),
+  max_clients: z
+    .number()
+    .int()
+    .positive()
+    .default(32)
+    .meta({ description: 'Clients connected at once (page tabs, tap); more are refused with HTTP 503 and counted as refused_clients.', examples: [32, 4] }),
+  total_client_buffer: byteSizeOption()
+    .default(64 * 1024 * 1024)
+    .meta({ description: 'Bytes waiting in all client sockets together above which clients that have bytes waiting get no more data until they drain (counted as client_total_buffer_dropped_batches); bounds memory when many clients stall.', examples: ['64MiB', '16MiB'] }),
   close_after: duration()
     .default(30_000)
     .meta({ description: 'A client that stays above client_buffer this long is disconnected whatever slow_client says (0 = never).', examples: ['30s', '5s', 0] }),
@@ -45,7 +55,7 @@ const options = z.strictObject({
   allowed_origins: z
     .array(z.string())
     .default([])
-    .meta({ description: 'Web origins besides the server\'s own whose pages may open the feed; "*" allows any. Clients that send no Origin (tap, scripts) are not affected.', examples: [['http://lab-pc:3000'], ['*']] }),
+    .meta({ description: 'Web origins besides the server\'s own whose pages may open the feed; their host names are also accepted in the Host header (besides loopback and the listen host). "*" allows any origin and host. Clients that send no Origin (tap, scripts) are not affected.', examples: [['http://lab-pc:3000'], ['*']] }),
 });
 
 /** The running sink: a normal sink instance plus the address it serves, for logs and tests. */
@@ -72,11 +82,13 @@ export const websocketSink = defineSink({
         historyMs: opts.history,
         historyMaxBytes: opts.history_max_bytes,
         policy: { policy: opts.slow_client, limitBytes: opts.client_buffer, closeAfterMs: opts.close_after },
+        maxClients: opts.max_clients,
+        totalBufferBytes: opts.total_client_buffer,
       },
       context,
     );
-    const server = await startLiveServer(host, port, { token: opts.auth_token, allowedOrigins: opts.allowed_origins }, feed, context);
-    if (!isLoopback(host) && opts.auth_token === undefined) {
+    const server = await startLiveServer(host, port, { token: opts.auth_token, allowedOrigins: opts.allowed_origins, listenHost: host }, feed, context);
+    if (!isLoopbackHost(host) && opts.auth_token === undefined) {
       context.log.warn({ listen: opts.listen }, 'live view: listening beyond this machine without auth_token; anyone on the network can read the feed');
     }
     context.log.info({ url: server.url }, `live view at ${server.url}`);
@@ -109,6 +121,3 @@ sinks: { live: { type: websocket, inputs: [preview], listen: 127.0.0.1:8080, his
 ` }],
 });
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}

@@ -1,7 +1,7 @@
 import { declareMetrics } from '../../core/metrics.js';
 import type net from 'node:net';
 import { defineSource } from '../../core/component.js';
-import { DEVICE_WRITER_METRICS, registerSessionWriter } from '../../core/device-writers.js';
+import { DEVICE_WRITER_METRICS, registerSessionWriter, type SessionTarget } from '../../core/device-writers.js';
 import { RECONNECT_METRICS, reconnectingSource } from '../../core/reconnect.js';
 import { connectClient } from './client.js';
 import { tcpOptions } from './options.js';
@@ -25,7 +25,7 @@ export const tcpSource = defineSource({
     registerSessionWriter(context, () => {
       const sockets = [...targets()].filter((s) => !s.destroyed);
       if (sockets.length === 0) return undefined;
-      return { write: (data: Buffer) => sockets.forEach((s) => s.write(data)) };
+      return sockets.length === 1 ? sockets[0] : allSockets(sockets);
     });
     const address = `${options.host}:${options.port}`;
     return reconnectingSource(context, {
@@ -52,3 +52,23 @@ transforms:
 sinks: { console: { type: stdout, inputs: [lines], format: jsonl } }
 ` }],
 });
+
+/**
+ * Server mode writes to every connected peer; what waits is the slowest peer's backlog, and the
+ * writer has drained when that peer has (the next write looks again).
+ */
+function allSockets(sockets: readonly net.Socket[]): SessionTarget {
+  const slowest = () => sockets.reduce((a, b) => (b.writableLength > a.writableLength ? b : a));
+  const target = slowest();
+  return {
+    write: (data: Buffer) => sockets.forEach((s) => s.write(data)),
+    get writableLength() {
+      return slowest().writableLength;
+    },
+    get writableNeedDrain() {
+      return slowest().writableNeedDrain;
+    },
+    once: (event, listener) => target.once(event, listener),
+    off: (event, listener) => target.off(event, listener),
+  };
+}

@@ -1,3 +1,6 @@
+import http from 'node:http';
+import pino, { type Logger } from 'pino';
+import type { SchedulerLike } from 'rxjs';
 import WebSocket from 'ws';
 import { type Field, type RecordsBatch, recordsBatch } from '../../../src/core/batch.js';
 import { type StandaloneContext, standaloneContext } from '../../../src/core/standalone.js';
@@ -23,8 +26,12 @@ export function sampleBatch(first: number, rows: number, source = 'samples'): Re
   return recordsBatch(source, SAMPLE_FIELDS, { host_time: time, voltage, seq }, rows);
 }
 
-export async function startSink(raw: Record<string, unknown> = {}): Promise<{ sink: WebsocketSinkInstance; context: StandaloneContext }> {
-  const context = standaloneContext('live', { kind: 'sink', type: 'websocket' });
+export async function startSink(
+  raw: Record<string, unknown> = {},
+  overrides: { log?: Logger; scheduler?: SchedulerLike } = {},
+): Promise<{ sink: WebsocketSinkInstance; context: StandaloneContext }> {
+  const base = standaloneContext('live', { kind: 'sink', type: 'websocket', scheduler: overrides.scheduler });
+  const context: StandaloneContext = overrides.log ? { ...base, log: overrides.log } : base;
   const sink = (await websocketSink.create(websocketSink.options.parse({ listen: '127.0.0.1:0', ...raw }), context)) as WebsocketSinkInstance;
   return { sink, context };
 }
@@ -70,4 +77,34 @@ export class TestClient {
   close(): void {
     this.socket.terminate();
   }
+}
+
+/** A pino logger that keeps every line as a parsed object, for tests that check what was logged. */
+export function recordingLogger(): { log: Logger; lines: Array<{ level: number; msg: string } & Record<string, unknown>> } {
+  const lines: Array<{ level: number; msg: string } & Record<string, unknown>> = [];
+  const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return { log, lines };
+}
+
+/**
+ * Sends one GET (or a WebSocket upgrade) with exactly the given headers, Host included, as a page
+ * on another name resolving to 127.0.0.1 would. Resolves with the status (101 for an accepted
+ * upgrade) and the headers of the answer.
+ */
+export function rawRequest(httpUrl: string, path: string, headers: Record<string, string>, upgrade = false): Promise<{ status: number; headers: http.IncomingHttpHeaders }> {
+  const { hostname, port } = new URL(httpUrl);
+  const upgradeHeaders = upgrade ? { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } : {};
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: hostname, port, path, method: 'GET', headers: { ...upgradeHeaders, ...headers }, agent: false });
+    request.on('upgrade', (response, socket) => {
+      socket.destroy();
+      resolve({ status: response.statusCode ?? 0, headers: response.headers });
+    });
+    request.on('response', (response) => {
+      response.resume();
+      resolve({ status: response.statusCode ?? 0, headers: response.headers });
+    });
+    request.on('error', reject);
+    request.end();
+  });
 }
