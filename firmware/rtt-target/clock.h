@@ -1,0 +1,6 @@
+#ifndef CLOCK_H
+#define CLOCK_H
+#include <stdint.h>
+/* Microseconds since reset from SysTick (wraps after 71.6 minutes); stops while a debugger halts the core. */
+uint32_t clock_us(void);
+#endif
