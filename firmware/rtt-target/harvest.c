@@ -67,7 +67,11 @@ void harvest_step(uint32_t now_us) {
   }
   put16(frame + 10 + PAYLOAD, crc16(frame + 1, 9 + PAYLOAD));
   frame[12 + PAYLOAD] = 0x7D;
-  if (rtt_write(CHANNEL, frame, FRAME_BYTES) == FRAME_BYTES) state.sent++;
+  /* The last frame of a limited sequence always arrives (written as in block_if_full), so the host
+     can tell the sequence is over whatever the mode lost before it. */
+  int last = state.limit != 0 && f + 1 == state.limit;
+  uint32_t written = last ? rtt_write_blocking(CHANNEL, frame, FRAME_BYTES) : rtt_write(CHANNEL, frame, FRAME_BYTES);
+  if (written == FRAME_BYTES) state.sent++;
   else state.lost++;
   state.frame++;
   if (state.limit != 0 && state.frame == state.limit) state.running = 0;

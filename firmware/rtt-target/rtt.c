@@ -59,22 +59,27 @@ static void put(struct rtt_channel *c, const uint8_t *data, uint32_t len) {
   c->wr_off = wr;
 }
 
+uint32_t rtt_write_blocking(unsigned index, const void *data, uint32_t len) {
+  struct rtt_channel *c = &_SEGGER_RTT.up[index];
+  const uint8_t *bytes = data;
+  uint32_t left = len;
+  while (left > 0) {
+    uint32_t room = free_space(c);
+    if (room == 0) continue; /* the host drains the buffer while we spin */
+    if (room > left) room = left;
+    put(c, bytes, room);
+    bytes += room;
+    left -= room;
+  }
+  return len;
+}
+
 uint32_t rtt_write(unsigned index, const void *data, uint32_t len) {
   struct rtt_channel *c = &_SEGGER_RTT.up[index];
   const uint8_t *bytes = data;
   switch (c->flags & RTT_MODE_MASK) {
-  case RTT_MODE_BLOCK_IF_FULL: {
-    uint32_t left = len;
-    while (left > 0) {
-      uint32_t room = free_space(c);
-      if (room == 0) continue; /* the host drains the buffer while we spin */
-      if (room > left) room = left;
-      put(c, bytes, room);
-      bytes += room;
-      left -= room;
-    }
-    return len;
-  }
+  case RTT_MODE_BLOCK_IF_FULL:
+    return rtt_write_blocking(index, data, len);
   case RTT_MODE_NO_BLOCK_TRIM: {
     uint32_t room = free_space(c);
     if (room > len) room = len;

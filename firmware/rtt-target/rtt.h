@@ -38,6 +38,8 @@ extern struct rtt_control_block _SEGGER_RTT;
 void rtt_init(void);
 /* Writes `len` bytes to up channel `index` by the channel's mode; returns the bytes written. */
 uint32_t rtt_write(unsigned index, const void *data, uint32_t len);
+/* Writes all `len` bytes, waiting for room whatever the channel's mode. */
+uint32_t rtt_write_blocking(unsigned index, const void *data, uint32_t len);
 /* Bytes readable on down channel `index`. */
 uint32_t rtt_down_available(unsigned index);
 /* Reads up to `len` bytes from down channel `index`; returns the bytes read. */
