@@ -34,3 +34,18 @@ export function expectedSums(frames: number): { rows: number; voltage: bigint; c
   }
   return { rows: frames * SAMPLES_PER_FRAME, voltage, current };
 }
+
+/** The exact bytes of frames `0 .. frames-1` on the harvest channel, built from the README's definition. */
+export function expectedFrames(frames: number, encode: (type: number, seq: number, ticks: number, payload: Buffer) => Buffer): Buffer {
+  const out: Buffer[] = [];
+  for (let f = 0; f < frames; f++) {
+    const payload = Buffer.alloc(SAMPLES_PER_FRAME * 8);
+    for (let i = 0; i < SAMPLES_PER_FRAME; i++) {
+      const s = sample(f * SAMPLES_PER_FRAME + i);
+      payload.writeUInt32LE(Number(s.voltage), i * 8);
+      payload.writeUInt32LE(Number(s.current), i * 8 + 4);
+    }
+    out.push(encode(0x01, f & 0xffff, (f * 250) >>> 0, payload));
+  }
+  return Buffer.concat(out);
+}
