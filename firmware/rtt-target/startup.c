@@ -11,19 +11,23 @@ extern int main(void);
 
 /* mps2-an385 runs its core (and so SysTick with CLKSOURCE=1) at 25 MHz. */
 #define CPU_HZ 25000000u
-#define TICKS_PER_MS (CPU_HZ / 1000u)
 
-static volatile uint32_t milliseconds;
-
-void systick_handler(void) { milliseconds++; }
+/*
+ * The clock counts SysTick's current value down from its 24-bit reload instead of counting
+ * interrupts: QEMU computes the value from its virtual clock when it is read, while a late timer
+ * interrupt on a busy host would lose time. The main loop reads it far more often than the
+ * 0.67 s the counter takes to wrap.
+ */
+#define SYSTICK_RELOAD 0xFFFFFFu
 
 uint32_t clock_us(void) {
-  uint32_t ms, count;
-  do {  /* read again if the millisecond ticked over between the two reads */
-    ms = milliseconds;
-    count = SYST_CVR;
-  } while (ms != milliseconds);
-  return ms * 1000u + (TICKS_PER_MS - 1u - count) / (TICKS_PER_MS / 1000u);
+  static uint32_t last = SYSTICK_RELOAD, remainder, us;
+  uint32_t now = SYST_CVR;
+  remainder += (last - now) & SYSTICK_RELOAD;
+  last = now;
+  us += remainder / (CPU_HZ / 1000000u);
+  remainder %= CPU_HZ / 1000000u;
+  return us;
 }
 
 static void hang(void) { for (;;) {} }
@@ -32,9 +36,9 @@ void reset_handler(void) {
   uint32_t *src = &_data_load, *dst = &_data_start;
   while (dst < &_data_end) *dst++ = *src++;
   for (dst = &_bss_start; dst < &_bss_end; dst++) *dst = 0;
-  SYST_RVR = TICKS_PER_MS - 1u;
+  SYST_RVR = SYSTICK_RELOAD;
   SYST_CVR = 0;
-  SYST_CSR = 7; /* processor clock, interrupt, enable */
+  SYST_CSR = 5; /* processor clock, no interrupt, enable */
   main();
   hang();
 }
@@ -42,5 +46,5 @@ void reset_handler(void) {
 __attribute__((section(".vectors"), used))
 static void (*const vectors[16])(void) = {
   (void (*)(void))&_stack_top, reset_handler, hang, hang, hang, hang, hang, 0,
-  0, 0, 0, hang, hang, 0, hang, systick_handler,
+  0, 0, 0, hang, hang, 0, hang, hang,
 };

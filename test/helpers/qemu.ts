@@ -31,11 +31,13 @@ export class QemuTarget {
   constructor(
     readonly elf: string,
     public port = 0,
+    /** More QEMU arguments, e.g. `-icount shift=auto` to tie the target's clock to instructions. */
+    readonly extraArgs: readonly string[] = [],
   ) {}
 
   async start(): Promise<void> {
     if (this.port === 0) this.port = await freePort();
-    const child = spawn('qemu-system-arm', ['-M', 'mps2-an385', '-display', 'none', '-serial', 'null', '-monitor', 'none', '-kernel', this.elf, '-gdb', `tcp:127.0.0.1:${this.port}`, '-S'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('qemu-system-arm', ['-M', 'mps2-an385', '-display', 'none', '-serial', 'null', '-monitor', 'none', '-kernel', this.elf, '-gdb', `tcp:127.0.0.1:${this.port}`, '-S', ...this.extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));

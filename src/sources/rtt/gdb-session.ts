@@ -21,6 +21,8 @@ interface Attachment {
   readonly originalFlags: number;
   /** RdOff as the source last wrote it; anything else means the block was set up again. */
   lastRd: number;
+  /** Bytes the last poll read: the next poll reads that much ahead together with the block. */
+  lastRead: number;
 }
 
 const u32 = (value: number) => {
@@ -89,17 +91,25 @@ export async function openGdbSession(options: RttOptions, context: ComponentCont
       if (flags !== up.flags) await m.write(up.address + FLAGS, u32(flags));
     }
     if (options.write?.on_connect !== undefined) downQueue.push(options.write.on_connect);
-    return { block, up, down, originalFlags: up.flags, lastRd: up.rdOff };
+    return { block, up, down, originalFlags: up.flags, lastRd: up.rdOff, lastRead: 0 };
   }
 
-  /** One poll inside a halted window; the writes are sent before the core resumes but awaited after. */
+  /**
+   * One poll inside a halted window; the writes are sent before the core resumes but awaited after.
+   * The bytes after RdOff are read together with the block, as many as the last poll got, so a
+   * steady stream costs one round trip for block and data instead of two.
+   */
   async function poll(m: Memory, a: Attachment): Promise<{ data?: Buffer; writes: Promise<unknown>; changed?: string }> {
+    const ahead = Math.min(a.lastRead, a.up.size - a.lastRd);
+    const early = ahead > 0 ? m.read(a.up.buffer + a.lastRd, ahead) : undefined;
     let now: ControlBlock;
     try {
       now = parseControlBlock(a.block.address, await m.read(a.block.address, a.block.bytes));
     } catch (error) {
+      await early?.catch(() => undefined);
       return { writes: Promise.resolve(), changed: (error as Error).message };
     }
+    const speculative = early === undefined ? undefined : await early;
     const up = now.up[a.up.index];
     if (now.bytes !== a.block.bytes || up.buffer !== a.up.buffer || up.size !== a.up.size) return { writes: Promise.resolve(), changed: `up channel ${a.up.index} descriptor changed` };
     if (up.rdOff !== a.lastRd) return { writes: Promise.resolve(), changed: `RdOff is ${up.rdOff}, not ${a.lastRd} as last written (target reset, or another RTT host reads this channel)` };
@@ -108,13 +118,17 @@ export async function openGdbSession(options: RttOptions, context: ComponentCont
     let data: Buffer | undefined;
     if (n > 0) {
       const first = Math.min(n, up.size - up.rdOff);
-      const parts = [m.read(up.buffer + up.rdOff, first)];
+      const have = Math.min(first, speculative?.length ?? 0);
+      const parts: Promise<Buffer>[] = [];
+      if (have > 0) parts.push(Promise.resolve(speculative!.subarray(0, have)));
+      if (first > have) parts.push(m.read(up.buffer + up.rdOff + have, first - have));
       if (n > first) parts.push(m.read(up.buffer, n - first));
       const chunks = await Promise.all(parts);
       data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
       a.lastRd = (up.rdOff + n) % up.size;
       writes.push(m.write(a.up.address + RD_OFF, u32(a.lastRd)));
     }
+    a.lastRead = n;
     if (a.down !== undefined && downQueue.size > 0) {
       const down = now.down[a.down.index];
       const bytes = downQueue.take(freeSpace(down));
