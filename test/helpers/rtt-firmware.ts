@@ -49,3 +49,11 @@ export function expectedFrames(frames: number, encode: (type: number, seq: numbe
   }
   return Buffer.concat(out);
 }
+
+/** The 9-byte `T` command: restart the trace stream for `hyperperiods` 10 ms periods (0: no end). */
+export function traceCommand(hyperperiods: number): number[] {
+  const command = Buffer.alloc(9);
+  command[0] = 0x54;
+  command.writeUInt32LE(hyperperiods, 1);
+  return [...command];
+}
