@@ -72,6 +72,26 @@ describe('pipelines/rtt.yml on the QEMU test target', () => {
     });
   });
 
+  it('block_if_full with a slow sink: the source pauses, the firmware waits, and nothing is lost', { timeout: 45_000 }, async () => {
+    const frames = 3000;
+    const qemu = await target();
+    const text = pipeline(qemu.port, (doc) => {
+      doc.setIn(['sources', 'node', 'write', 'on_connect'], doc.createNode(harvestCommand(frames)));
+      doc.setIn(['sinks', 'slow'], doc.createNode({ type: 'collect', inputs: ['samples'], keep: true, delay_ms: 30, buffer: { max_batches: 2 } }));
+    });
+    const runner = new Runner(loadPipelineText(text, new Registry([...COMPONENTS, collectSink])), { log: silentLogger });
+    const done = runner.run();
+    await waitFor(() => (collected.get('slow')?.batches ?? []).some((b) => b.kind === 'records' && lastSeq(b) === frames - 1), 'the last frame', 30_000);
+    runner.stop();
+    expect((await done).reason).toBe('stopped');
+    const seqs = collected.get('slow')!.batches.flatMap((b) => (b.kind === 'records' ? [...new Set(Array.from(b.columns.seq as ArrayLike<number>, Number))] : []));
+    expect(seqs).toEqual(Array.from({ length: frames }, (_, i) => i));
+    const node = runner.metrics.snapshot().find((m) => m.id === 'node')!;
+    expect(node.counters.bytes).toBe(frames * FRAME_BYTES);
+    expect(node.counters.paused_polling).toBeGreaterThan(0);
+    expect(runner.metrics.snapshot().find((m) => m.id === 'samples/rollover')!.counters.gaps ?? 0).toBe(0);
+  });
+
   it('no_block_skip with a slow sink: losses show up as counted seq gaps, every frame that arrives is whole', { timeout: 45_000 }, async () => {
     const frames = 6000;
     const qemu = await target();

@@ -63,6 +63,7 @@ export async function openGdbSession(options: RttOptions, context: ComponentCont
   async function access<T>(work: (m: Memory) => Promise<T>): Promise<T> {
     const { result, haltedNs } = await memory.access(work);
     metrics.count('halted_ns', haltedNs);
+    metrics.gauge('halted_us', Math.round(haltedNs / 1000));
     return result;
   }
 
@@ -148,6 +149,7 @@ export async function openGdbSession(options: RttOptions, context: ComponentCont
     while (!closing.signal.aborted) {
       if (context.flow.paused) {
         // Backpressure: no polls; the firmware's buffer mode decides what happens meanwhile.
+        metrics.count('paused_polling');
         await Promise.race([context.flow.whenResumed(), new Promise((resolve) => closing.signal.addEventListener('abort', resolve, { once: true }))]);
         continue;
       }

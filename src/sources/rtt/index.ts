@@ -11,8 +11,9 @@ import { openTcpSession } from './tcp-session.js';
  * Reads a SEGGER RTT up channel from a running target. With `connect: gdb` it is a GDB remote
  * protocol client of any gdbserver (QEMU, OpenOCD, J-Link, pyOCD, probe-rs): it finds and validates
  * the control block, sets the channel mode, and polls adaptively, halting all-stop targets only for
- * each read (counted as `halted_ns`); a paused pipeline stops polling, so block_if_full firmware
- * waits. With `connect: tcp` it reads an RTT TCP server. Both reconnect with backoff (`reconnects`),
+ * each read (counted as `halted_ns`; the last access's in the gauge `halted_us`). A paused pipeline
+ * stops polling (`paused_polling`), so block_if_full firmware waits. With `connect: tcp` it reads an
+ * RTT TCP server. Both reconnect with backoff (`reconnects`),
  * count `bytes`, `polls`, `rescans` and `block_changes`, and write `write.on_connect` and a relay's
  * write-through to the down channel.
  */
