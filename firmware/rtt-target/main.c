@@ -41,6 +41,9 @@ int main(void) {
   uint32_t have = 0;
   int was_running = 0;
   harvest_init();
+  /* Like firmware that brings up clocks and peripherals first: RTT exists only 250 ms after reset,
+     so a host that attaches at reset has to look for the control block again. */
+  while (clock_us() < 250000u) {}
   rtt_init();
   say("rtt-target ready\n");
   for (;;) {

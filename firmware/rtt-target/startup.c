@@ -21,8 +21,12 @@ extern int main(void);
 #define SYSTICK_RELOAD 0xFFFFFFu
 
 uint32_t clock_us(void) {
-  static uint32_t last = SYSTICK_RELOAD, remainder, us;
+  static uint32_t last, remainder, us, started;
   uint32_t now = SYST_CVR;
+  if (!started) { /* the count just after enable can be anything up to the reload: start from it */
+    started = 1;
+    last = now;
+  }
   remainder += (last - now) & SYSTICK_RELOAD;
   last = now;
   us += remainder / (CPU_HZ / 1000000u);

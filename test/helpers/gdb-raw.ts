@@ -62,10 +62,12 @@ export class RawGdb {
     await stop;
   }
 
-  /** Detaches (the core runs on) and closes. */
+  /** Detaches (the core runs on) and closes; resolves once QEMU has closed its side too. */
   async detach(): Promise<void> {
     await this.request('D');
+    const closed = new Promise((resolve) => this.socket.once('close', resolve));
     this.socket.end();
+    await closed;
   }
 
   private next(): Promise<string> {

@@ -52,6 +52,8 @@ describe('rtt source (connect: gdb) on the QEMU test target', () => {
     expect(got.map((f) => f.seq)).toEqual(Array.from({ length: frames }, (_, i) => i));
     expect(got.every((f) => f.crcOk)).toBe(true);
     expect(metrics.counters.get('written_bytes')).toBe(9);
+    // Attached at reset, before the firmware set up RTT (250 ms after reset): it had to look again.
+    expect(metrics.counters.get('rescans')).toBeGreaterThan(0);
     context.abort.abort();
     await waitFor(() => state.completed, 'the source to complete');
 
