@@ -96,11 +96,12 @@ export async function openGdbSession(options: RttOptions, context: ComponentCont
   }
 
   /**
-   * One poll inside a halted window; the writes are sent before the core resumes but awaited after.
-   * The bytes after RdOff are read together with the block, as many as the last poll got, so a
+   * One poll inside a halted window. Its writes are awaited before the core resumes: in ack mode the
+   * client acknowledges each reply, and on an all-stop stub (QEMU) any byte that arrives while the
+   * core runs stops it silently. The bytes after RdOff are read together with the block, as many as the last poll got, so a
    * steady stream costs one round trip for block and data instead of two.
    */
-  async function poll(m: Memory, a: Attachment): Promise<{ data?: Buffer; writes: Promise<unknown>; changed?: string }> {
+  async function poll(m: Memory, a: Attachment): Promise<{ data?: Buffer; changed?: string }> {
     const ahead = Math.min(a.lastRead, a.up.size - a.lastRd);
     const early = ahead > 0 ? m.read(a.up.buffer + a.lastRd, ahead) : undefined;
     let now: ControlBlock;
@@ -108,12 +109,12 @@ export async function openGdbSession(options: RttOptions, context: ComponentCont
       now = parseControlBlock(a.block.address, await m.read(a.block.address, a.block.bytes));
     } catch (error) {
       await early?.catch(() => undefined);
-      return { writes: Promise.resolve(), changed: (error as Error).message };
+      return { changed: (error as Error).message };
     }
     const speculative = early === undefined ? undefined : await early;
     const up = now.up[a.up.index];
-    if (now.bytes !== a.block.bytes || up.buffer !== a.up.buffer || up.size !== a.up.size) return { writes: Promise.resolve(), changed: `up channel ${a.up.index} descriptor changed` };
-    if (up.rdOff !== a.lastRd) return { writes: Promise.resolve(), changed: `RdOff is ${up.rdOff}, not ${a.lastRd} as last written (target reset, or another RTT host reads this channel)` };
+    if (now.bytes !== a.block.bytes || up.buffer !== a.up.buffer || up.size !== a.up.size) return { changed: `up channel ${a.up.index} descriptor changed` };
+    if (up.rdOff !== a.lastRd) return { changed: `RdOff is ${up.rdOff}, not ${a.lastRd} as last written (target reset, or another RTT host reads this channel)` };
     const writes: Promise<unknown>[] = [];
     const n = available(up);
     let data: Buffer | undefined;
@@ -141,7 +142,8 @@ export async function openGdbSession(options: RttOptions, context: ComponentCont
         metrics.count('written_bytes', bytes.length);
       }
     }
-    return { data, writes: Promise.all(writes) };
+    await Promise.all(writes);
+    return { data };
   }
 
   async function run(): Promise<Error | undefined> {
@@ -155,7 +157,6 @@ export async function openGdbSession(options: RttOptions, context: ComponentCont
       }
       const a = attachment;
       const result = await access((m) => poll(m, a));
-      await result.writes;
       metrics.count('polls');
       if (result.changed !== undefined) {
         log.warn({ reason: result.changed }, `rtt: control block at ${hexAddress(a.block.address)} changed (${result.changed}); searching again`);
