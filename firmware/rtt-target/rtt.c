@@ -1,7 +1,7 @@
 #include "rtt.h"
 
 #define TERMINAL_SIZE 512u
-#define HARVEST_SIZE 16384u
+#define HARVEST_SIZE 65536u
 #define TRACE_SIZE 4096u
 #define COMMAND_SIZE 64u
 

@@ -73,11 +73,11 @@ describe('pipelines/rtt.yml on the QEMU test target', () => {
   });
 
   it('block_if_full with a slow sink: the source pauses, the firmware waits, and nothing is lost', { timeout: 45_000 }, async () => {
-    const frames = 3000;
+    const frames = 8000;
     const qemu = await target();
     const text = pipeline(qemu.port, (doc) => {
       doc.setIn(['sources', 'node', 'write', 'on_connect'], doc.createNode(harvestCommand(frames)));
-      doc.setIn(['sinks', 'slow'], doc.createNode({ type: 'collect', inputs: ['samples'], keep: true, delay_ms: 30, buffer: { max_batches: 2 } }));
+      doc.setIn(['sinks', 'slow'], doc.createNode({ type: 'collect', inputs: ['samples'], keep: true, delay_ms: 60, buffer: { max_batches: 1 } }));
     });
     const runner = new Runner(loadPipelineText(text, new Registry([...COMPONENTS, collectSink])), { log: silentLogger });
     const done = runner.run();

@@ -9,6 +9,8 @@ export interface GdbEvents {
 }
 
 interface Waiter {
+  /** Whether a stop reply answers this request (`?`, an interrupt); for others it is unsolicited. */
+  readonly wantsStop: boolean;
   resolve(payload: string): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
@@ -26,8 +28,9 @@ const MAX_PACKET_BYTES = 1 << 20;
  * that arrives settles the oldest. Acks are sent and expected until the stub agrees to no-ack mode.
  * A reply that does not come within `timeoutMs` breaks the connection (order is lost after that).
  *
- * The client tracks whether the target runs: a stop reply that arrives with no request waiting (a
- * breakpoint, a fault) marks it stopped, so `interrupt` does not wait for a reply that already came.
+ * The client tracks whether the target runs: a stop reply that no request asked for (a breakpoint, a
+ * fault, QEMU's stop when the connection opened) marks it stopped, so `interrupt` does not wait for a
+ * reply that already came, and it never takes the place of another request's reply.
  */
 export class GdbClient {
   private pending: Buffer = Buffer.alloc(0);
@@ -95,7 +98,7 @@ export class GdbClient {
 
   /** Sends a packet and resolves with its reply. */
   request(payload: string): Promise<string> {
-    const reply = this.expectReply(payload);
+    const reply = this.expectReply(payload, payload === '?' || payload === 'vStopped');
     this.sendPacket(payload);
     return reply;
   }
@@ -109,7 +112,7 @@ export class GdbClient {
   /** Stops a running target (0x03) and resolves with the stop reply; at once if already stopped. */
   async interrupt(): Promise<void> {
     if (!this.running) return;
-    const reply = this.expectReply('interrupt');
+    const reply = this.expectReply('interrupt', true);
     this.socket.write(INTERRUPT);
     const stop = await reply;
     if (!isStopReply(stop)) throw new GdbError(`the target answered an interrupt with "${stop.slice(0, 40)}", not a stop reply`, stop);
@@ -131,14 +134,14 @@ export class GdbClient {
     this.socket.destroy();
   }
 
-  private expectReply(what: string): Promise<string> {
+  private expectReply(what: string, wantsStop: boolean): Promise<string> {
     if (this.socket.destroyed) return Promise.reject(this.failure ?? new Error('the gdbserver connection is closed'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         const error = new GdbError(`no reply to ${what.slice(0, 24)} within ${this.timeoutMs} ms (timed out)`);
         this.destroy(error);
       }, this.timeoutMs);
-      this.waiters.push({ resolve, reject, timer });
+      this.waiters.push({ wantsStop, resolve, reject, timer });
     });
   }
 
@@ -201,10 +204,16 @@ export class GdbClient {
       this.events.irregular('console_output');
       return;
     }
+    // A stop reply nobody asked for: the target stopped by itself (a breakpoint, a fault), or QEMU
+    // reports the stop it made when this connection opened while the guest ran.
+    if (isStopReply(payload) && !this.waiters[0]?.wantsStop) {
+      this.running = false;
+      this.events.irregular('unsolicited_stop');
+      return;
+    }
     const waiter = this.waiters.shift();
     if (waiter === undefined) {
-      if (isStopReply(payload)) this.running = false;
-      else this.events.irregular('unexpected_reply');
+      this.events.irregular('unexpected_reply');
       return;
     }
     clearTimeout(waiter.timer);

@@ -110,7 +110,7 @@ describe('rtt source (connect: gdb) on the QEMU test target', () => {
 
     it('an offset past the buffer size', async () => {
       const { error } = await corrupted((gdb) => gdb.writeU32(up(HARVEST) + 12, 99_999));
-      expect(error?.message).toMatch(/up channel 1 has WrOff 99999 past its size 16384 \(corrupt descriptor; refusing to read it\)/);
+      expect(error?.message).toMatch(/up channel 1 has WrOff 99999 past its size 65536 \(corrupt descriptor; refusing to read it\)/);
     });
 
     it('two IDs in the scan range', async () => {
