@@ -32,6 +32,9 @@ static void command(const uint8_t *c) {
   case 'H': harvest_start(a, b); say("harvest started\n"); break;
   case 'T': trace_start(clock_us(), a); say("trace started\n"); break;
   case 'S': harvest_stop(); trace_stop(); say("stopped\n"); break;
+  case 'R': /* system reset request, as a watchdog or a firmware update would cause */
+    *(volatile uint32_t *)0xE000ED0Cu = 0x05FA0004u;
+    for (;;) {}
   default: say("unknown command\n"); break;
   }
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { findDeviceWriter } from '../../../src/core/device-writers.js';
 import { standaloneContext } from '../../../src/core/testing.js';
 import { rttSource } from '../../../src/sources/rtt/index.js';
 import { ROOT } from '../../helpers/cli.js';
@@ -87,6 +88,29 @@ describe('rtt source (connect: gdb) on the QEMU test target', () => {
     expect(restarts.map((f) => f.seq)).toEqual([0]); // the sequence starts again once, with the new boot
     expect(frames[0].seq).toBe(0);
     expect(metrics.gauges.get('connection')).toBe(2);
+  });
+
+  it('follows a reset of the target behind the same connection: finds the new block and starts it again', async () => {
+    const qemu = await target();
+    const { state, metrics, context } = run({
+      address: `127.0.0.1:${qemu.port}`,
+      control_block: { scan: [0x20000000, 0x10000] },
+      channel: HARVEST,
+      mode: 'block_if_full',
+      write: { channel: 0, on_connect: harvestCommand(0, 500) },
+    });
+    await waitFor(() => state.bytes > 20 * FRAME_BYTES, 'data before the reset', 15_000);
+    expect(findDeviceWriter(context, 'rtt')!.write(Buffer.from([0x52, 0, 0, 0, 0, 0, 0, 0, 0]))).toBe(true);
+    await waitFor(() => (metrics.counters.get('block_changes') ?? 0) >= 1, 'the block change', 15_000);
+    const before = state.bytes;
+    await waitFor(() => state.bytes > before + 20 * FRAME_BYTES, 'data after the reset', 15_000);
+
+    const { frames } = readFrames(state.data());
+    expect(frames.every((f) => f.crcOk)).toBe(true);
+    const restarts = frames.filter((f, i) => i > 0 && f.seq !== frames[i - 1].seq + 1);
+    expect(restarts.map((f) => f.seq)).toEqual([0]);
+    expect(metrics.counters.get('reconnects') ?? 0).toBe(0);
+    expect(metrics.counters.get('written_bytes')).toBe(9 + 9 + 9); // start, reset, start again
   });
 
   describe('refuses a corrupt control block with a clear error', () => {
