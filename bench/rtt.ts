@@ -4,7 +4,7 @@
 // firmware's documented sequence), and the share of time the core spent halted, both flat out and
 // with the firmware paced at about 1 MB/s and 100 kB/s of target time. Goal: >= 1 MB/s flat out,
 // halted <= 20 % at 100 kB/s.
-//   node --import tsx bench/rtt.ts        (BENCH_RTT_FRAMES, BENCH_RTT_SECONDS)
+//   node --import tsx bench/rtt.ts        (BENCH_RTT_FRAMES, BENCH_RTT_SECONDS; BENCH_RTT_QEMU adds QEMU arguments)
 import { standaloneContext } from '../src/core/testing.js';
 import { encodeFrame } from '../src/sources/simulator/protocol.js';
 import { rttSource } from '../src/sources/rtt/index.js';
