@@ -22,6 +22,7 @@ import { websocketSink } from './sinks/websocket/index.js';
 import { fileSource } from './sources/file.js';
 import { serialSource } from './sources/serial/index.js';
 import { simulatorSource } from './sources/simulator/index.js';
+import { rttSource } from './sources/rtt/index.js';
 import { tcpSource } from './sources/tcp/index.js';
 import { udpSource } from './sources/udp.js';
 
@@ -36,6 +37,7 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   serialSource,
   tcpSource,
   udpSource,
+  rttSource,
   // operators
   rollover,
   derive,

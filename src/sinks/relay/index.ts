@@ -19,10 +19,15 @@ const relayOptions = z.strictObject({
     .enum(['drop_newest', 'drop_oldest', 'disconnect'])
     .default('drop_newest')
     .meta({ description: 'What a client that falls behind loses: the newest bytes, the oldest queued bytes, or its connection. Counted per sink as `client_dropped_bytes`.', examples: ['drop_newest', 'disconnect'] }),
+  banner: z
+    .string()
+    .max(1024)
+    .optional()
+    .meta({ description: 'A line sent to each client as it connects, before any data (like OpenOCD\'s `rtt server start PORT CHANNEL MESSAGE`); a newline is added.', examples: ['telemetry-pipeline rtt relay'] }),
   write_through: z
     .string()
     .optional()
-    .meta({ description: 'Name of a source (serial or tcp) to send bytes from clients to, so tools can talk to the device through the relay.', examples: ['node'] }),
+    .meta({ description: 'Name of a source (serial, tcp or rtt) to send bytes from clients to, so tools can talk to the device through the relay.', examples: ['node'] }),
   write_through_buffer: byteSizeOption()
     .prefault('256KiB')
     .meta({ description: 'Bytes from clients waiting for the device above which clients are paused (TCP backpressure) until the device takes them; bounds memory when the device reads slowly or not at all.', examples: ['256KiB', '1MiB'] }),
@@ -59,6 +64,7 @@ export const relaySink = defineSink({
       metrics.count('clients_connected');
       metrics.gauge('clients', clients.size);
       log.info({ peer }, `relay: client ${peer} connected`);
+      if (options.banner !== undefined) socket.write(`${options.banner}\n`);
       // Without write_through, what clients send is read and ignored (a socket that is never read would stall).
       if (writeThrough) writeThrough.attach(socket);
       else socket.resume();

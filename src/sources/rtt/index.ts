@@ -1,0 +1,51 @@
+import { defineSource } from '../../core/component.js';
+import { type SessionTarget, registerSessionWriter } from '../../core/device-writers.js';
+import { connectErrorReason, reconnectingSource } from '../../core/reconnect.js';
+import { InvalidControlBlockError } from './control-block.js';
+import { DownQueue } from './down-queue.js';
+import { openGdbSession } from './gdb-session.js';
+import { rttOptions } from './options.js';
+import { openTcpSession } from './tcp-session.js';
+
+/**
+ * Reads a SEGGER RTT up channel from a running target. With `connect: gdb` it is a GDB remote
+ * protocol client of any gdbserver (QEMU, OpenOCD, J-Link, pyOCD, probe-rs): it finds and validates
+ * the control block, sets the channel mode, and polls adaptively, halting all-stop targets only for
+ * each read (counted as `halted_ns`; the last access's in the gauge `halted_us`). A paused pipeline
+ * stops polling (`paused_polling`), so block_if_full firmware waits. With `connect: tcp` it reads an
+ * RTT TCP server. Both reconnect with backoff (`reconnects`),
+ * count `bytes`, `polls`, `rescans` and `block_changes`, and write `write.on_connect` and a relay's
+ * write-through to the down channel.
+ */
+export const rttSource = defineSource({
+  type: 'rtt',
+  summary: 'Reads a SEGGER RTT channel through a gdbserver (QEMU, OpenOCD, J-Link, pyOCD, probe-rs) or an RTT TCP server.',
+  options: rttOptions,
+  output: 'bytes',
+  create(options, context) {
+    const downQueue = new DownQueue(options.write_buffer, context.metrics);
+    let writer: SessionTarget | undefined;
+    registerSessionWriter(context, () => writer);
+    return reconnectingSource(context, {
+      describe: () => `rtt ${options.connect} ${options.address}`,
+      backoff: options.backoff,
+      retry: options.retry,
+      classify: (error) => (error instanceof InvalidControlBlockError ? 'invalid_control_block' : connectErrorReason(error)),
+      async connect(emit, signal) {
+        if (options.connect === 'tcp') {
+          const session = await openTcpSession(options, context, emit);
+          writer = session.socket;
+          void session.ended.then(() => (writer = undefined));
+          return session;
+        }
+        const session = await openGdbSession(options, context, emit, downQueue, signal);
+        writer = downQueue;
+        void session.ended.then(() => {
+          downQueue.closed();
+          if (writer === downQueue) writer = undefined;
+        });
+        return session;
+      },
+    });
+  },
+});
