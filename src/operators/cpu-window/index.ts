@@ -5,6 +5,7 @@ import { duration } from '../../core/options.js';
 import { numberColumn, resolveTimeField } from '../../core/records/columns.js';
 import { recordsStage } from '../../core/records/stage.js';
 import { CpuAccounting, type WindowRows, emptyRows } from './accounting.js';
+import { TraceCpuWindows, isTraceRecords } from './trace.js';
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/);
 
@@ -43,6 +44,8 @@ export const cpuWindow = defineOperator({
   output: 'records',
   create(opts, context) {
     const accounting = new CpuAccounting(opts.window * 1e6);
+    // trace_recorder events name their contexts; they have their own accounting (see trace.ts).
+    const trace = new TraceCpuWindows(opts.window * 1e6, opts.time, context);
     let source = context.id;
     let timeField: Field | undefined;
 
@@ -91,6 +94,7 @@ export const cpuWindow = defineOperator({
     return recordsStage(
       'cpu_window',
       (records) => {
+        if (isTraceRecords(records)) return trace.step(records);
         source = records.source;
         timeField = resolveTimeField(records.schema, opts.time, 'cpu_window');
         const time = numberColumn(records, timeField.name, 'cpu_window');
@@ -109,7 +113,8 @@ export const cpuWindow = defineOperator({
       () => {
         const rows = emptyRows();
         accounting.finish(rows);
-        return build(rows);
+        const own = build(rows);
+        return [...trace.flush(), ...(own ? [own] : [])];
       },
     );
   },
