@@ -1,6 +1,6 @@
 import type { RecordsBatch } from '../../core/batch.js';
 import { EventColumns } from './event-columns.js';
-import { ID, eventKind, isSwitchIn } from './event-ids.js';
+import { ACTION, ACTIONS, ID, eventKind } from './event-ids.js';
 import { KNOWN_VERSIONS, type PsfHeader, cString, isStartWord, parsePrefix } from './header.js';
 import { HEAP_SYMBOL, ObjectTable, type TraceObject } from './objects.js';
 import { formatPrintf } from './printf.js';
@@ -64,6 +64,12 @@ interface CoreCounter {
 }
 
 const EMPTY = new Uint8Array(0);
+// Imported values copied into module constants: the hot loop reads them per event, and a module
+// loader that compiles imports to property getters would otherwise call one each time.
+const ACTION_BY_ID = ACTIONS;
+const { OBJECT, SWITCH, SPECIAL } = ACTION;
+const { ISR_RESUME, TASK_ACTIVATE, USER_EVENT } = ID;
+const startWordAt = isStartWord;
 const TWO_32 = 4294967296;
 
 /**
@@ -92,6 +98,8 @@ export class PsfDecoder {
   private upper = 0;
   private lower = 0;
   private frequency = 0;
+  /** Whole nanoseconds per tick when the frequency divides 1e9 (a multiplication is then exact), else 0. */
+  private nsPerTick = 0;
   heap: HeapState = { current: 0, highWater: 0, max: 0 };
   private warnedIds = new Set<number>();
 
@@ -210,6 +218,7 @@ export class PsfDecoder {
     this.upper = header.wraparounds;
     this.lower = 0;
     this.frequency = header.frequency;
+    this.nsPerTick = header.frequency !== 0 && 1e9 % header.frequency === 0 ? 1e9 / header.frequency : 0;
     this.objects = new ObjectTable(header.entries);
     const heapEntry = header.entries.find((e) => e.symbol === HEAP_SYMBOL);
     this.heap = heapEntry ? { current: heapEntry.states[0], highWater: heapEntry.states[1], max: heapEntry.states[2] } : { current: 0, highWater: 0, max: 0 };
@@ -240,7 +249,7 @@ export class PsfDecoder {
     const customId = this.customId;
     const out = this.columns(end - pos);
     while (end - pos >= 4) {
-      if (isStartWord(buf, pos)) {
+      if (startWordAt(buf, pos)) {
         this.state = 'prefix';
         return pos;
       }
@@ -294,79 +303,113 @@ export class PsfDecoder {
     const ticks = this.upper * TWO_32 + ts;
 
     // Custom printf events are user events whatever id the application gave them.
-    out.event[i] = out.eventCode(p === 0 && id === this.customId ? ID.USER_EVENT : id);
+    out.event[i] = out.eventCode(p === 0 && id === this.customId ? USER_EVENT : id);
     out.eventId[i] = id;
     out.params[i] = p;
     out.countRaw[i] = countRaw;
     out.dropped[i] = dropped;
     out.ticksRaw[i] = ts;
     out.setWide(i, counter.value, ticks);
-    if (this.frequency !== 0) out.tNs[i] = ticksToNs(ticks, this.frequency);
+    if (this.nsPerTick !== 0) out.tNs[i] = ticks * this.nsPerTick;
+    else if (this.frequency !== 0) out.tNs[i] = ticksToNs(ticks, this.frequency);
     out.session[i] = this.session;
     if (dropped > 0) {
       stats.dropped += dropped;
       this.warn('drop', counter.value, `${dropped} events missing before event ${counter.value}${this.multiCore ? ` on core ${core}` : ''}`);
     }
 
-    const param = (k: number) => view.getUint32(at + 8 + 4 * k, le);
-    const objects = this.objects!;
-    const kind = eventKind(id);
+    // Strings default to "" (code 0); special events overwrite text and channel.
+    out.channel[i] = 0;
+    out.text[i] = 0;
+    const action = p === 0 && id === this.customId ? SPECIAL : ACTION_BY_ID[id];
     let object: TraceObject | undefined;
-    let priority = -1;
-    let text = '';
-    let channel = 0;
-
-    if (id === ID.TRACE_START && p >= 1) {
-      const task = objects.get(param(0));
-      if (task.class === 'unknown') task.class = 'task';
-      this.seen(task, ticks);
-      this.contexts[core] = task;
-    } else if (isSwitchIn(id) && p >= 1) {
-      object = objects.get(param(0));
-      if (object.class === 'unknown') object.class = id <= ID.ISR_RESUME ? 'isr' : 'task';
-      if (id === ID.TASK_ACTIVATE && p >= 2) object.priority = param(1);
-      this.contexts[core] = object;
-    } else if (kind !== undefined && kind.object && p >= 1) {
-      object = objects.get(param(0));
-      if (kind.creates !== undefined) object.class = kind.creates;
-      if (kind.priority !== undefined && kind.priority < p) object.priority = param(kind.priority);
-      if (id === ID.OBJ_NAME) this.rename(object, cString(buf, at + 12, at + size));
-      else if (id === ID.DEFINE_ISR && p >= 2) this.rename(object, cString(buf, at + 16, at + size));
-      else if (id === ID.UNUSED_STACK && p >= 2) {
-        const unused = param(1);
-        if (object.stackLowWater < 0 || unused < object.stackLowWater) object.stackLowWater = unused;
+    if (action === OBJECT) {
+      if (p >= 1) object = this.objects!.get(view.getUint32(at + 8, le));
+    } else if (action === SWITCH) {
+      if (p >= 1) {
+        object = this.objects!.get(view.getUint32(at + 8, le));
+        if (object.class === 'unknown') object.class = id <= ISR_RESUME ? 'isr' : 'task';
+        if (id === TASK_ACTIVATE && p >= 2) object.priority = view.getUint32(at + 12, le);
+        this.contexts[core] = object;
       }
-    } else if ((id === ID.MEMORY_ALLOC || id === ID.MEMORY_FREE) && p >= 2) {
-      const bytes = param(1);
-      this.heap.current += id === ID.MEMORY_ALLOC ? bytes : -bytes;
-      if (this.heap.current > this.heap.highWater) this.heap.highWater = this.heap.current;
-    } else if ((id >= ID.USER_EVENT && id <= ID.USER_EVENT_LAST) || (p === 0 && id === this.customId)) {
-      const user = this.userEvent(buf, view, at, id, p, size, counter.value);
-      channel = out.objectCode(user.channel);
-      text = user.text;
-    } else if (kind === undefined) {
-      stats.unknownEvents++;
-      const words: string[] = [];
-      for (let k = 0; k < p; k++) words.push(`0x${param(k).toString(16).padStart(8, '0')}`);
-      text = words.join(' ');
-      if (!this.warnedIds.has(id)) {
-        this.warnedIds.add(id);
-        this.warn('unknown_event', counter.value, `event id 0x${id.toString(16).padStart(3, '0')} is not known; kept as UNKNOWN with its ${p} raw parameters`);
-      }
-    } else if (id === ID.TS_CONFIG && p >= 1 && param(0) !== this.frequency) {
-      this.warn('ts_config', counter.value, `TS_CONFIG gives a timer frequency of ${param(0)} Hz, the header ${this.frequency} Hz; the header's is used`);
+    } else if (action === SPECIAL) {
+      object = this.special(out, i, buf, view, at, id, p, size, core, ticks, counter.value);
     }
 
+    let priority = -1;
     if (object !== undefined) {
-      this.seen(object, ticks);
+      if (object.firstSeen !== object.firstSeen) object.firstSeen = ticks;
+      object.lastSeen = ticks;
       if (object.class === 'task' || object.class === 'isr') priority = object.priority;
     }
-    const context = this.contexts[core];
-    out.context[i] = out.objectCode(context);
-    out.object[i] = out.objectCode(object);
+    out.context[i] = out.objectCode(this.contexts[core]);
+    out.object[i] = object === undefined ? 0 : out.objectCode(object);
     out.priority[i] = priority > 0x7fffffff ? 0x7fffffff : priority;
-    out.channel[i] = channel;
-    out.text[i] = text === '' ? 0 : out.textCode(text);
+  }
+
+  /** Events that change the symbol table, heap or stack state, printf events and unknown ids; returns the event's object. */
+  private special(out: EventColumns, i: number, buf: Uint8Array, view: DataView, at: number, id: number, p: number, size: number, core: number, ticks: number, count: number): TraceObject | undefined {
+    const le = this.le;
+    const objects = this.objects!;
+    const kind = eventKind(id);
+    if (p === 0 && id === this.customId) {
+      this.userText(out, i, this.userEvent(buf, view, at, id, p, size, count));
+      return undefined;
+    }
+    if (kind === undefined) {
+      this.stats.unknownEvents++;
+      const words: string[] = [];
+      for (let k = 0; k < p; k++) words.push(`0x${view.getUint32(at + 8 + 4 * k, le).toString(16).padStart(8, '0')}`);
+      out.text[i] = out.textCode(words.join(' '));
+      if (!this.warnedIds.has(id)) {
+        this.warnedIds.add(id);
+        this.warn('unknown_event', count, `event id 0x${id.toString(16).padStart(3, '0')} is not known; kept as UNKNOWN with its ${p} raw parameters`);
+      }
+      return undefined;
+    }
+    if (id === ID.TRACE_START) {
+      if (p >= 1) {
+        const task = objects.get(view.getUint32(at + 8, le));
+        if (task.class === 'unknown') task.class = 'task';
+        this.seen(task, ticks);
+        this.contexts[core] = task;
+      }
+      return undefined;
+    }
+    if (id === ID.TS_CONFIG) {
+      if (p >= 1 && view.getUint32(at + 8, le) !== this.frequency) {
+        this.warn('ts_config', count, `TS_CONFIG gives a timer frequency of ${view.getUint32(at + 8, le)} Hz, the header ${this.frequency} Hz; the header's is used`);
+      }
+      return undefined;
+    }
+    if (id === ID.MEMORY_ALLOC || id === ID.MEMORY_FREE) {
+      if (p >= 2) {
+        const bytes = view.getUint32(at + 12, le);
+        this.heap.current += id === ID.MEMORY_ALLOC ? bytes : -bytes;
+        if (this.heap.current > this.heap.highWater) this.heap.highWater = this.heap.current;
+      }
+      return undefined;
+    }
+    if (id >= ID.USER_EVENT && id <= ID.USER_EVENT_LAST) {
+      this.userText(out, i, this.userEvent(buf, view, at, id, p, size, count));
+      return undefined;
+    }
+    if (!kind.object || p < 1) return undefined;
+    const object = objects.get(view.getUint32(at + 8, le));
+    if (kind.creates !== undefined) object.class = kind.creates;
+    if (kind.priority !== undefined && kind.priority < p) object.priority = view.getUint32(at + 8 + 4 * kind.priority, le);
+    if (id === ID.OBJ_NAME) this.rename(object, cString(buf, at + 12, at + size));
+    else if (id === ID.DEFINE_ISR && p >= 2) this.rename(object, cString(buf, at + 16, at + size));
+    else if (id === ID.UNUSED_STACK && p >= 2) {
+      const unused = view.getUint32(at + 12, le);
+      if (object.stackLowWater < 0 || unused < object.stackLowWater) object.stackLowWater = unused;
+    }
+    return object;
+  }
+
+  private userText(out: EventColumns, i: number, user: { channel: TraceObject | undefined; text: string }): void {
+    out.channel[i] = out.objectCode(user.channel);
+    out.text[i] = user.text === '' ? 0 : out.textCode(user.text);
   }
 
   private seen(object: TraceObject, ticks: number): void {
@@ -441,7 +484,7 @@ export class PsfDecoder {
 function findStartWord(buf: Uint8Array, from: number, end: number): number {
   for (let i = from; i + 4 <= end; i++) {
     const b = buf[i];
-    if ((b === 0x00 || b === 0x50) && isStartWord(buf, i)) return i;
+    if ((b === 0x00 || b === 0x50) && startWordAt(buf, i)) return i;
   }
   return -1;
 }

@@ -159,8 +159,11 @@ export const UNKNOWN_EVENT = 'UNKNOWN';
 
 /** The kind of an event id, or undefined for an id the table does not know. */
 export function eventKind(id: number): EventKind | undefined {
-  return KINDS.get(id);
+  return KIND_BY_ID[id];
 }
+
+/** Kinds indexed by id (0..4095), so the decoder's per-event lookup is an array read. */
+const KIND_BY_ID: readonly (EventKind | undefined)[] = Array.from({ length: 4096 }, (_, id) => KINDS.get(id));
 
 /**
  * Every event name by id (0..4095), with UNKNOWN for the gaps: the decoder indexes this array in its
@@ -174,3 +177,21 @@ export const SWITCH_IN_EVENTS: readonly string[] = ['ISR_BEGIN', 'ISR_RESUME', '
 export function isSwitchIn(id: number): boolean {
   return id >= ID.ISR_BEGIN && id <= ID.TASK_ACTIVATE;
 }
+
+/** What the decoder does per id beyond the common columns: see ACTIONS. */
+export const ACTION = { NONE: 0, OBJECT: 1, SWITCH: 2, SPECIAL: 3 } as const;
+
+/**
+ * Per id: NONE (no object), OBJECT (the first parameter names the object, nothing else to do),
+ * SWITCH (a switch-in) or SPECIAL (symbol-table, heap, stack, printf and unknown events), so the
+ * common events take a short path.
+ */
+export const ACTIONS: Uint8Array = Uint8Array.from({ length: 4096 }, (_, id) => {
+  const k = KINDS.get(id);
+  if (k === undefined) return ACTION.SPECIAL;
+  if (isSwitchIn(id)) return ACTION.SWITCH;
+  if (id === ID.TRACE_START || id === ID.TS_CONFIG || id === ID.OBJ_NAME || id === ID.UNUSED_STACK || id === ID.MEMORY_ALLOC || id === ID.MEMORY_FREE) return ACTION.SPECIAL;
+  if (id >= ID.USER_EVENT && id <= ID.USER_EVENT_LAST) return ACTION.SPECIAL;
+  if (k.creates !== undefined || k.priority !== undefined) return ACTION.SPECIAL;
+  return k.object ? ACTION.OBJECT : ACTION.NONE;
+});
