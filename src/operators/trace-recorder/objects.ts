@@ -42,10 +42,17 @@ export class ObjectTable {
 
   /** The object for a handle, created (unnamed, class unknown) when the trace first mentions it. */
   get(handle: number): TraceObject {
+    // Consecutive events often name the same object (a queue sent to, a task switched in).
+    if (handle === this.lastHandle) return this.lastObject!;
     let object = this.byHandle.get(handle);
     if (object === undefined) object = this.add(handle, '', 'unknown', -1);
+    this.lastHandle = handle;
+    this.lastObject = object;
     return object;
   }
+
+  private lastHandle = -1;
+  private lastObject: TraceObject | undefined;
 
   private add(handle: number, name: string, cls: ObjectClass, priority: number): TraceObject {
     const object: TraceObject = { handle, name, class: cls, priority, firstSeen: NaN, lastSeen: NaN, stackLowWater: -1, code: -1, stamp: -1 };

@@ -180,6 +180,16 @@ describe('trace_recorder decoding: stream structure', () => {
     expect(warnings.map((x) => x.kind)).toEqual(['unknown_event']);
   });
 
+  it('decodes events without parameters (8 bytes each) however many fit in a chunk', () => {
+    const w = new TraceWriter({}, 0);
+    for (let k = 0; k < 1000; k++) w.event(k % 2 ? 0x3a : 0x3b, []); // LOWPOWER_BEGIN / _END
+    const { rows, stats } = decodeAll([w.bytes()]);
+    expect(rows.event).toHaveLength(1000);
+    expect(rows.count).toEqual(Array.from({ length: 1000 }, (_, k) => BigInt(k)));
+    expect(rows.event.slice(0, 2)).toEqual(['LOWPOWER_END', 'LOWPOWER_BEGIN']);
+    expect(stats.eventBytes).toBe(8000);
+  });
+
   it('warns when a handle is renamed (a stale symbol)', () => {
     const w = new TraceWriter();
     w.name(TASK_A, 'old');
