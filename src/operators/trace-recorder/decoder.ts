@@ -2,7 +2,7 @@ import type { RecordsBatch } from '../../core/batch.js';
 import { EventColumns } from './event-columns.js';
 import { ACTION, ACTIONS, ID, eventKind } from './event-ids.js';
 import { KNOWN_VERSIONS, type PsfHeader, cString, isStartWord, parsePrefix } from './header.js';
-import { HEAP_SYMBOL, ObjectTable, type TraceObject } from './objects.js';
+import { HEAP_SYMBOL, ObjectTable, type TraceObject, displayName } from './objects.js';
 import { formatPrintf } from './printf.js';
 import { ticksToNs } from './time.js';
 
@@ -101,6 +101,8 @@ export class PsfDecoder {
   /** Whole nanoseconds per tick when the frequency divides 1e9 (a multiplication is then exact), else 0. */
   private nsPerTick = 0;
   heap: HeapState = { current: 0, highWater: 0, max: 0 };
+  /** Lowest unused stack per task name in this session, from UNUSED_STACK events. */
+  readonly stackLowWater = new Map<string, number>();
   private warnedIds = new Set<number>();
 
   constructor(options: DecoderOptions = {}) {
@@ -223,6 +225,7 @@ export class PsfDecoder {
     const heapEntry = header.entries.find((e) => e.symbol === HEAP_SYMBOL);
     this.heap = heapEntry ? { current: heapEntry.states[0], highWater: heapEntry.states[1], max: heapEntry.states[2] } : { current: 0, highWater: 0, max: 0 };
     this.warnedIds = new Set();
+    this.stackLowWater.clear();
     this.out = new EventColumns(capacityFor(bytesLeft));
   }
 
@@ -402,7 +405,10 @@ export class PsfDecoder {
     else if (id === ID.DEFINE_ISR && p >= 2) this.rename(object, cString(buf, at + 16, at + size));
     else if (id === ID.UNUSED_STACK && p >= 2) {
       const unused = view.getUint32(at + 12, le);
-      if (object.stackLowWater < 0 || unused < object.stackLowWater) object.stackLowWater = unused;
+      if (object.stackLowWater < 0 || unused < object.stackLowWater) {
+        object.stackLowWater = unused;
+        this.stackLowWater.set(displayName(object), unused);
+      }
     }
     return object;
   }

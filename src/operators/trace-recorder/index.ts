@@ -16,6 +16,9 @@ const options = z.strictObject({
     }),
 });
 
+/** Gauge name prefix of a task's lowest unused stack (the stdout summary shows these). */
+export const STACK_GAUGE = 'unused_stack_min.';
+
 /** Warnings of one kind logged before the rest are only counted (a lossy link can drop often). */
 const LOGGED_PER_KIND = 20;
 
@@ -79,6 +82,7 @@ export const traceRecorder = defineOperator({
       Object.assign(reported, s);
       context.metrics.gauge('heap_current', decoder.heap.current);
       context.metrics.gauge('heap_high_water', decoder.heap.highWater);
+      for (const [task, unused] of decoder.stackLowWater) context.metrics.gauge(`${STACK_GAUGE}${task}`, unused);
     };
 
     return traceRecorderStage(

@@ -31,6 +31,10 @@ describe('pipelines/freertos-trace.yml', () => {
       { t: 3_401_000n, channel: 'app', text: 'battery 3300 mV, period 0' },
       { t: 103_401_000n, channel: 'app', text: 'battery 3230 mV, period 10' },
     ]);
+    // The summary's last line: heap seeded at 1024 B from the symbol table, 256 B allocated and
+    // freed each period; sensor's lowest unused stack is 180 - 6, radio's 96 + 4.
+    const summaries = result.stdout.split('\n').filter((l) => l.includes(' | '));
+    expect(summaries.at(-1)).toContain('events heap 1024/1280 B stack-min sensor=174 radio=100');
     const printed = result.stdout.split('\n').filter((l) => l.includes('"battery'));
     expect(printed).toHaveLength(SAMPLE.periods / 10);
     expect(JSON.parse(printed[0])).toEqual({ t_ns: 3_401_000, channel: 'app', text: 'battery 3300 mV, period 0' });
