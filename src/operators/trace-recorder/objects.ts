@@ -21,6 +21,7 @@ export interface TraceObject {
 /** Handle TraceRecorder uses for "no task yet" at the start of a trace. */
 export const STARTUP_HANDLE = 2;
 export const HEAP_SYMBOL = 'System Heap';
+const CACHE_MASK = 255;
 
 /** A handle's name for output: its symbol, or its hex value while it has none. */
 export function displayName(object: TraceObject): string {
@@ -42,17 +43,19 @@ export class ObjectTable {
 
   /** The object for a handle, created (unnamed, class unknown) when the trace first mentions it. */
   get(handle: number): TraceObject {
-    // Consecutive events often name the same object (a queue sent to, a task switched in).
-    if (handle === this.lastHandle) return this.lastObject!;
+    // A direct-mapped cache in front of the map: a trace names few objects, over and over.
+    const slot = (handle >>> 2) & CACHE_MASK;
+    if (this.cacheKeys[slot] === handle) return this.cacheObjects[slot]!;
     let object = this.byHandle.get(handle);
     if (object === undefined) object = this.add(handle, '', 'unknown', -1);
-    this.lastHandle = handle;
-    this.lastObject = object;
+    this.cacheKeys[slot] = handle;
+    this.cacheObjects[slot] = object;
     return object;
   }
 
-  private lastHandle = -1;
-  private lastObject: TraceObject | undefined;
+  // Handles are u32; -1 (never a handle) marks an empty slot.
+  private readonly cacheKeys = new Float64Array(CACHE_MASK + 1).fill(-1);
+  private readonly cacheObjects: (TraceObject | undefined)[] = new Array(CACHE_MASK + 1).fill(undefined);
 
   private add(handle: number, name: string, cls: ObjectClass, priority: number): TraceObject {
     const object: TraceObject = { handle, name, class: cls, priority, firstSeen: NaN, lastSeen: NaN, stackLowWater: -1, code: -1, stamp: -1 };
