@@ -132,6 +132,19 @@ describe('trace_recorder decoding: stream structure', () => {
     expect(warnings.map((x) => x.kind)).toEqual(['garbage']);
   });
 
+  it('skips a start word without a valid header (counted) and decodes the real trace after it', () => {
+    // A fake start word, then 68 bytes whose "timer type" (bytes 32-35 after it) is 0xffffffff.
+    const fake = Buffer.concat([Buffer.from([0x00, 0x46, 0x53, 0x50]), Buffer.alloc(68, 0xff)]);
+    const trace = smallTrace().bytes();
+    const { rows, stats, warnings } = decodeAll([Buffer.concat([fake, trace])]);
+    expect(stats.badHeaders).toBe(1);
+    expect(stats.garbageBytes).toBe(fake.length);
+    expect(stats.headerBytes + stats.eventBytes).toBe(trace.length);
+    expect(rows.event).toHaveLength(8);
+    expect(rows.session).toEqual(new Array(8).fill(0));
+    expect(warnings.map((x) => x.kind)).toEqual(['bad_header', 'garbage']);
+  });
+
   it('counts a truncated last event and does not emit it', () => {
     const trace = smallTrace().bytes();
     const cut = trace.subarray(0, trace.length - 5); // the last TASK_ACTIVATE is 16 bytes; 11 remain
