@@ -9,6 +9,7 @@ import { rename } from './operators/rename.js';
 import { rollover } from './operators/rollover/index.js';
 import { select } from './operators/select.js';
 import { window } from './operators/window/index.js';
+import { traceRecorder } from './operators/trace-recorder/index.js';
 import { crcOperator } from './operators/crc/index.js';
 import { decodeOperator } from './operators/decode/index.js';
 import { frameOperator } from './operators/frame/index.js';
@@ -52,6 +53,7 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   crcOperator,
   decodeOperator,
   routeOperator,
+  traceRecorder,
   // sinks
   stdoutSink,
   captureSink,

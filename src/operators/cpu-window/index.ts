@@ -5,6 +5,7 @@ import { duration } from '../../core/options.js';
 import { numberColumn, resolveTimeField } from '../../core/records/columns.js';
 import { bySource, operate } from '../operate.js';
 import { CpuAccounting, type WindowRows, emptyRows } from './accounting.js';
+import { TraceCpuWindows, isTraceRecords } from './trace.js';
 
 const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/);
 
@@ -45,6 +46,8 @@ export const cpuWindow = defineOperator({
   create(opts, context) {
     interface Stream {
       readonly accounting: CpuAccounting;
+      // trace_recorder events name their contexts; they have their own accounting (see trace.ts).
+      readonly trace: TraceCpuWindows;
       source: string;
       timeField?: Field;
     }
@@ -96,8 +99,12 @@ export const cpuWindow = defineOperator({
       input: 'records',
       streamKey: bySource,
       metrics: context.metrics,
-      state: (): Stream => ({ accounting: new CpuAccounting(opts.window * 1e6), source: context.id }),
+      state: (): Stream => ({ accounting: new CpuAccounting(opts.window * 1e6), trace: new TraceCpuWindows(opts.window * 1e6, opts.time, context), source: context.id }),
       next(records: RecordsBatch, emit, stream) {
+        if (isTraceRecords(records)) {
+          for (const out of stream.trace.step(records)) emit(out);
+          return;
+        }
         const { accounting } = stream;
         stream.source = records.source;
         stream.timeField = resolveTimeField(records.schema, opts.time);
@@ -117,6 +124,7 @@ export const cpuWindow = defineOperator({
       },
       flush(emit, stream) {
         const rows = emptyRows();
+        for (const out of stream.trace.flush()) emit(out);
         stream.accounting.finish(rows);
         const out = build(stream, rows);
         if (out) emit(out);

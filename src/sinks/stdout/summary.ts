@@ -1,4 +1,5 @@
 import type { ComponentSnapshot, MetricsRegistry } from '../../core/metrics.js';
+import { traceGaugeParts } from './trace-gauges.js';
 
 /**
  * One status line from the change of every component's counters since the previous line:
@@ -25,6 +26,7 @@ export class SummaryLine {
     for (const last of lastStepOfEachTransform(current)) parts.push(`${last.id.split('/')[0]} ${formatCount(rate(last, 'items_out'))}/s`);
     const errors = new Map<string, number>();
     for (const s of current) for (const [reason, n] of Object.entries(s.errors)) errors.set(reason, (errors.get(reason) ?? 0) + n);
+    parts.push(...traceGaugeParts(current));
     parts.push(errors.size > 0 ? `errors ${[...errors].map(([r, n]) => `${r}=${n}`).join(' ')}` : 'errors 0');
     for (const s of current.filter((c) => c.kind === 'sink')) {
       parts.push(`${s.id} ${formatCount(rate(s, 'items_in'))}/s q=${s.queue_depth}${s.drops > 0 ? ` drops=${s.drops}` : ''}`);

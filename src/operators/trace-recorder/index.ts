@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import type { Batch, BytesBatch } from '../../core/batch.js';
+import { defineOperator } from '../../core/component.js';
+import { type DecodeOutput, type DecoderStats, PsfDecoder } from './decoder.js';
+import { bySource, operate } from '../operate.js';
+import { objectsBatch, warningsBatch } from './side-outputs.js';
+
+const options = z.strictObject({
+  custom_printf_event_id: z
+    .union([z.number().int().min(0).max(0xfff), z.string().regex(/^0x[0-9a-fA-F]{1,3}$/, 'a hex id such as "0xFA0"')])
+    .transform((v) => (typeof v === 'string' ? parseInt(v, 16) : v))
+    .optional()
+    .meta({
+      description: 'Event id (0..4095, or hex "0xFA0") of application-defined printf events: parameter count 0, then channel, u16 argument count, u16 format length, arguments and format.',
+      examples: [4000, '0xFA0'],
+    }),
+});
+
+/** Gauge name prefix of a task's lowest unused stack (the stdout summary shows these). */
+export const STACK_GAUGE = 'unused_stack_min.';
+
+/** Warnings of one kind logged before the rest are only counted (a lossy link can drop often). */
+const LOGGED_PER_KIND = 20;
+
+/**
+ * `trace_recorder`: decodes Percepio TraceRecorder streaming traces (PSF v10-v14, little or big
+ * endian) into one record per event: counters and timestamps unwrapped, drops counted from counter
+ * gaps, ticks converted to device-time nanoseconds, tasks, ISRs and objects named from the symbol
+ * table, printf user events formatted. A new start word in the stream is a restart: a new session.
+ * Side outputs: `objects` (the symbol table at the end of each session) and `warnings`.
+ *
+ * @example
+ * ```yaml
+ * - { type: trace_recorder, custom_printf_event_id: 0xFA0 }
+ * ```
+ */
+export const traceRecorder = defineOperator({
+  type: 'trace_recorder',
+  summary: 'Decodes TraceRecorder streaming traces (PSF) into events: unwrapped counters and time, drops, names, printf text.',
+  options,
+  input: 'bytes',
+  output: 'records',
+  outputs: () => ({ objects: 'records', warnings: 'records' }),
+  create(opts, context) {
+    const logged = new Map<string, number>();
+    // One decoder per stream: two targets' traces have two headers, symbol tables and counters.
+    interface Stream {
+      readonly decoder: PsfDecoder;
+      readonly reported: DecoderStats;
+    }
+
+    const deliver = (stream: Stream, output: DecodeOutput): readonly Batch[] => {
+      for (const warning of output.warnings) {
+        const n = (logged.get(warning.kind) ?? 0) + 1;
+        logged.set(warning.kind, n);
+        if (n <= LOGGED_PER_KIND) context.log.warn({ kind: warning.kind, session: warning.session, count: warning.count }, `trace_recorder: ${warning.message}`);
+        if (n === LOGGED_PER_KIND) context.log.warn({ kind: warning.kind }, `trace_recorder: further "${warning.kind}" warnings go to the warnings output only`);
+      }
+      if (output.warnings.length > 0) context.emit('warnings', warningsBatch(context.id, output.warnings));
+      for (const session of output.sessions) context.emit('objects', objectsBatch(context.id, session));
+      report(stream);
+      return output.events;
+    };
+
+    // Metrics get the change of each decoder count since the last report.
+    const report = ({ decoder, reported }: Stream) => {
+      const s = decoder.stats;
+      const delta = (key: keyof DecoderStats) => s[key] - reported[key];
+      const counts: [keyof DecoderStats, string, 'count' | 'error'][] = [
+        ['dropped', 'dropped_events', 'count'],
+        ['restarts', 'restarts', 'count'],
+        ['unknownEvents', 'unknown_events', 'count'],
+        ['garbageBytes', 'garbage_bytes', 'error'],
+        ['truncatedEvents', 'truncated_events', 'error'],
+        ['truncatedBytes', 'truncated_bytes', 'error'],
+        ['badHeaders', 'bad_header', 'error'],
+      ];
+      for (const [key, name, how] of counts) {
+        const d = delta(key);
+        if (d > 0) {
+          if (how === 'count') context.metrics.count(name, d);
+          else context.metrics.error(name, d);
+        }
+      }
+      Object.assign(reported, s);
+      context.metrics.gauge('heap_current', decoder.heap.current);
+      context.metrics.gauge('heap_high_water', decoder.heap.highWater);
+      for (const [task, unused] of decoder.stackLowWater) context.metrics.gauge(`${STACK_GAUGE}${task}`, unused);
+    };
+
+    return operate<BytesBatch, { stream?: Stream }>({
+      input: 'bytes',
+      streamKey: bySource,
+      metrics: context.metrics,
+      state: () => ({}),
+      next(batch, emit, state) {
+        // The decoder names its event batches after the stream, so it is made on the stream's first batch.
+        const stream = (state.stream ??= newStream(batch.source));
+        for (const out of deliver(stream, stream.decoder.push(batch.data))) emit(out);
+      },
+      flush(emit, state) {
+        if (state.stream === undefined) return;
+        for (const out of deliver(state.stream, state.stream.decoder.finish())) emit(out);
+      },
+    });
+
+    function newStream(source: string): Stream {
+      const decoder = new PsfDecoder({ customPrintfEventId: opts.custom_printf_event_id, source });
+      return { decoder, reported: { ...decoder.stats } };
+    }
+  },
+});
