@@ -109,7 +109,7 @@ export type ComponentSnapshot = {
 };
 
 /** What one count of a metric is. */
-export type MetricUnit = 'bytes' | 'frames' | 'datagrams' | 'rows' | 'items' | 'batches' | 'events' | 'requests' | 'connections' | 'clients' | 'files' | 'windows' | 'ms' | 'ns' | 'state' | 'port';
+export type MetricUnit = 'bytes' | 'frames' | 'datagrams' | 'rows' | 'items' | 'batches' | 'events' | 'requests' | 'connections' | 'clients' | 'files' | 'windows' | 'polls' | 'ms' | 'us' | 'ns' | 'state' | 'port';
 
 /**
  * The metrics a component counts itself, each name with its unit, declared once in its definition:

@@ -60,7 +60,7 @@ export const CONNECT_ERROR_REASONS: readonly string[] = [...REASONS.map(([, reas
 /** What the loop counts for the source that runs it; device sources spread this into their own. */
 export const RECONNECT_METRICS: MetricsDeclaration = {
   errors: Object.fromEntries(CONNECT_ERROR_REASONS.map((reason) => [reason, 'events'])),
-  counters: { disconnects: 'events', reconnects: 'events', disconnected_ms: 'ms' },
+  counters: { disconnects: 'events', reconnects: 'events', disconnected_ms: 'ms', empty_connections: 'connections' },
   gauges: { connected: 'state', connection: 'connections' },
 };
 

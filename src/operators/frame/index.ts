@@ -17,7 +17,7 @@ import { createScanner } from './scanners.js';
  */
 export const frameOperator = defineOperator({
   type: 'frame',
-  metrics: { errors: { resync_bytes: 'bytes', oversize: 'frames', crc: 'frames', short: 'frames', decode: 'frames' }, counters: { framed_bytes: 'bytes' } },
+  metrics: { errors: { resync_bytes: 'bytes', oversize: 'frames', crc: 'frames', short: 'frames', decode: 'frames', unchecked: 'frames' }, counters: { framed_bytes: 'bytes' } },
   summary: 'Cuts bytes into frames (delimited, cobs, slip, hdlc, fixed, lines), resyncing past damage without losing good frames.',
   options: frameOptions,
   input: 'bytes',

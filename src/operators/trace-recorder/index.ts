@@ -16,9 +16,6 @@ const options = z.strictObject({
     }),
 });
 
-/** Gauge name prefix of a task's lowest unused stack (the stdout summary shows these). */
-export const STACK_GAUGE = 'unused_stack_min.';
-
 /** Warnings of one kind logged before the rest are only counted (a lossy link can drop often). */
 const LOGGED_PER_KIND = 20;
 
@@ -36,6 +33,11 @@ const LOGGED_PER_KIND = 20;
  */
 export const traceRecorder = defineOperator({
   type: 'trace_recorder',
+  metrics: {
+    errors: { garbage_bytes: 'bytes', truncated_events: 'events', truncated_bytes: 'bytes', bad_header: 'events' },
+    counters: { dropped_events: 'events', restarts: 'events', unknown_events: 'events' },
+    gauges: { heap_current: 'bytes', heap_high_water: 'bytes', 'unused_stack_min.*': 'bytes' },
+  },
   summary: 'Decodes TraceRecorder streaming traces (PSF) into events: unwrapped counters and time, drops, names, printf text.',
   options,
   input: 'bytes',
@@ -66,26 +68,19 @@ export const traceRecorder = defineOperator({
     const report = ({ decoder, reported }: Stream) => {
       const s = decoder.stats;
       const delta = (key: keyof DecoderStats) => s[key] - reported[key];
-      const counts: [keyof DecoderStats, string, 'count' | 'error'][] = [
-        ['dropped', 'dropped_events', 'count'],
-        ['restarts', 'restarts', 'count'],
-        ['unknownEvents', 'unknown_events', 'count'],
-        ['garbageBytes', 'garbage_bytes', 'error'],
-        ['truncatedEvents', 'truncated_events', 'error'],
-        ['truncatedBytes', 'truncated_bytes', 'error'],
-        ['badHeaders', 'bad_header', 'error'],
-      ];
-      for (const [key, name, how] of counts) {
-        const d = delta(key);
-        if (d > 0) {
-          if (how === 'count') context.metrics.count(name, d);
-          else context.metrics.error(name, d);
-        }
-      }
+      // Literal names, so the declaration test sees each one counted.
+      if (delta('dropped') > 0) context.metrics.count('dropped_events', delta('dropped'));
+      if (delta('restarts') > 0) context.metrics.count('restarts', delta('restarts'));
+      if (delta('unknownEvents') > 0) context.metrics.count('unknown_events', delta('unknownEvents'));
+      if (delta('garbageBytes') > 0) context.metrics.error('garbage_bytes', delta('garbageBytes'));
+      if (delta('truncatedEvents') > 0) context.metrics.error('truncated_events', delta('truncatedEvents'));
+      if (delta('truncatedBytes') > 0) context.metrics.error('truncated_bytes', delta('truncatedBytes'));
+      if (delta('badHeaders') > 0) context.metrics.error('bad_header', delta('badHeaders'));
       Object.assign(reported, s);
       context.metrics.gauge('heap_current', decoder.heap.current);
       context.metrics.gauge('heap_high_water', decoder.heap.highWater);
-      for (const [task, unused] of decoder.stackLowWater) context.metrics.gauge(`${STACK_GAUGE}${task}`, unused);
+      // unused_stack_min.<task>: a task's lowest unused stack, which the stdout summary shows.
+      for (const [task, unused] of decoder.stackLowWater) context.metrics.gauge(`unused_stack_min.${task}`, unused);
     };
 
     return operate<BytesBatch, { stream?: Stream }>({

@@ -315,11 +315,11 @@ export class Recorder implements SinkInstance {
 }
 
 /**
- * What a recording sink counts. `write_failed` here is rows whose file could not be written; the sink
- * driver counts the same reason in batches when a lossy sink's write throws.
+ * What a recording sink counts. `write_failed_rows` is rows whose file could not be written (the
+ * sink driver's `write_failed` counts batches, when a lossy sink's write throws).
  */
 export const RECORDING_METRICS: MetricsDeclaration = {
-  errors: { write_failed: 'rows' },
-  counters: { schema_changes: 'events', files_closed: 'files' },
+  errors: { write_failed_rows: 'rows', partition_limit_rows: 'rows' },
+  counters: { schema_changes: 'events', files_closed: 'files', files_evicted: 'files' },
   gauges: { durable_rows: 'rows' },
 };

@@ -41,7 +41,7 @@ const relayOptions = z.strictObject({
  */
 export const relaySink = defineSink({
   type: 'relay',
-  metrics: { errors: { write_through_unavailable: 'bytes', rejected_clients: 'clients' }, counters: { written_through_bytes: 'bytes', client_dropped_bytes: 'bytes', clients_connected: 'clients' }, gauges: { clients: 'clients', port: 'port' } },
+  metrics: { errors: { write_through_unavailable: 'bytes', rejected_clients: 'clients' }, counters: { written_through_bytes: 'bytes', client_dropped_bytes: 'bytes', clients_connected: 'clients', write_through_refused_bytes: 'bytes', write_through_pauses: 'events' }, gauges: { clients: 'clients', port: 'port', write_through_pending_bytes: 'bytes' } },
   summary: 'Serves the byte stream to TCP clients (per-client drop policy), optionally writing client bytes to the device.',
   options: relayOptions,
   input: ['bytes', 'frames'],

@@ -25,6 +25,7 @@ const options = z.strictObject({
  */
 export const stdoutSink = defineSink({
   type: 'stdout',
+  metrics: { errors: { output_closed: 'events', output_write_failed: 'events' }, counters: { discarded_items: 'items' } },
   summary: 'Status lines, JSON lines or a table on standard output.',
   options,
   input: ['bytes', 'frames', 'records'],

@@ -70,7 +70,7 @@ export interface WebsocketSinkInstance extends SinkInstance {
  */
 export const websocketSink = defineSink({
   type: 'websocket',
-  metrics: { errors: { publish_failed: 'batches', bad_control_message: 'events' }, counters: { clients_connected: 'clients', client_dropped_batches: 'batches', client_downsampled_batches: 'batches', client_rate_limited_batches: 'batches', clients_closed_slow: 'clients', 'refused_*': 'requests' }, gauges: { clients: 'clients' } },
+  metrics: { errors: { publish_failed: 'batches', bad_control_message: 'events' }, counters: { clients_connected: 'clients', client_dropped_batches: 'batches', client_downsampled_batches: 'batches', client_rate_limited_batches: 'batches', clients_closed_slow: 'clients', client_total_buffer_dropped_batches: 'batches', 'refused_*': 'requests' }, gauges: { clients: 'clients', client_buffered_bytes: 'bytes' } },
   summary: 'Live view: serves a browser page, a WebSocket feed of records, /metrics and /api/status; never slows the pipeline.',
   options,
   input: ['records'],

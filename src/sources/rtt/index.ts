@@ -1,6 +1,7 @@
 import { defineSource } from '../../core/component.js';
-import { type SessionTarget, registerSessionWriter } from '../../core/device-writers.js';
-import { connectErrorReason, reconnectingSource } from '../../core/reconnect.js';
+import { DEVICE_WRITER_METRICS, type SessionTarget, registerSessionWriter } from '../../core/device-writers.js';
+import { connectErrorReason, RECONNECT_METRICS, reconnectingSource } from '../../core/reconnect.js';
+import { declareMetrics } from '../../core/metrics.js';
 import { InvalidControlBlockError } from './control-block.js';
 import { DownQueue } from './down-queue.js';
 import { openGdbSession } from './gdb-session.js';
@@ -19,6 +20,11 @@ import { openTcpSession } from './tcp-session.js';
  */
 export const rttSource = defineSource({
   type: 'rtt',
+  metrics: declareMetrics(RECONNECT_METRICS, DEVICE_WRITER_METRICS, {
+    errors: { write_dropped_bytes: 'bytes', banner_too_long: 'events' },
+    counters: { bytes: 'bytes', polls: 'polls', halted_ns: 'ns', rescans: 'events', block_changes: 'events', written_bytes: 'bytes', paused_polling: 'events', banner_bytes: 'bytes' },
+    gauges: { halted_us: 'us' },
+  }),
   summary: 'Reads a SEGGER RTT channel through a gdbserver (QEMU, OpenOCD, J-Link, pyOCD, probe-rs) or an RTT TCP server.',
   options: rttOptions,
   output: 'bytes',

@@ -25,7 +25,7 @@ describe('trace_recorder operator', () => {
     expect(objects.name).toContain('TASK_A');
     expect(objects.class[objects.name.indexOf('ISR')]).toBe('isr');
     expect(objects.stack_low_water[objects.name.indexOf('TzCtrl')]).toBe(50n);
-    expect(context.emitted.get('warnings')).toBeUndefined();
+    expect(context.emitted.get('warnings') ?? []).toEqual([]);
     expect(context.metrics.gauges.get('heap_high_water')).toBe(4);
   });
 
