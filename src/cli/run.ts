@@ -35,10 +35,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new UsageError(`--duration: ${(error as Error).message}`);
   }
 
-  const plan = loadPipelineFile(positionals[0], defaultRegistry(), { overrides: values.set ?? [] });
+  // Path escapes are pipeline-file mistakes: found here, with file, line and key, like `validate` does.
+  const dataDir = path.resolve(values['data-dir'] ?? process.cwd());
+  const plan = loadPipelineFile(positionals[0], defaultRegistry(), { overrides: values.set ?? [], dataDir });
   const log = createLogger(level as LevelWithSilent);
   for (const note of plan.notes ?? []) log.info(note);
-  const runner = new Runner(plan, { log, dataDir: path.resolve(values['data-dir'] ?? process.cwd()) });
+  const runner = new Runner(plan, { log, dataDir });
   const started = performance.now();
 
   let signals = 0;
