@@ -15,6 +15,7 @@ import { frameOperator } from './operators/frame/index.js';
 import { routeOperator } from './operators/route.js';
 import { arrowSink } from './sinks/arrow.js';
 import { captureSink } from './sinks/capture.js';
+import { natsSink } from './sinks/nats/index.js';
 import { parquetSink } from './sinks/parquet.js';
 import { relaySink } from './sinks/relay/index.js';
 import { stdoutSink } from './sinks/stdout/index.js';
@@ -57,6 +58,7 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   websocketSink,
   parquetSink,
   arrowSink,
+  natsSink,
 ];
 
 export function defaultRegistry(): Registry {
