@@ -21,6 +21,7 @@ import { relaySink } from './sinks/relay/index.js';
 import { stdoutSink } from './sinks/stdout/index.js';
 import { websocketSink } from './sinks/websocket/index.js';
 import { fileSource } from './sources/file.js';
+import { natsSource } from './sources/nats/index.js';
 import { serialSource } from './sources/serial/index.js';
 import { simulatorSource } from './sources/simulator/index.js';
 import { tcpSource } from './sources/tcp/index.js';
@@ -37,6 +38,7 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   serialSource,
   tcpSource,
   udpSource,
+  natsSource,
   // operators
   rollover,
   derive,

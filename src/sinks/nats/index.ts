@@ -7,7 +7,7 @@ import { openNatsLink, subjectToken } from '../../core/nats/connection.js';
 import { MESSAGE_HEADERS, messageId, newRunId } from '../../core/nats/headers.js';
 import { ensureStream } from '../../core/nats/stream.js';
 import { sliceRows } from '../../core/records/slice.js';
-import { natsSinkOptions, renderSubject, subjectWildcard } from './options.js';
+import { natsSinkOptions, renderSubject, streamSubject } from './options.js';
 import { type OutgoingMessage, PublishWindow } from './publisher.js';
 
 /**
@@ -29,7 +29,7 @@ export const natsSink = defineSink({
     const run = newRunId();
     const link = openNatsLink(options.url, options.backoff, context, stop.signal);
     const client = link.ready.then(async (nc) => {
-      await ensureStream(await jetstreamManager(nc), { name: options.stream, subjects: [subjectWildcard(options.subject)], create: options.create_stream, duplicateWindowMs: options.duplicate_window }, context.log);
+      await ensureStream(await jetstreamManager(nc), { name: options.stream, subjects: [streamSubject(options.subject)], create: options.create_stream, duplicateWindowMs: options.duplicate_window }, context.log);
       return jetstream(nc);
     });
     client.catch(() => undefined);

@@ -50,7 +50,15 @@ export function renderSubject(template: string, values: Record<(typeof PLACEHOLD
   return template.replace(/\{(pipeline|node|stream)\}/g, (_, name: string) => values[name]);
 }
 
-/** Subjects a stream must capture for every message of this template. */
-export function subjectWildcard(template: string): string {
-  return template.replace(/\{(pipeline|node|stream)\}/g, '*');
+/**
+ * The subjects a stream created for this template captures: everything under the literal tokens
+ * before the first placeholder (`tm.{pipeline}.{node}.{stream}` gives `tm.>`), so a central
+ * consumer can filter with `tm.>` and templates may change without a new stream.
+ */
+export function streamSubject(template: string): string {
+  const tokens = template.split('.');
+  const firstPlaceholder = tokens.findIndex((t) => t.includes('{'));
+  if (firstPlaceholder === -1) return template;
+  if (firstPlaceholder === 0) return '>';
+  return [...tokens.slice(0, firstPlaceholder), '>'].join('.');
 }
