@@ -28,12 +28,12 @@ export function schemaFingerprint(batch: RecordsBatch): string {
 
 /** Our numeric column type for an Arrow integer or float type, or undefined. */
 function numericType(type: arrow.DataType): ColumnType | undefined {
-  if (type instanceof arrow.Int) {
+  if (arrow.DataType.isInt(type)) {
     const bits = type.bitWidth;
     if (bits !== 8 && bits !== 16 && bits !== 32 && bits !== 64) return undefined;
     return `${type.isSigned ? 'i' : 'u'}${bits}` as ColumnType;
   }
-  if (type instanceof arrow.Float) {
+  if (arrow.DataType.isFloat(type)) {
     if (type.precision === arrow.Precision.SINGLE) return 'f32';
     if (type.precision === arrow.Precision.DOUBLE) return 'f64';
   }
@@ -88,18 +88,19 @@ function toColumn(arrowField: arrow.Field, data: arrow.Data, clock: Clock): { fi
   const type = data.type;
   const time = arrowField.metadata.get('time');
   if (time === 'host' || time === 'device') {
-    if (!(type instanceof arrow.Timestamp) && !(type instanceof arrow.Int64)) throw new MessageFormatError(`time column "${arrowField.name}" is ${type}, expected int64 or timestamp`);
-    if (type instanceof arrow.Timestamp && type.unit !== arrow.TimeUnit.NANOSECOND) throw new MessageFormatError(`time column "${arrowField.name}" is not in nanoseconds`);
+    const int64 = arrow.DataType.isInt(type) && type.bitWidth === 64 && type.isSigned;
+    if (!arrow.DataType.isTimestamp(type) && !int64) throw new MessageFormatError(`time column "${arrowField.name}" is ${type}, expected int64 or timestamp`);
+    if (arrow.DataType.isTimestamp(type) && type.unit !== arrow.TimeUnit.NANOSECOND) throw new MessageFormatError(`time column "${arrowField.name}" is not in nanoseconds`);
     const offset = time === 'host' ? clock.anchorWallNs : 0n;
     return { field: fieldFromMetadata(arrowField, 'f64'), column: fromInt64Time(data.values as BigInt64Array, length, offset) };
   }
-  if (type instanceof arrow.Dictionary) {
+  if (arrow.DataType.isDictionary(type)) {
     const dictionary = data.dictionary;
-    if (!(type.dictionary instanceof arrow.Utf8) || !dictionary) throw new MessageFormatError(`column "${arrowField.name}": only string dictionaries are supported`);
+    if (!arrow.DataType.isUtf8(type.dictionary) || !dictionary) throw new MessageFormatError(`column "${arrowField.name}": only string dictionaries are supported`);
     const codes = toInt32Codes(data.values as NumericColumn, length);
     return { field: fieldFromMetadata(arrowField, 'string'), column: { codes, dictionary: dictionary.toArray() as string[] } };
   }
-  if (type instanceof arrow.Binary) {
+  if (arrow.DataType.isBinary(type)) {
     const offsets = (data.valueOffsets as Int32Array).subarray(0, length + 1);
     return { field: fieldFromMetadata(arrowField, 'binary'), column: { data: data.values as Uint8Array, offsets } };
   }

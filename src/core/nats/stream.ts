@@ -4,8 +4,10 @@ import type { Logger } from 'pino';
 
 export interface StreamRequirements {
   readonly name: string;
-  /** Subjects the stream must capture, e.g. `tm.*.*.*`; a subject the stream does not capture is an error. */
+  /** Subjects a stream created here captures, e.g. `tm.>`. */
   readonly subjects: readonly string[];
+  /** A concrete subject of this component's messages, which the stream must capture (found or created). */
+  readonly probe: string;
   /** Create the stream (file storage) when it does not exist. */
   readonly create: boolean;
   /** Window in which a repeated Nats-Msg-Id is stored once, ms. */
@@ -32,9 +34,6 @@ export async function ensureStream(jsm: JetStreamManager, want: StreamRequiremen
   if (config.storage !== StorageType.File) log.warn(`nats: stream ${want.name} keeps messages in memory; a broker restart loses what is not yet consumed`);
   const windowMs = (config.duplicate_window ?? 0) / 1e6;
   if (windowMs < want.duplicateWindowMs) log.warn(`nats: stream ${want.name} removes repeated publishes only within ${windowMs} ms (asked ${want.duplicateWindowMs} ms)`);
-  for (const subject of want.subjects) {
-    const probe = subject.replaceAll('*', 'probe').replace(/>$/, 'probe');
-    const owner = await jsm.streams.find(probe).catch(() => undefined);
-    if (owner !== want.name) throw new Error(`JetStream stream "${want.name}" does not capture subject ${subject}${owner ? ` (stream "${owner}" does)` : ''}; add it to the stream's subjects`);
-  }
+  const owner = await jsm.streams.find(want.probe).catch(() => undefined);
+  if (owner !== want.name) throw new Error(`JetStream stream "${want.name}" (subjects ${config.subjects?.join(', ') || 'none'}) does not capture ${want.probe}${owner ? ` (stream "${owner}" does)` : ''}; add the subject to the stream or change the subject template`);
 }

@@ -28,13 +28,14 @@ export const natsSink = defineSink({
     const node = options.node ?? subjectToken(os.hostname());
     const run = newRunId();
     const link = openNatsLink(options.url, options.backoff, context, stop.signal);
+    const pipeline = subjectToken(context.pipeline.name);
     const client = link.ready.then(async (nc) => {
-      await ensureStream(await jetstreamManager(nc), { name: options.stream, subjects: [streamSubject(options.subject)], create: options.create_stream, duplicateWindowMs: options.duplicate_window }, context.log);
+      const probe = renderSubject(options.subject, { pipeline, node, stream: 'probe' });
+      await ensureStream(await jetstreamManager(nc), { name: options.stream, subjects: [streamSubject(options.subject)], probe, create: options.create_stream, duplicateWindowMs: options.duplicate_window }, context.log);
       return jetstream(nc);
     });
     client.catch(() => undefined);
     const window = new PublishWindow(() => client, options, context);
-    const pipeline = subjectToken(context.pipeline.name);
     let sequence = 0;
     // Rows per message, learned from the encoded sizes so most batches are encoded once.
     let rowsPerMessage = Number.POSITIVE_INFINITY;

@@ -56,17 +56,19 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
   const acks = new AckTracker(context, options.ack_wait);
   try {
     const jsm = await jetstreamManager(connection);
-    await ensureStream(jsm, { name: options.stream, subjects: [options.subject], create: true, duplicateWindowMs: 120_000 }, log);
+    await ensureStream(jsm, { name: options.stream, subjects: [options.subject], probe: concreteSubject(options.subject), create: true, duplicateWindowMs: 120_000 }, log);
     await ensureConsumer(jsm, options, log);
     const consumer = await jetstream(connection).consumers.get(options.stream, options.consumer);
     const seen = new Redeliveries();
     const deadLetterSubject = options.dead_letter.replaceAll('{stream}', options.stream);
-    const deadLetter = (m: JsMsg, reason: string, detail: string) => {
+    // Dead letters are kept, not published into the void: a stream of their own captures them.
+    await ensureStream(jsm, { name: `${options.stream}_DEAD`, subjects: [deadLetterSubject], probe: deadLetterSubject, create: true, duplicateWindowMs: 120_000 }, log);
+    const deadLetter = async (m: JsMsg, reason: string, detail: string): Promise<void> => {
       const h = natsHeaders();
       for (const [key, values] of m.headers ?? []) for (const v of values) h.append(key, v);
       h.set('Tm-Error', `${reason}: ${detail}`.slice(0, 1000));
       h.set('Tm-Stream-Seq', String(m.seq));
-      connection.publish(deadLetterSubject, m.data, { headers: h });
+      await jetstream(connection).publish(deadLetterSubject, m.data, { headers: h });
       m.term();
       metrics.error(`dead_letter_${reason}`);
       log.warn(`nats: message ${m.seq} on ${m.subject} moved to ${deadLetterSubject} (${reason}: ${detail})`);
@@ -92,34 +94,40 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
         await sleep(options.backoff.initial, stop);
         continue;
       }
-      for await (const m of messages) {
-        const node = m.headers?.get(MESSAGE_HEADERS.node) ?? '';
-        const run = m.headers?.get(MESSAGE_HEADERS.run) ?? '';
-        const seq = Number(m.headers?.get(MESSAGE_HEADERS.seq));
-        if (m.info.redelivered) metrics.count('redelivered');
-        if (m.info.deliveryCount > options.max_deliver) {
-          deadLetter(m, 'max_deliver', `delivered ${m.info.deliveryCount} times`);
-          continue;
-        }
-        if (!node || !run || !Number.isInteger(seq)) {
-          deadLetter(m, 'headers', `missing ${MESSAGE_HEADERS.node}, ${MESSAGE_HEADERS.run} or ${MESSAGE_HEADERS.seq}`);
-          continue;
-        }
-        if (!seen.firstTime(node, run, seq)) {
-          metrics.count('duplicates_removed');
+      try {
+        for await (const m of messages) {
+          const node = m.headers?.get(MESSAGE_HEADERS.node) ?? '';
+          const run = m.headers?.get(MESSAGE_HEADERS.run) ?? '';
+          const seq = Number(m.headers?.get(MESSAGE_HEADERS.seq));
+          if (m.info.redelivered) metrics.count('redelivered');
+          if (m.info.deliveryCount > options.max_deliver) {
+            await deadLetter(m, 'max_deliver', `delivered ${m.info.deliveryCount} times`);
+            continue;
+          }
+          if (!node || !run || !Number.isInteger(seq)) {
+            await deadLetter(m, 'headers', `missing ${MESSAGE_HEADERS.node}, ${MESSAGE_HEADERS.run} or ${MESSAGE_HEADERS.seq}`);
+            continue;
+          }
+          if (!seen.firstTime(node, run, seq)) {
+            metrics.count('duplicates_removed');
+            acks.add(m);
+            continue;
+          }
+          let batch: RecordsBatch;
+          try {
+            batch = withOrigin(decodeRecordsMessage(m.data, context.clock, `${context.id}#${node}`), node, m.seq);
+          } catch (error) {
+            await deadLetter(m, 'format', (error as Error).message);
+            continue;
+          }
+          metrics.count('messages');
+          emit(batch);
           acks.add(m);
-          continue;
         }
-        let batch: RecordsBatch;
-        try {
-          batch = withOrigin(decodeRecordsMessage(m.data, context.clock, `${context.id}#${node}`), node, m.seq);
-        } catch (error) {
-          deadLetter(m, 'format', (error as Error).message);
-          continue;
-        }
-        metrics.count('messages');
-        emit(batch);
-        acks.add(m);
+      } catch (error) {
+        // Missed heartbeats or a lost connection end this pull; unacknowledged messages come again.
+        metrics.error('pull_interrupted');
+        log.warn(`nats: pull interrupted (${(error as Error).message}); pulling again`);
       }
     }
     await ackLoop;
@@ -128,6 +136,11 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
   } finally {
     await link.close();
   }
+}
+
+/** A subject matched by a filter, for checking that the stream captures the filter's subjects. */
+function concreteSubject(filter: string): string {
+  return filter.replaceAll('*', 'probe').replace(/>$/, 'probe');
 }
 
 const nodeDictionaries = new Map<string, readonly string[]>();

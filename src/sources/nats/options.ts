@@ -28,7 +28,7 @@ export const natsSourceOptions = z.strictObject({
     .string()
     .max(200)
     .default('tm-dead.{stream}')
-    .meta({ description: 'Subject that messages which cannot be read are published to (with their headers and a Tm-Error header); {stream} is the stream name.', examples: ['tm-dead.{stream}'] }),
+    .meta({ description: 'Subject that messages which cannot be read are moved to, with their headers and a Tm-Error header; {stream} is the stream name. A stream <stream>_DEAD is created to keep them.', examples: ['tm-dead.{stream}'] }),
   fetch_max: z.number().int().min(1).max(10_000).default(256).meta({ description: 'Messages asked for per pull.', examples: [256, 64] }),
   ack_interval: duration()
     .prefault('200ms')

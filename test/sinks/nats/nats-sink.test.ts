@@ -17,12 +17,14 @@ function batch(first: number, rows: number, source = 'node'): RecordsBatch {
   const seq = new Uint32Array(rows);
   const value = new Float32Array(rows);
   const t = new Float64Array(rows);
+  const device = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
+    device[i] = (first + i) * 10_000 + 2 ** 40;
     seq[i] = first + i;
     value[i] = (first + i) / 4;
     t[i] = (first + i) * 1000;
   }
-  return recordsBatch(source, [{ name: 't', type: 'f64', time: 'host', unit: 'ns' }, { name: 'seq', type: 'u32' }, { name: 'value', type: 'f32', unit: 'V' }], { t, seq, value }, rows);
+  return recordsBatch(source, [{ name: 't', type: 'f64', time: 'host', unit: 'ns' }, { name: 'seq', type: 'u32' }, { name: 'value', type: 'f32', unit: 'V' }, { name: 't_device_ns', type: 'f64', time: 'device' }], { t, seq, value, t_device_ns: device }, rows);
 }
 
 describe('nats sink', () => {
@@ -84,6 +86,8 @@ describe('nats sink', () => {
     for (let i = 0; i < first.length; i++) expect(value[i]).toBe(seq[i] / 4);
     const shift = Number(context.clock.anchorWallNs - reader.clock.anchorWallNs);
     expect(t[0]).toBe(seq[0] * 1000 + shift);
+    expect((first.columns.t_device_ns as Float64Array)[0]).toBe(seq[0] * 10_000 + 2 ** 40);
+    expect(first.schema.fields.find((f) => f.name === 't_device_ns')?.time).toBe('device');
     expect(first.schema.fields.find((f) => f.name === 'value')?.unit).toBe('V');
     expect(context.metrics.counters.get('acked_rows')).toBe(20_010);
     expect(context.metrics.counters.get('publish_retries') ?? 0).toBe(0);
@@ -133,6 +137,6 @@ describe('nats sink', () => {
     await expect((async () => {
       await s.write(batch(0, 10));
       await s.close();
-    })()).rejects.toThrow(/stream "TELEMETRY" does not capture subject tm\.>/);
+    })()).rejects.toThrow(/stream "TELEMETRY" \(subjects other\.>\) does not capture tm\.test\.n1\.probe/);
   });
 });

@@ -114,7 +114,6 @@ describe('nats source', () => {
     await publish(nats.url, 'n1', [batch(0, 10)]);
     const nc = await connect({ servers: nats.url });
     const jsm = await jetstreamManager(nc);
-    await jsm.streams.add({ name: 'DEAD', subjects: ['tm-dead.>'] });
     const h = headers();
     h.set('Tm-Node', 'n9');
     h.set('Tm-Run', 'r');
@@ -128,7 +127,7 @@ describe('nats source', () => {
     await waitFor(() => (context.metrics.errors.get('dead_letter_format') ?? 0) === 1 && (context.metrics.errors.get('dead_letter_headers') ?? 0) === 1, 'both counted');
     await waitFor(() => context.metrics.counters.get('acked') === 2, 'good messages acknowledged');
     await stop();
-    const dead = await jsm.streams.info('DEAD');
+    const dead = await jsm.streams.info('TELEMETRY_DEAD');
     expect(dead.state.messages).toBe(2);
     const stream = await jsm.consumers.info('TELEMETRY', 'central');
     expect(stream.num_pending + stream.num_ack_pending).toBe(0); // nothing left to redeliver
