@@ -10,6 +10,7 @@ import { runCommand, runUsage } from './cli/run.js';
 import { schemaCommand, schemaUsage } from './cli/schema.js';
 import { simulateCommand, simulateUsage } from './cli/simulate.js';
 import { tapCommand, tapUsage } from './cli/tap.js';
+import { testbedCommand, testbedUsage } from './cli/testbed.js';
 import { validateCommand, validateUsage } from './cli/validate.js';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   ports: { run: portsCommand, usage: portsUsage },
   inspect: { run: inspectCommand, usage: inspectUsage },
   recover: { run: recoverCommand, usage: recoverUsage },
+  testbed: { run: testbedCommand, usage: testbedUsage },
 };
 
 function usage(): string {

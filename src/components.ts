@@ -16,11 +16,13 @@ import { frameOperator } from './operators/frame/index.js';
 import { routeOperator } from './operators/route.js';
 import { arrowSink } from './sinks/arrow.js';
 import { captureSink } from './sinks/capture.js';
+import { natsSink } from './sinks/nats/index.js';
 import { parquetSink } from './sinks/parquet.js';
 import { relaySink } from './sinks/relay/index.js';
 import { stdoutSink } from './sinks/stdout/index.js';
 import { websocketSink } from './sinks/websocket/index.js';
 import { fileSource } from './sources/file.js';
+import { natsSource } from './sources/nats/index.js';
 import { serialSource } from './sources/serial/index.js';
 import { simulatorSource } from './sources/simulator/index.js';
 import { rttSource } from './sources/rtt/index.js';
@@ -39,6 +41,7 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   tcpSource,
   udpSource,
   rttSource,
+  natsSource,
   // operators
   rollover,
   derive,
@@ -61,6 +64,7 @@ export const COMPONENTS: readonly ComponentDefinition[] = [
   websocketSink,
   parquetSink,
   arrowSink,
+  natsSink,
 ];
 
 export function defaultRegistry(): Registry {

@@ -34,6 +34,12 @@ export interface ComponentContext {
    * dead-letter output or a route branch. Throws for a name the operator did not declare.
    */
   emit(output: string, batch: Batch): void;
+  /**
+   * Resolves when everything this source emitted so far is durable in every sink downstream (written
+   * to a synced journal or a closed file; shown or counted by lossy sinks). Sources that acknowledge
+   * upstream (a broker) acknowledge only after it resolves. Absent where nothing tracks durability.
+   */
+  readonly durable?: () => Promise<void>;
 }
 
 export interface PipelineInfo {

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { backoffOption } from '../../core/backoff.js';
+import { duration } from '../../core/options.js';
+
+export const natsSourceOptions = z.strictObject({
+  url: z.string().default('nats://127.0.0.1:4222').meta({ description: 'NATS server to read from.', examples: ['nats://127.0.0.1:4222'] }),
+  stream: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a stream name is 1-64 letters, digits, _ or -')
+    .default('TELEMETRY')
+    .meta({ description: 'JetStream stream the nodes publish to (created when missing, as the nats sink does).', examples: ['TESTBED'] }),
+  subject: z
+    .string()
+    .max(200)
+    .default('tm.>')
+    .meta({ description: 'Subjects to read, wildcards allowed (one filter: servers before 2.10 take one).', examples: ['tm.>', 'tm.testbed.*.*'] }),
+  consumer: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a consumer name is 1-64 letters, digits, _ or -')
+    .default('central')
+    .meta({ description: 'Durable consumer name: a restarted pipeline goes on where this one stopped.', examples: ['central', 'recorder-a'] }),
+  ack_wait: duration()
+    .prefault('30s')
+    .meta({ description: 'Time the broker waits for an acknowledgement before redelivering; progress is signalled while rows wait for the disk.', examples: ['30s', '1m'] }),
+  max_ack_pending: z.number().int().min(1).max(100_000).default(1000).meta({ description: 'Messages delivered and not yet acknowledged; the broker stops delivering at this count.', examples: [1000, 4000] }),
+  max_deliver: z.number().int().min(1).max(100).default(5).meta({ description: 'Deliveries of one message before it is moved to the dead-letter subject instead of redelivered again.', examples: [5, 10] }),
+  dead_letter: z
+    .string()
+    .max(200)
+    .default('tm-dead.{stream}')
+    .meta({ description: 'Subject that messages which cannot be read are moved to, with their headers and a Tm-Error header; {stream} is the stream name. A stream <stream>_DEAD is created to keep them.', examples: ['tm-dead.{stream}'] }),
+  fetch_max: z.number().int().min(1).max(10_000).default(256).meta({ description: 'Messages asked for per pull.', examples: [256, 64] }),
+  ack_interval: duration()
+    .prefault('200ms')
+    .meta({ description: 'How often rows that reached every sink are made durable and their messages acknowledged.', examples: ['200ms', '1s'] }),
+  backoff: backoffOption(),
+});
+
+export type NatsSourceOptions = z.output<typeof natsSourceOptions>;

@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, headers } from '@nats-io/transport-node';
+import type { Subscription } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type RecordsBatch, type StringColumn, recordsBatch } from '../../../src/core/batch.js';
+import { NatsServerProcess } from '../../../src/core/nats/server-process.js';
+import { standaloneContext } from '../../../src/core/standalone.js';
+import { natsSink } from '../../../src/sinks/nats/index.js';
+import { natsSource } from '../../../src/sources/nats/index.js';
+import { waitFor } from '../../helpers/wait.js';
+
+function batch(first: number, rows: number): RecordsBatch {
+  const seq = new Uint32Array(rows).map((_, i) => first + i);
+  return recordsBatch('node', [{ name: 'seq', type: 'u32' }], { seq }, rows);
+}
+
+describe('nats source', () => {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function server() {
+    const store = mkdtempSync(path.join(tmpdir(), 'nats-store-'));
+    const nats = await NatsServerProcess.start(store);
+    cleanups.push(() => rmSync(store, { recursive: true, force: true }));
+    cleanups.push(() => nats.stop());
+    return nats;
+  }
+
+  async function publish(url: string, node: string, batches: RecordsBatch[]) {
+    const context = standaloneContext(`uplink-${node}`, { kind: 'sink', type: 'nats' });
+    const sink = await natsSink.create(natsSink.options.parse({ url, node }), context);
+    for (const b of batches) await sink.write(b);
+    await sink.close();
+  }
+
+  /** Starts the source; `durable` decides when its rows count as durable. Returns what it emitted. */
+  function read(url: string, durable: () => Promise<void> = () => Promise.resolve(), options: Record<string, unknown> = {}) {
+    const base = standaloneContext('central', { kind: 'source', type: 'nats' });
+    const context = { ...base, durable };
+    const rows: { node: string; seq: number }[] = [];
+    const sources = new Set<string>();
+    let done = false;
+    const subscription: Subscription = natsSource
+      .create(natsSource.options.parse({ url, ack_interval: '50ms', ...options }), context)
+      .subscribe({
+        next(b) {
+          const records = b as RecordsBatch;
+          sources.add(records.source);
+          const node = records.columns.node as StringColumn;
+          const seq = records.columns.seq as Uint32Array;
+          for (let i = 0; i < records.length; i++) rows.push({ node: node.dictionary[node.codes[i]], seq: seq[i] });
+        },
+        complete: () => (done = true),
+        error: () => {
+          done = true;
+        },
+      });
+    const stop = async () => {
+      base.abort.abort();
+      await waitFor(() => done, 'source completed');
+      subscription.unsubscribe();
+    };
+    cleanups.push(stop);
+    return { rows, sources, context: base, stop };
+  }
+
+  it('reads every row of several nodes once, with a node column and one stream key per node', async () => {
+    const nats = await server();
+    await publish(nats.url, 'n1', [batch(0, 100), batch(100, 100)]);
+    await publish(nats.url, 'n2', [batch(0, 50)]);
+    const { rows, sources, context, stop } = read(nats.url);
+    await waitFor(() => rows.length === 250, '250 rows');
+    await waitFor(() => context.metrics.counters.get('acked') === 3, 'three messages acknowledged');
+    await stop();
+    expect(rows.filter((r) => r.node === 'n1').map((r) => r.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(rows.filter((r) => r.node === 'n2').map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect([...sources].sort()).toEqual(['central#n1', 'central#n2']);
+    // Acknowledged: a second reader on the same durable consumer gets nothing.
+    const again = read(nats.url);
+    await waitFor(() => (again.context.metrics.counters.get('pulls') ?? 0) >= 2, 'two pulls');
+    await again.stop();
+    expect(again.rows).toEqual([]);
+  });
+
+  it('redelivers what was never durable to the next reader of the durable consumer', async () => {
+    const nats = await server();
+    await publish(nats.url, 'n1', [batch(0, 10), batch(10, 10), batch(20, 10)]);
+    // The sinks never report durability: nothing may be acknowledged.
+    const crash = new AbortController();
+    const never = () =>
+      new Promise<void>((_, reject) => {
+        if (crash.signal.aborted) reject(new Error('crashed'));
+        crash.signal.addEventListener('abort', () => reject(new Error('crashed')));
+      });
+    const first = read(nats.url, never, { ack_wait: '1s' });
+    await waitFor(() => first.rows.length === 30, 'first delivery');
+    // A crashed reader: it stops without acknowledging.
+    crash.abort();
+    await first.stop();
+    expect(first.context.metrics.counters.get('acked') ?? 0).toBe(0);
+    const second = read(nats.url, undefined, { ack_wait: '1s' });
+    await waitFor(() => second.rows.length === 30, 'redelivery', 15_000);
+    expect(second.rows.map((r) => r.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(second.context.metrics.counters.get('redelivered')).toBe(3);
+  }, 30_000);
+
+  it('moves unreadable messages to the dead-letter subject, counted, and goes on', async () => {
+    const nats = await server();
+    await publish(nats.url, 'n1', [batch(0, 10)]);
+    const nc = await connect({ servers: nats.url });
+    const jsm = await jetstreamManager(nc);
+    const h = headers();
+    h.set('Tm-Node', 'n9');
+    h.set('Tm-Run', 'r');
+    h.set('Tm-Seq', '0');
+    const js = (await import('@nats-io/jetstream')).jetstream(nc);
+    await js.publish('tm.test.n9.node', new TextEncoder().encode('not arrow'), { headers: h });
+    await js.publish('tm.test.n9.node', new TextEncoder().encode('no headers'));
+    await publish(nats.url, 'n1', [batch(10, 10)]);
+    const { rows, context, stop } = read(nats.url);
+    await waitFor(() => rows.length === 20, 'the good rows');
+    await waitFor(() => (context.metrics.errors.get('dead_letter_format') ?? 0) === 1 && (context.metrics.errors.get('dead_letter_headers') ?? 0) === 1, 'both counted');
+    await waitFor(() => context.metrics.counters.get('acked') === 2, 'good messages acknowledged');
+    await stop();
+    const dead = await jsm.streams.info('TELEMETRY_DEAD');
+    expect(dead.state.messages).toBe(2);
+    const stream = await jsm.consumers.info('TELEMETRY', 'central');
+    expect(stream.num_pending + stream.num_ack_pending).toBe(0); // nothing left to redeliver
+    await nc.close();
+  });
+});
