@@ -1,25 +1,12 @@
-import type { Logger } from 'pino';
-import type { SchedulerLike } from 'rxjs';
 import type { Batch } from './batch.js';
-import type { Clock } from './clock.js';
-import type { ComponentContext, PipelineInfo } from './component.js';
-import type { FlowControl } from './flow.js';
-import type { ComponentMetrics, MetricsRegistry } from './metrics.js';
+import type { ComponentContext } from './component.js';
+import type { ComponentMetrics } from './metrics.js';
 
 /** Everything a context is made of; the runner and the standalone tools fill it differently. */
-export interface ContextParts {
-  readonly id: string;
+export interface ContextParts extends Pick<ComponentContext, 'id' | 'registry' | 'log' | 'scheduler' | 'signal' | 'clock' | 'flow' | 'dataDir' | 'pipeline'> {
   readonly role: ComponentMetrics['kind'];
   /** The YAML type, for metrics. */
   readonly type: string;
-  readonly registry: MetricsRegistry;
-  readonly log: Logger;
-  readonly scheduler: SchedulerLike;
-  readonly signal: AbortSignal;
-  readonly clock: Clock;
-  readonly flow: FlowControl;
-  readonly dataDir: string;
-  readonly pipeline: PipelineInfo;
   /**
    * Where each declared side output goes, by name. Read at every `emit`, so a caller may add the
    * outputs once it knows the component's options.

@@ -1,8 +1,9 @@
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Batch } from './batch.js';
 import { type Backoff, backoffDelayMs } from './backoff.js';
 import { sleep } from './sleep.js';
 import type { ComponentContext } from './component.js';
+import { loopSource } from './source-loop.js';
 import type { MetricsDeclaration } from './metrics.js';
 
 /**
@@ -73,20 +74,7 @@ export function connectErrorReason(error: Error): string {
 
 /** A source Observable that runs the reconnect loop until the pipeline's signal aborts. */
 export function reconnectingSource(context: ComponentContext, options: ReconnectOptions): Observable<Batch> {
-  return new Observable<Batch>((subscriber) => {
-    const stop = new AbortController();
-    const onAbort = () => stop.abort();
-    context.signal.addEventListener('abort', onAbort, { once: true });
-    if (context.signal.aborted) stop.abort();
-    runLoop(context, options, (batch) => subscriber.next(batch), stop.signal).then(
-      () => subscriber.complete(),
-      (error: unknown) => subscriber.error(error),
-    );
-    return () => {
-      context.signal.removeEventListener('abort', onAbort);
-      stop.abort();
-    };
-  });
+  return loopSource(context, (emit, signal) => runLoop(context, options, emit, signal));
 }
 
 async function runLoop(context: ComponentContext, options: ReconnectOptions, emit: (batch: Batch) => void, signal: AbortSignal): Promise<void> {

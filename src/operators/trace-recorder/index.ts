@@ -104,4 +104,13 @@ export const traceRecorder = defineOperator({
       return { decoder, reported: { ...decoder.stats } };
     }
   },
+  examples: [{ title: 'A FreeRTOS trace file into an event table and per-task CPU windows', yaml: `
+sources: { trace: { type: file, path: traces/run-1.psf } }
+transforms:
+  events: { inputs: [trace], steps: [ { type: trace_recorder } ] }
+  cpu: { inputs: [events], steps: [ { type: cpu_window, window: 500ms } ] }
+sinks:
+  recording: { type: parquet, inputs: [events], path: "recordings/trace-{start}.parquet" }
+  console: { type: stdout, inputs: [cpu], format: table }
+` }],
 });

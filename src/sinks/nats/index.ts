@@ -90,4 +90,8 @@ export const natsSink = defineSink({
       },
     };
   },
+  examples: [{ title: 'A testbed node publishing its decoded samples to the lab broker', yaml: `
+sources: { node: { type: simulator, emit: records } }
+sinks: { uplink: { type: nats, inputs: [node], url: "nats://127.0.0.1:4222", stream: TESTBED, node: node-07 } }
+` }],
 });

@@ -1,10 +1,10 @@
 import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import { Observable } from 'rxjs';
 import { decodeRecordsMessage } from '../../core/arrow-message.js';
-import { type Batch, type RecordsBatch, recordsBatch } from '../../core/batch.js';
+import { type RecordsBatch, recordsBatch } from '../../core/batch.js';
 import { sleep } from '../../core/sleep.js';
 import { defineSource, type ComponentContext } from '../../core/component.js';
+import { loopSource } from '../../core/source-loop.js';
 import { declareMetrics } from '../../core/metrics.js';
 import { NATS_LINK_METRICS, openNatsLink } from '../../core/nats/connection.js';
 import { MESSAGE_HEADERS } from '../../core/nats/headers.js';
@@ -31,21 +31,12 @@ export const natsSource = defineSource({
   options: natsSourceOptions,
   output: 'records',
   create(options, context) {
-    return new Observable<Batch>((subscriber) => {
-      const stop = new AbortController();
-      const onAbort = () => stop.abort();
-      context.signal.addEventListener('abort', onAbort, { once: true });
-      if (context.signal.aborted) stop.abort();
-      consume(options, context, (batch) => subscriber.next(batch), stop.signal).then(
-        () => subscriber.complete(),
-        (error: unknown) => subscriber.error(error),
-      );
-      return () => {
-        context.signal.removeEventListener('abort', onAbort);
-        stop.abort();
-      };
-    });
+    return loopSource<RecordsBatch>(context, (emit, signal) => consume(options, context, emit, signal));
   },
+  examples: [{ title: 'The central recorder of a testbed: every node into one partitioned dataset', yaml: `
+sources: { nodes: { type: nats, url: "nats://127.0.0.1:4222", stream: TESTBED, subject: "tm.>", consumer: central } }
+sinks: { recording: { type: parquet, inputs: [nodes], path: "recordings/testbed/{start}.parquet", partition_by: [node] } }
+` }],
 });
 
 async function consume(options: NatsSourceOptions, context: ComponentContext, emit: (batch: RecordsBatch) => void, stop: AbortSignal): Promise<void> {

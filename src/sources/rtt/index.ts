@@ -54,4 +54,11 @@ export const rttSource = defineSource({
       },
     });
   },
+  examples: [{ title: 'Harvest frames from a target through OpenOCD\'s gdbserver, the firmware waiting when the channel is full', yaml: `
+sources:
+  node: { type: rtt, connect: gdb, address: "127.0.0.1:3333", channel: 1, control_block: { scan: [0x20000000, 0x10000] }, mode: block_if_full }
+transforms:
+  frames: { inputs: [node], steps: [ { type: frame, format: delimited, start: 0x7B, end: 0x7D, length: { offset: 8, type: u16le, adjust: 13 } } ] }
+sinks: { console: { type: stdout, inputs: [frames], format: summary } }
+` }],
 });

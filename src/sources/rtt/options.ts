@@ -28,9 +28,13 @@ export const rttOptions = z
     channel: channelRef.default(0).meta({ description: 'gdb: the up channel to read, by index or by name (as the firmware names it).', examples: [0, 'Terminal'] }),
     control_block: z
       .union([
-        z.strictObject({ scan: z.tuple([z.number().int().nonnegative(), z.number().int().positive().max(64 * 1024 * 1024)]) }),
-        z.strictObject({ address: z.number().int().nonnegative() }),
-        z.strictObject({ elf: z.string().min(1) }),
+        z.strictObject({
+          scan: z
+            .tuple([z.number().int().nonnegative(), z.number().int().positive().max(64 * 1024 * 1024)])
+            .meta({ description: 'RAM range [START, SIZE] to search for the "SEGGER RTT" ID (SIZE at most 64 MiB).', examples: [[0x20000000, 0x10000]] }),
+        }),
+        z.strictObject({ address: z.number().int().nonnegative().meta({ description: 'Address of the control block.', examples: [0x20000400] }) }),
+        z.strictObject({ elf: z.string().min(1).meta({ description: 'Firmware ELF file whose `_SEGGER_RTT` symbol gives the address (below the data directory).', examples: ['build/firmware.elf'] }) }),
       ])
       .optional()
       .meta({
