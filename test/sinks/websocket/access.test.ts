@@ -1,4 +1,4 @@
-import { VirtualTimeScheduler } from 'rxjs';
+import { VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REFUSAL_LOG_WINDOW_MS } from '../../../src/sinks/websocket/refusals.js';
 import { websocketSink } from '../../../src/sinks/websocket/index.js';
@@ -135,7 +135,8 @@ describe('websocket sink Host check (DNS rebinding)', () => {
 
 describe('websocket sink refusal log', () => {
   it('logs refused HTTP requests and upgrades, at most one line per reason per window, and counts every one', async () => {
-    const scheduler = new VirtualTimeScheduler();
+    // Frames stop at the window: the sink's status interval runs on this scheduler too and would repeat forever.
+    const scheduler = new VirtualTimeScheduler(VirtualAction, REFUSAL_LOG_WINDOW_MS);
     const { log, lines } = recordingLogger();
     const { sink: live, context } = await sink({ auth_token: TOKEN }, { log, scheduler });
     const refusedLines = () => lines.filter((l) => String(l.msg).startsWith('live view: refused'));
