@@ -30,6 +30,8 @@ export interface FeedOptions {
    * no more data until it drains; a client that keeps up (nothing waiting) is still served.
    */
   readonly totalBufferBytes: number;
+  /** String column whose values the page plots as separate series (told to clients in hello). */
+  readonly seriesBy?: string;
 }
 
 /** What a client asks for when it connects (query string) or later (subscribe / max_rate messages). */
@@ -220,6 +222,7 @@ export class LiveFeed {
       history_ms: this.options.historyMs,
       policy: { slow_client: this.options.policy.policy, client_buffer: this.options.policy.limitBytes, close_after_ms: this.options.policy.closeAfterMs },
       streams: Object.fromEntries([...this.streams].map(([name, s]) => [name, { fields: s.fields }])),
+      ...(this.options.seriesBy !== undefined ? { series_by: this.options.seriesBy } : {}),
     };
   }
 

@@ -52,6 +52,11 @@ const options = z.strictObject({
     .min(8, 'auth_token must be at least 8 characters')
     .optional()
     .meta({ description: 'When set, /ws, /metrics and /api/status require it as ?token=... or "Authorization: Bearer ..."; open the page as /?token=.... Use ${ENV_VAR} to keep it out of the file.', examples: ['${LIVE_TOKEN}', 'change-me-please'] }),
+  series_by: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_.]*$/)
+    .optional()
+    .meta({ description: 'A string column (e.g. cpu_window\'s `context`) whose values split the plots of every stream that has it: one series per value (per task, per channel) for each numeric column.', examples: ['context', 'task'] }),
   allowed_origins: z
     .array(z.string())
     .default([])
@@ -84,6 +89,7 @@ export const websocketSink = defineSink({
         policy: { policy: opts.slow_client, limitBytes: opts.client_buffer, closeAfterMs: opts.close_after },
         maxClients: opts.max_clients,
         totalBufferBytes: opts.total_client_buffer,
+        seriesBy: opts.series_by,
       },
       context,
     );

@@ -3,6 +3,7 @@
 import { FeedConnection } from './connection.js';
 import { formatSI } from './format.js';
 import { Panel, columnGroups } from './plots.js';
+import { SeriesSplit } from './series.js';
 import { StatusPanel } from './status.js';
 import { StreamStore } from './store.js';
 
@@ -14,6 +15,8 @@ const params = new URLSearchParams(location.search);
 const state = {
   anchorSeconds: 0,
   stores: new Map(),
+  /** The sink's `series_by` column (from hello), or null. */
+  seriesBy: null,
   panels: [],
   paused: false,
   zoom: null,
@@ -43,19 +46,27 @@ function resetStreams() {
 }
 
 function setupStream(stream, fields) {
+  const split = SeriesSplit.applies(fields, state.seriesBy) ? new SeriesSplit(fields, state.seriesBy) : null;
+  state.stores.set(stream, new StreamStore(fields, state.anchorSeconds, split));
+  setupPanels(stream);
+}
+
+/** (Re)creates a stream's panels: at its schema, and for split series whenever a new label appears. */
+function setupPanels(stream) {
   state.panels = state.panels.filter((panel) => panel.group.stream !== stream || (panel.destroy(), false));
-  const store = new StreamStore(fields, state.anchorSeconds);
-  state.stores.set(stream, store);
-  for (const group of columnGroups(stream, fields)) {
+  const store = state.stores.get(stream);
+  const groups = store.split ? store.split.groups(stream) : columnGroups(stream, store.fields);
+  for (const group of groups) {
     state.panels.push(new Panel($('panels'), group, store.wallClock, zoomTo, backToLive));
   }
+  if (store.split) store.split.changed = false;
   $('empty').hidden = state.panels.length > 0;
   renderChooser();
 }
 
 /** One checkbox per panel; hidden panels stay hidden across reconnects and are not drawn. */
 const hiddenGroups = new Set((params.get('hide') ?? '').split(',').filter(Boolean));
-const groupKey = (group) => `${group.stream}:${group.columns.join('+')}`;
+const groupKey = (group) => `${group.stream}:${group.title ?? group.columns.join('+')}`;
 
 function renderChooser() {
   $('chooser').replaceChildren(
@@ -73,7 +84,7 @@ function renderChooser() {
         state.dirty = true;
       });
       const label = document.createElement('label');
-      label.append(box, `${panel.group.columns.join(', ')}${panel.group.unit ? ` [${panel.group.unit}]` : ''}`);
+      label.append(box, `${panel.group.title ?? panel.group.columns.join(', ')}${panel.group.unit ? ` [${panel.group.unit}]` : ''}`);
       const item = document.createElement('li');
       item.append(label);
       return item;
@@ -86,6 +97,7 @@ function onControl(message) {
     case 'hello':
       // A new hello means a new connection, maybe to a restarted pipeline: start from its history.
       resetStreams();
+      state.seriesBy = message.series_by ?? null;
       state.anchorSeconds = Number(BigInt(message.anchor_wall_ns) / 1000000n) / 1000;
       $('pipeline-name').textContent = message.pipeline;
       document.title = `${message.pipeline} · live view`;
@@ -106,7 +118,8 @@ function onControl(message) {
 function onData({ header, columns }) {
   const store = state.stores.get(header.stream);
   if (!store) return;
-  store.append(columns, header.rows, Math.max(KEEP_SECONDS, state.windowSeconds));
+  store.append(columns, header.rows, Math.max(KEEP_SECONDS, state.windowSeconds), header.dictionaries);
+  if (store.split?.changed) setupPanels(header.stream);
   state.messages++;
   state.rows += header.rows;
   state.dirty = true;

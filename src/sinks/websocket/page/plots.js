@@ -3,10 +3,10 @@
 import uPlot from './vendor/uPlot.esm.js';
 import { plotData } from './decimate.js';
 import { formatSI } from './format.js';
+import { NUMERIC } from './series.js';
 
 const COLORS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#db2777', '#0891b2', '#4b5563'];
 const HEIGHT = 170;
-const NUMERIC = new Set(['u8', 'i8', 'u16', 'i16', 'u32', 'i32', 'f32', 'f64', 'i64', 'u64']);
 
 /** Groups a stream's plottable columns by unit (columns without a unit each get their own panel). */
 export function columnGroups(stream, fields) {
@@ -23,7 +23,8 @@ export function columnGroups(stream, fields) {
 export class Panel {
   /**
    * @param {HTMLElement} container
-   * @param {{ stream: string, unit: string, columns: string[] }} group
+   * @param {{ stream: string, unit: string, columns: string[], labels?: string[], title?: string, spanGaps?: boolean }} group
+   *   labels and title: series and panel names when they differ from the columns' (split series)
    * @param {boolean} wallClock x is wall-clock seconds (date axis) rather than device seconds
    * @param {(min: number, max: number) => void} onZoom called when the user drags across the plot
    * @param {() => void} onUnzoom called on double-click
@@ -35,7 +36,7 @@ export class Panel {
     this.element.dataset.stream = group.stream;
     this.element.dataset.columns = group.columns.join(',');
     const title = document.createElement('h3');
-    title.textContent = `${group.stream} · ${group.columns.join(', ')}`;
+    title.textContent = group.title ?? `${group.stream} · ${group.columns.join(', ')}`;
     if (group.unit) {
       const unit = document.createElement('span');
       unit.className = 'unit';
@@ -54,8 +55,9 @@ export class Panel {
         series: [
           { label: wallClock ? 'time' : 'device s' },
           ...group.columns.map((name, i) => ({
-            label: name,
+            label: group.labels?.[i] ?? name,
             stroke: COLORS[i % COLORS.length],
+            spanGaps: group.spanGaps ?? false,
             width: 1.25,
             points: { show: false },
             value: (u, v) => (v == null ? '–' : `${formatSI(v)}${unit}`),
@@ -93,6 +95,8 @@ export class Panel {
     const data = plotData(store.slices(min, max), this.group.columns, min, max, Math.round(this.plot.width));
     this.points = data[0].length;
     this.element.dataset.points = String(this.points);
+    // Drawn values per series (split series are NaN between their own rows): what a check can read.
+    this.element.dataset.seriesPoints = data.slice(1).map((values) => values.reduce((n, v) => (Number.isNaN(v) ? n : n + 1), 0)).join(',');
     this.plot.batch(() => {
       this.plot.setData(data, false);
       this.plot.setScale('x', { min, max });

@@ -9,9 +9,11 @@ export class StreamStore {
   /**
    * @param {{ name: string, type: string, unit?: string, time?: string }[]} fields
    * @param {number} anchorSeconds wall-clock seconds at the run's anchor (for host time columns)
+   * @param {import('./series.js').SeriesSplit | null} split splits rows into one series per label
    */
-  constructor(fields, anchorSeconds) {
+  constructor(fields, anchorSeconds, split = null) {
     this.fields = fields;
+    this.split = split;
     const time = fields.find((f) => f.time !== undefined);
     this.timeColumn = time ? time.name : null;
     // Host times become wall-clock seconds (a date axis); device times stay seconds of device time.
@@ -27,8 +29,9 @@ export class StreamStore {
     return last ? last.x[last.x.length - 1] : undefined;
   }
 
-  append(columns, rows, keepSeconds) {
+  append(columns, rows, keepSeconds, dictionaries) {
     if (rows === 0) return;
+    if (this.split) columns = this.split.split(columns, rows, dictionaries);
     const x = new Float64Array(rows);
     const t = this.timeColumn ? columns[this.timeColumn] : undefined;
     if (t) {
