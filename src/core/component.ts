@@ -37,7 +37,10 @@ export interface ComponentContext {
   /**
    * Resolves when everything this source emitted so far is durable in every sink downstream (written
    * to a synced journal or a closed file; shown or counted by lossy sinks). Sources that acknowledge
-   * upstream (a broker) acknowledge only after it resolves. Absent where nothing tracks durability.
+   * upstream (a broker) acknowledge only after it resolves; it rejects when a sink downstream failed
+   * or the pipeline stopped first. It covers what has reached the sinks: rows an operator holds
+   * (window, downsample) are not covered until the operator emits them. Absent where nothing tracks
+   * durability (standalone components).
    */
   readonly durable?: () => Promise<void>;
 }
@@ -126,6 +129,11 @@ export type { WhenFull };
 export interface SinkInstance {
   /** Resolves when the batch is handled; the runner sends the next batch only after that. */
   write(batch: Batch): Promise<void> | void;
+  /**
+   * Makes everything written so far durable (a synced journal, a closed file); resolves when it is.
+   * Never called during a write. Sinks without it count as durable once a write resolves.
+   */
+  sync?(): Promise<void>;
   /** Flushes and releases everything; called once, after the last write. */
   close(): Promise<void>;
 }

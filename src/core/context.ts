@@ -12,6 +12,8 @@ export interface ContextParts extends Pick<ComponentContext, 'id' | 'registry' |
    * outputs once it knows the component's options.
    */
   readonly outputs: ReadonlyMap<string, (batch: Batch) => void>;
+  /** For sources: resolves when what the source emitted so far is durable downstream (see ComponentContext). */
+  readonly durable?: () => Promise<void>;
 }
 
 /**
@@ -33,6 +35,7 @@ export function createComponentContext(parts: ContextParts): ComponentContext {
     flow: parts.flow,
     dataDir: parts.dataDir,
     pipeline: parts.pipeline,
+    ...(parts.durable ? { durable: parts.durable } : {}),
     emit(output, batch) {
       const send = outputs.get(output);
       if (send === undefined) {

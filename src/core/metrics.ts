@@ -139,7 +139,7 @@ export const ENGINE_METRICS: Readonly<Record<ComponentMetrics['kind'], MetricsDe
   // Each batch sent to a declared side output (src/core/context.ts).
   operator: { counters: { 'emitted_*': 'batches' } },
   // The buffer in front of every sink (src/core/runner/sink-driver.ts).
-  sink: { errors: { write_failed: 'batches' }, counters: { dropped_items: 'items' } },
+  sink: { errors: { write_failed: 'batches', sync_failed: 'events' }, counters: { dropped_items: 'items' } },
 };
 
 /** True when `name` is declared in `table`, by itself or by a `prefix*` family. */

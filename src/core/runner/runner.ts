@@ -40,6 +40,8 @@ export class Runner {
   private readonly connectables: Connectable<Batch>[] = [];
   private readonly sourceConnectables: Connectable<Batch>[] = [];
   private readonly drivers = new Map<string, SinkDriver>();
+  /** The sink drivers downstream of each source, found at the first durability request. */
+  private readonly downstream = new Map<string, SinkDriver[]>();
   private readonly subscriptions: Subscription[] = [];
   private failure: Error | undefined;
   private stopRequested = false;
@@ -105,7 +107,7 @@ export class Runner {
   private buildSource(source: SourcePlan): void {
     const flow = new FlowSignal();
     this.flows.set(source.id, flow);
-    const context = this.context(source.id, 'source', source.definition.type, flow);
+    const context = this.context(source.id, 'source', source.definition.type, flow, undefined, () => this.durableDownstreamOf(source.id));
     const output = source.definition.create(source.options as never, context).pipe(
       countBetween(context.metrics, undefined),
       catchError((error) => throwError(() => nameComponent(source.id, error))),
@@ -186,6 +188,21 @@ export class Runner {
     this.abort.abort();
   }
 
+  /**
+   * Resolves when every sink downstream of the source has made durable what reached it. Batches go
+   * from a source through operators to the sink buffers synchronously, so what the source emitted
+   * before the call is in those buffers, except rows an operator holds (window, downsample).
+   */
+  private async durableDownstreamOf(sourceId: string): Promise<void> {
+    await this.flowing;
+    let drivers = this.downstream.get(sourceId);
+    if (drivers === undefined) {
+      drivers = this.plan.sinks.filter((sink) => this.sourcesUpstreamOf(sink.inputs).includes(sourceId)).map((sink) => this.drivers.get(sink.id)!);
+      this.downstream.set(sourceId, drivers);
+    }
+    await Promise.all(drivers.map((d) => d.barrier()));
+  }
+
   private sourcesUpstreamOf(inputs: readonly string[]): string[] {
     const found = new Set<string>();
     const visit = (port: string) => {
@@ -204,6 +221,7 @@ export class Runner {
     type: string,
     flow: FlowSignal = new FlowSignal(),
     outputs: ReadonlyMap<string, (batch: Batch) => void> = new Map(),
+    durable?: () => Promise<void>,
   ): ComponentContext {
     return createComponentContext({
       id,
@@ -218,6 +236,7 @@ export class Runner {
       dataDir: this.options.dataDir ?? process.cwd(),
       pipeline: { name: this.plan.name, file: this.plan.file, configText: this.plan.configText },
       outputs,
+      durable,
     });
   }
 }

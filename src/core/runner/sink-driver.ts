@@ -15,6 +15,8 @@ export interface SinkDriverOptions {
 
 /** A queued batch with its size, measured once when it arrives. */
 interface Entry {
+  /** Position in the order batches were pushed, so a barrier knows which batches it waits for. */
+  readonly seq: number;
   readonly batch: Batch;
   readonly items: number;
   readonly bytes: number;
@@ -31,6 +33,11 @@ interface Entry {
  * Writes are sequential: the next batch is written only after the previous write resolved. A write
  * that fails stops a `block` sink (and so the pipeline: it must not lose data); a lossy sink counts
  * the batch as dropped with reason `write_failed` and goes on with the next one.
+ *
+ * `barrier()` is the durability path: it resolves once every batch pushed before it was written (or
+ * dropped and counted, on a lossy sink) and the sink's `sync` made the writes durable. Syncs run
+ * between writes, so the sink never syncs and writes at once; barriers that wait at the same time
+ * share one sync, and no sync runs when nothing was written since the last one.
  */
 export class SinkDriver {
   private readonly queue: Entry[] = [];
@@ -40,6 +47,12 @@ export class SinkDriver {
   private ended = false;
   private closed = false;
   private failed = false;
+  private failure: Error | undefined;
+  private aborted = false;
+  /** Seq of the last batch pushed. */
+  private pushed = 0;
+  private writtenSinceSync = false;
+  private barriers: { readonly target: number; readonly resolve: () => void; readonly reject: (error: Error) => void }[] = [];
   private readonly done: Promise<void>;
   private finish!: () => void;
   private fail!: (error: unknown) => void;
@@ -64,15 +77,30 @@ export class SinkDriver {
     return this.done;
   }
 
+  /**
+   * Resolves when every batch pushed so far is written (or dropped and counted, for lossy policies)
+   * and the sink's `sync` resolved; rejects if the sink failed or the driver was aborted before.
+   */
+  barrier(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.aborted) return Promise.reject(abortedError());
+    if (this.closed && !this.pumping) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.barriers.push({ target: this.pushed, resolve, reject });
+      this.kick();
+    });
+  }
+
   push(batch: Batch): void {
     if (this.ended || this.failed) return;
+    const seq = ++this.pushed;
     if (this.isFull()) {
       const policy = this.options.whenFull;
       if (policy === 'drop_newest') return this.countDrop(itemCount(batch));
       if (policy === 'drop_oldest') this.countDrop(this.take(0).items);
       if (policy === 'sample') this.countDrop(this.take(this.queue.length - 1).items);
     }
-    const entry = { batch, items: itemCount(batch), bytes: byteSize(batch) };
+    const entry = { seq, batch, items: itemCount(batch), bytes: byteSize(batch) };
     this.queue.push(entry);
     this.queuedBytes += entry.bytes;
     this.updateGauges();
@@ -91,6 +119,9 @@ export class SinkDriver {
 
   /** Stops without draining (another component failed); the sink is still closed so files stay valid. */
   abort(): void {
+    // Queued batches are discarded, not written: nobody may take them for durable.
+    this.aborted = true;
+    this.rejectBarriers(abortedError());
     this.queue.length = 0;
     this.queuedBytes = 0;
     this.updateGauges();
@@ -106,6 +137,7 @@ export class SinkDriver {
   private async pump(): Promise<void> {
     try {
       for (;;) {
+        if (this.barriers.length > 0) await this.syncForBarriers();
         const entry = this.queue.length > 0 ? this.take(0) : undefined;
         if (entry === undefined) {
           if (this.ended && !this.closed) {
@@ -113,6 +145,8 @@ export class SinkDriver {
             this.releaseHold();
             await this.sink.close();
             this.finish();
+            // Closed: whatever was written is in closed files.
+            this.settleBarriers(this.barriers.length);
           }
           break;
         }
@@ -127,10 +161,13 @@ export class SinkDriver {
           this.options.onLossyWriteError?.(error);
           continue;
         }
+        this.writtenSinceSync = true;
         this.metrics.countIn(entry.items, entry.bytes);
       }
     } catch (error) {
       this.failed = true;
+      this.failure = error instanceof Error ? error : new Error(String(error));
+      this.rejectBarriers(this.failure);
       this.queue.length = 0;
       this.queuedBytes = 0;
       this.updateGauges();
@@ -139,6 +176,37 @@ export class SinkDriver {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** Syncs the sink for the barriers whose batches have all left the queue, and resolves them. */
+  private async syncForBarriers(): Promise<void> {
+    while (this.barriers.length > 0) {
+      // Batches leave the queue in order (drops remove some early): all below the first queued one are done.
+      const settled = this.queue.length > 0 ? this.queue[0].seq - 1 : this.pushed;
+      const due = this.barriers.filter((b) => b.target <= settled).length;
+      // Barriers are added in push order, so the due ones are a prefix.
+      if (due === 0) return;
+      if (this.writtenSinceSync && this.sink.sync) {
+        this.writtenSinceSync = false;
+        try {
+          await this.sink.sync();
+        } catch (error) {
+          if (this.options.whenFull === 'block') throw error;
+          // A lossy sink promises no durability: the failure is counted and the barrier passes.
+          this.metrics.error('sync_failed');
+          this.options.onLossyWriteError?.(error);
+        }
+      }
+      this.settleBarriers(due);
+    }
+  }
+
+  private settleBarriers(count: number): void {
+    for (const b of this.barriers.splice(0, count)) b.resolve();
+  }
+
+  private rejectBarriers(error: Error): void {
+    for (const b of this.barriers.splice(0)) b.reject(error);
   }
 
   private isFull(): boolean {
@@ -172,4 +240,8 @@ export class SinkDriver {
     this.holding = false;
     for (const flow of this.options.upstream) flow.release();
   }
+}
+
+function abortedError(): Error {
+  return new Error('the pipeline stopped before every batch was written');
 }

@@ -35,7 +35,16 @@ export interface Configure {
   readonly flushIntervalMs: number;
 }
 
-export type ToWorker = OpenFile | AppendChunk | CloseFile | Configure;
+/**
+ * Syncs every open file now (as the flush interval does) and replies `sync_done`. Failures are
+ * reported first, each as a background `failed` of its file, so the reply comes after them.
+ */
+export interface SyncNow {
+  readonly type: 'sync';
+  readonly request: number;
+}
+
+export type ToWorker = OpenFile | AppendChunk | CloseFile | Configure | SyncNow;
 
 export interface Acked {
   readonly type: 'ack';
@@ -68,4 +77,11 @@ export interface Synced {
   readonly rows: number;
 }
 
-export type FromWorker = Acked | Closed | Failed | Synced;
+export interface SyncDone {
+  readonly type: 'sync_done';
+  readonly request: number;
+  /** Rows on disk across all files after this sync. */
+  readonly rows: number;
+}
+
+export type FromWorker = Acked | Closed | Failed | Synced | SyncDone;

@@ -119,6 +119,25 @@ export class Recorder implements SinkInstance {
     this.context.metrics.gauge('durable_rows', this.worker.durableRows);
   }
 
+  /**
+   * Makes every row written so far durable: hands the worker the slices that wait to be joined,
+   * waits for every append (each answered once journaled), then has the worker sync the journals
+   * (Arrow files are their own journal). A Parquet file without a journal is durable only once
+   * closed, so then the open files are closed (a later row starts new ones). Throws a file failure.
+   */
+  async sync(): Promise<void> {
+    if (this.fatal) throw this.fatal;
+    if (this.config.format === 'parquet' && this.config.parquet?.journal === false) {
+      await this.closeAll();
+    } else {
+      for (const file of this.files.values()) this.send(file);
+      while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+      await this.worker.syncNow();
+    }
+    this.context.metrics.gauge('durable_rows', this.worker.durableRows);
+    this.throwFailure();
+  }
+
   async close(): Promise<void> {
     await this.closeAll();
     await this.worker.terminate();

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Acked, Closed, FromWorker, OpenFile, ToWorker } from './protocol.js';
+import type { Acked, Closed, FromWorker, OpenFile, SyncDone, ToWorker } from './protocol.js';
 
 /**
  * The main-thread side of the encoder worker: posts chunks without copying them (their buffers are
@@ -8,7 +8,7 @@ import type { Acked, Closed, FromWorker, OpenFile, ToWorker } from './protocol.j
 export class WorkerClient {
   private readonly worker: Worker;
   private nextRequest = 1;
-  private readonly pending = new Map<number, { resolve: (reply: Acked | Closed) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (reply: Acked | Closed | SyncDone) => void; reject: (error: Error) => void }>();
   private exitError: Error | undefined;
   /** Failures not tied to a request (found during a periodic sync), by file. */
   private readonly backgroundFailures = new Map<number, Error>();
@@ -50,12 +50,23 @@ export class WorkerClient {
     return reply;
   }
 
+  /**
+   * Syncs every open file now; resolves when the worker has. Failures of files are reported as
+   * background failures (takeBackgroundFailures), which arrive before this resolves.
+   */
+  async syncNow(): Promise<void> {
+    const request = this.nextRequest++;
+    const reply = this.expect(request) as Promise<SyncDone>;
+    this.post({ type: 'sync', request });
+    this.durableRows = (await reply).rows;
+  }
+
   async terminate(): Promise<void> {
     this.exitError ??= new Error('recording worker terminated');
     await this.worker.terminate();
   }
 
-  private expect(request: number): Promise<Acked | Closed> {
+  private expect(request: number): Promise<Acked | Closed | SyncDone> {
     if (this.exitError) return Promise.reject(this.exitError);
     return new Promise((resolve, reject) => this.pending.set(request, { resolve, reject }));
   }
@@ -70,15 +81,16 @@ export class WorkerClient {
       return;
     }
     const error = message.type === 'failed' ? Object.assign(new Error(message.message), { code: message.code }) : undefined;
-    if (message.request === undefined) {
-      if (error) this.backgroundFailures.set(message.file, error);
+    if (message.type === 'failed' && message.request === undefined) {
+      this.backgroundFailures.set(message.file, error!);
       return;
     }
+    if (message.request === undefined) return;
     const waiter = this.pending.get(message.request);
     this.pending.delete(message.request);
     if (!waiter) return;
     if (error) waiter.reject(error);
-    else waiter.resolve(message as Acked | Closed);
+    else waiter.resolve(message as Acked | Closed | SyncDone);
   }
 
   private fail(error: Error): void {

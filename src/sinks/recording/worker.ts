@@ -60,6 +60,15 @@ async function handle(message: ToWorker): Promise<void> {
       if (timer) clearInterval(timer);
       timer = setInterval(syncAll, message.flushIntervalMs);
       return;
+    case 'sync': {
+      // Appends are answered once journaled, and the sink asks after every append it waits for was
+      // answered: this sync covers them all.
+      syncAll();
+      let rows = durableOfClosed;
+      for (const part of parts.values()) rows += part.durableRows;
+      post({ type: 'sync_done', request: message.request, rows });
+      return;
+    }
     case 'open':
       try {
         fs.mkdirSync(path.dirname(message.partialPath), { recursive: true });
