@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, waitForOutput } from '../helpers/cli.js';
 
@@ -26,9 +27,23 @@ describe('pipeline run', () => {
   });
 
   it('names a sink that cannot start and exits 1', async () => {
+    // The live view's port is taken by another program.
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const result = await runCli(['run', 'pipelines/harvest.yml', '--duration', '5s', '--log-level', 'warn'], { env: { LIVE_LISTEN: `127.0.0.1:${port}` } });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/error: component "live" failed: .*the port is in use/);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('refuses a recording path outside the data directory before starting, naming file, line and key (exit 2)', async () => {
     const result = await runCli(['run', 'pipelines/harvest.yml', '--duration', '5s', '--log-level', 'warn'], { env: { RECORDINGS_DIR: '../outside' } });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/error: component "recording" failed: path ".*outside.*" resolves to .* outside the data directory/);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/harvest\.yml:\d+:\d+ sinks\.recording\.path: path ".*outside.*" resolves to .* outside the data directory/);
   });
 
   it('exits 2 with usage for a bad flag, and 2 for a missing file', async () => {
