@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/core/batch.js';
 import { runOperator } from '../../src/core/standalone.js';
 import { jitter } from '../../src/operators/jitter.js';
-import { prng, randomInt } from '../support/bytes.js';
+import { prng, randomInt } from '../helpers/bytes.js';
 import { batchOf, flatten } from './records-helpers.js';
 
 const CASES = 100;

@@ -3,7 +3,7 @@ import { framesBatch, recordsBatch, type FramesBatch, type RecordsBatch } from '
 import { runOperator } from '../../src/core/standalone.js';
 import { routeOperator } from '../../src/operators/route.js';
 import { encodeFrame } from '../../src/sources/simulator/protocol.js';
-import { framesHex } from '../support/bytes.js';
+import { framesHex } from '../helpers/bytes.js';
 
 describe('route', () => {
   it('sends frames by type byte to named outputs and keeps the rest on the main output', async () => {

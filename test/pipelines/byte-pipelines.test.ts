@@ -10,7 +10,7 @@ import { Registry } from '../../src/core/registry.js';
 import { Runner } from '../../src/core/runner/runner.js';
 import { ROOT } from '../helpers/cli.js';
 import { collectSink, collected } from '../helpers/components.js';
-import { buildCobsCapture, COBS_CAPTURE } from '../support/cobs-capture.js';
+import { buildCobsCapture, COBS_CAPTURE } from '../helpers/cobs-capture.js';
 
 const registry = new Registry([...COMPONENTS, collectSink]);
 

@@ -3,7 +3,7 @@ import { framesBatch, type FramesBatch, type RecordsBatch, type StringColumn } f
 import { runOperator } from '../../../src/core/standalone.js';
 import { crcOperator } from '../../../src/operators/crc/index.js';
 import { encodeFrame } from '../../../src/sources/simulator/protocol.js';
-import { framesHex } from '../../support/bytes.js';
+import { framesHex } from '../../helpers/bytes.js';
 
 const HARVEST_CRC = { algorithm: 'CRC-16/IBM-3740', over: [1, -3] as [number, number], value: { offset: -3, type: 'u16le' as const } };
 

@@ -6,7 +6,7 @@ import { crcOperator } from '../../../src/operators/crc/index.js';
 import { decodeOperator } from '../../../src/operators/decode/index.js';
 import { frameOperator } from '../../../src/operators/frame/index.js';
 import { encodeFrame } from '../../../src/sources/simulator/protocol.js';
-import { splitAt } from '../../support/bytes.js';
+import { splitAt } from '../../helpers/bytes.js';
 
 type DecodeInput = z.input<typeof decodeOperator.options>;
 

@@ -5,7 +5,7 @@ import { runOperator } from '../../../src/core/standalone.js';
 import { decodeOperator } from '../../../src/operators/decode/index.js';
 import { splitCsv, parsePairs } from '../../../src/operators/decode/text.js';
 import { frameOperator } from '../../../src/operators/frame/index.js';
-import { splitAt } from '../../support/bytes.js';
+import { splitAt } from '../../helpers/bytes.js';
 
 async function linesOf(text: string, cuts: number[] = []) {
   return (await runOperator(frameOperator, { format: 'lines' }, splitAt(Buffer.from(text), cuts))).output;

@@ -3,8 +3,8 @@ import type { Batch } from '../../../src/core/batch.js';
 import { runOperator } from '../../../src/core/standalone.js';
 import { frameOperator } from '../../../src/operators/frame/index.js';
 import { encodeFrame } from '../../../src/sources/simulator/protocol.js';
-import { framesHex, prng, randomBytes, randomInt, splitAt } from '../../support/bytes.js';
-import { recoveredInOrder } from '../../support/framing.js';
+import { framesHex, prng, randomBytes, randomInt, splitAt } from '../../helpers/bytes.js';
+import { recoveredInOrder } from '../../helpers/framing.js';
 
 /** The reference layout, framed without a CRC: only the start byte, the length field and the end byte say where a frame is. */
 const NO_CRC = { format: 'delimited', start: 0x7b, end: 0x7d, length: { offset: 8, type: 'u16le', adjust: 13 } } as const;

@@ -4,7 +4,7 @@ import { runOperator, standaloneContext } from '../../../src/core/standalone.js'
 import { crcOperator } from '../../../src/operators/crc/index.js';
 import { frameOperator } from '../../../src/operators/frame/index.js';
 import { encodeFrame } from '../../../src/sources/simulator/protocol.js';
-import { framesHex, framesOf, prng, randomBytes, splitAt } from '../../support/bytes.js';
+import { framesHex, framesOf, prng, randomBytes, splitAt } from '../../helpers/bytes.js';
 
 const HARVEST_FRAME = { format: 'delimited', start: 0x7b, end: 0x7d, length: { offset: 8, type: 'u16le', adjust: 13 } } as const;
 const HARVEST_CRC = { algorithm: 'CRC-16/IBM-3740', over: [1, -3] as [number, number], value: { offset: -3, type: 'u16le' as const } };

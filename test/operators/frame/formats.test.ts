@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { bytesBatch } from '../../../src/core/batch.js';
 import { runOperator } from '../../../src/core/standalone.js';
 import { frameOperator } from '../../../src/operators/frame/index.js';
-import { framesHex, framesOf, splitAt } from '../../support/bytes.js';
-import { cobsEncode, hdlcEncode, slipEncode } from '../../support/encoders.js';
+import { framesHex, framesOf, splitAt } from '../../helpers/bytes.js';
+import { cobsEncode, hdlcEncode, slipEncode } from '../../helpers/encoders.js';
 
 const text = (batches: Awaited<ReturnType<typeof runOperator>>['output']) => framesHex(batches).map((h) => Buffer.from(h, 'hex').toString('latin1'));
 

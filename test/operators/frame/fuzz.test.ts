@@ -8,9 +8,9 @@ import { frameOperator } from '../../../src/operators/frame/index.js';
 import { frameOptions } from '../../../src/operators/frame/options.js';
 import { createScanner } from '../../../src/operators/frame/scanners.js';
 import { encodeFrame } from '../../../src/sources/simulator/protocol.js';
-import { framesHex, prng, randomBytes, randomChunks, randomInt, splitAt } from '../../support/bytes.js';
-import { cobsEncode, hdlcEncode, slipEncode } from '../../support/encoders.js';
-import { CountingScanner, accountedBytes, frameReads, readsOf, recoveredInOrder } from '../../support/framing.js';
+import { framesHex, prng, randomBytes, randomChunks, randomInt, splitAt } from '../../helpers/bytes.js';
+import { cobsEncode, hdlcEncode, slipEncode } from '../../helpers/encoders.js';
+import { CountingScanner, accountedBytes, frameReads, readsOf, recoveredInOrder } from '../../helpers/framing.js';
 
 const SPECIALS = [0x7b, 0x7d, 0x7e, 0xc0, 0xdb, 0x00, 0x0a];
 const X25 = resolveCrc('CRC-16/IBM-SDLC');

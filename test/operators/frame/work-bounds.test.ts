@@ -6,8 +6,8 @@ import { frameOptions } from '../../../src/operators/frame/options.js';
 import { createScanner } from '../../../src/operators/frame/scanners.js';
 import { UINT_READERS } from '../../../src/operators/uint-field.js';
 import { encodeFrame } from '../../../src/sources/simulator/protocol.js';
-import { prng, randomBytes, randomInt } from '../../support/bytes.js';
-import { CountingScanner, accountedBytes, frameReads, readsOf } from '../../support/framing.js';
+import { prng, randomBytes, randomInt } from '../../helpers/bytes.js';
+import { CountingScanner, accountedBytes, frameReads, readsOf } from '../../helpers/framing.js';
 
 const HARVEST_CRC = { algorithm: 'CRC-16/IBM-3740', over: [1, -3] as [number, number], value: { offset: -3, type: 'u16le' as const } };
 const LENGTH = { offset: 8, size: 2, read: UINT_READERS.u16le, adjust: 13 };

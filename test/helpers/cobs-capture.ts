@@ -1,7 +1,7 @@
 // Builds pipelines/data/cobs-sensor.bin, the capture pipelines/cobs.yml replays: a COBS-framed
 // environmental sensor at 50 readings/s. Deterministic; test/pipelines/cobs.test.ts checks that the
 // file in the repository is exactly what this produces. Regenerate with:
-//   node --import tsx test/support/cobs-capture.ts
+//   node --import tsx test/helpers/cobs-capture.ts
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
