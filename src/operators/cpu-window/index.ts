@@ -3,6 +3,7 @@ import { type ColumnData, type Field, type RecordsBatch, recordsBatch } from '..
 import { defineOperator } from '../../core/component.js';
 import { duration } from '../../core/options.js';
 import { numberColumn, resolveTimeField } from '../../core/records/columns.js';
+import { StringColumnBuilder } from '../decode/columns.js';
 import { bySource, operate } from '../operate.js';
 import { CpuAccounting, type WindowRows, emptyRows } from './accounting.js';
 import { TraceCpuWindows, isTraceRecords } from './trace.js';
@@ -78,17 +79,8 @@ export const cpuWindow = defineOperator({
       };
       if (opts.names) {
         const names = opts.names;
-        const dictionary: string[] = [];
-        const codes = new Int32Array(n);
-        const index = new Map<string, number>();
-        rows.taskId.forEach((id, k) => {
-          const text = names[String(id)] ?? `task ${id}`;
-          let code = index.get(text);
-          if (code === undefined) index.set(text, (code = dictionary.push(text) - 1));
-          codes[k] = code;
-        });
         fields.splice(3, 0, { name: 'task', type: 'string' });
-        columns.task = { codes, dictionary };
+        columns.task = StringColumnBuilder.of(rows.taskId.map((id) => names[String(id)] ?? `task ${id}`));
       }
       context.metrics.count('windows', new Set(rows.windowEnd).size);
       return recordsBatch(source, fields, columns, n);

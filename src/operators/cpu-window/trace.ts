@@ -1,3 +1,4 @@
+import { StringDictionary } from '../../core/records/dictionary.js';
 import { type ColumnData, type Field, type RecordsBatch, type Schema, findField, isStringColumn, recordsBatch } from '../../core/batch.js';
 import type { ComponentContext } from '../../core/component.js';
 import { numberColumn, resolveTimeField } from '../../core/records/columns.js';
@@ -23,8 +24,8 @@ export function isTraceRecords(batch: RecordsBatch): boolean {
 export class TraceCpuWindows {
   private accounting: CpuAccounting | undefined;
   private session = -1;
-  private readonly ids = new Map<string, number>();
-  private readonly names: string[] = [];
+  /** Context names; a context's code is its task id in the accounting. */
+  private readonly names = new StringDictionary();
   private timeField: Field | undefined;
   private source = 'cpu_window';
 
@@ -63,7 +64,7 @@ export class TraceCpuWindows {
       if (!isSwitch[event.codes[i]]) continue;
       const code = contextColumn.codes[i];
       let id = contextIds[code];
-      if (id < 0) id = contextIds[code] = this.idOf(contextColumn.dictionary[code]);
+      if (id < 0) id = contextIds[code] = this.names.code(contextColumn.dictionary[code]);
       const before = accounting.backwards;
       accounting.switchIn(t, id, rows);
       if (accounting.backwards > before) this.context.metrics.error('time_backwards');
@@ -80,15 +81,6 @@ export class TraceCpuWindows {
     this.push(out, rows, this.session);
     this.accounting = undefined;
     return out;
-  }
-
-  private idOf(name: string): number {
-    let id = this.ids.get(name);
-    if (id === undefined) {
-      id = this.names.push(name) - 1;
-      this.ids.set(name, id);
-    }
-    return id;
   }
 
   private push(out: RecordsBatch[], rows: WindowRows, session: number): void {
@@ -109,7 +101,7 @@ export class TraceCpuWindows {
     const columns: Record<string, ColumnData> = {
       window_start: Float64Array.from(rows.windowStart),
       window_end: Float64Array.from(rows.windowEnd),
-      context: { codes: Int32Array.from(rows.taskId), dictionary: [...this.names] },
+      context: { codes: Int32Array.from(rows.taskId), dictionary: [...this.names.values] },
       runtime: Float64Array.from(rows.runtime),
       runtime_in_window: Float64Array.from(rows.runtimeInWindow),
       runtime_window: Float64Array.from(rows.runtimeWindow),

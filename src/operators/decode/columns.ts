@@ -1,26 +1,28 @@
+import { StringDictionary } from '../../core/records/dictionary.js';
 import { allocColumn, type ArrayForType, type BinaryColumn, type NumericColumnType, type StringColumn } from '../../core/batch.js';
 
 /** Builds a dictionary-encoded string column row by row. */
 export class StringColumnBuilder {
   private readonly codes: Int32Array;
-  private readonly dictionary: string[] = [];
-  private readonly index = new Map<string, number>();
+  private readonly dictionary = new StringDictionary();
 
   constructor(rows: number) {
     this.codes = new Int32Array(rows);
   }
 
   set(row: number, value: string): void {
-    let code = this.index.get(value);
-    if (code === undefined) {
-      code = this.dictionary.push(value) - 1;
-      this.index.set(value, code);
-    }
-    this.codes[row] = code;
+    this.codes[row] = this.dictionary.code(value);
   }
 
   build(): StringColumn {
-    return { codes: this.codes, dictionary: this.dictionary };
+    return { codes: this.codes, dictionary: this.dictionary.values };
+  }
+
+  /** A string column of `values`, in order. */
+  static of(values: readonly string[]): StringColumn {
+    const builder = new StringColumnBuilder(values.length);
+    values.forEach((value, row) => builder.set(row, value));
+    return builder.build();
   }
 }
 

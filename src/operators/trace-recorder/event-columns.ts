@@ -1,4 +1,5 @@
 import { type ColumnData, type Field, type RecordsBatch, recordsBatch } from '../../core/batch.js';
+import { StringDictionary } from '../../core/records/dictionary.js';
 import { EVENT_NAMES } from './event-ids.js';
 import { type TraceObject, displayName } from './objects.js';
 
@@ -36,10 +37,8 @@ export class EventColumns {
   session!: Uint32Array;
   private readonly eventDictionary: string[] = [];
   private readonly eventCodes = new Int32Array(EVENT_NAMES.length).fill(-1);
-  private readonly names: string[] = [''];
-  private readonly nameCodes = new Map<string, number>([['', 0]]);
-  private readonly texts: string[] = [''];
-  private readonly textCodes = new Map<string, number>([['', 0]]);
+  private readonly names = new StringDictionary(['']);
+  private readonly texts = new StringDictionary(['']);
 
   constructor(capacity: number) {
     this.cap = Math.max(16, capacity);
@@ -103,21 +102,11 @@ export class EventColumns {
   }
 
   nameCode(name: string): number {
-    let code = this.nameCodes.get(name);
-    if (code === undefined) {
-      code = this.names.push(name) - 1;
-      this.nameCodes.set(name, code);
-    }
-    return code;
+    return this.names.code(name);
   }
 
   textCode(text: string): number {
-    let code = this.textCodes.get(text);
-    if (code === undefined) {
-      code = this.texts.push(text) - 1;
-      this.textCodes.set(text, code);
-    }
-    return code;
+    return this.texts.code(text);
   }
 
   /** Writes an unwrapped count and tick value (integers below 2^53) into the u64 columns. */
@@ -138,7 +127,7 @@ export class EventColumns {
   /** The rows so far as a records batch; `withNs` adds the t_ns column (the session has a timer frequency). */
   toBatch(source: string, withNs: boolean, frequency: number): RecordsBatch {
     const n = this.n;
-    const names = this.names;
+    const names = this.names.values;
     const fields: Field[] = [
       { name: 'event', type: 'string', description: 'event name (UNKNOWN for ids the decoder does not know)' },
       { name: 'event_id', type: 'u16' },
@@ -175,7 +164,7 @@ export class EventColumns {
     columns.object = { codes: this.object.subarray(0, n), dictionary: names };
     columns.priority = this.priority.subarray(0, n);
     columns.channel = { codes: this.channel.subarray(0, n), dictionary: names };
-    columns.text = { codes: this.text.subarray(0, n), dictionary: this.texts };
+    columns.text = { codes: this.text.subarray(0, n), dictionary: this.texts.values };
     columns.session = this.session.subarray(0, n);
     return recordsBatch(source, fields, columns, n);
   }

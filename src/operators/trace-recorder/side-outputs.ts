@@ -1,18 +1,10 @@
 import { type RecordsBatch, recordsBatch } from '../../core/batch.js';
+import { StringColumnBuilder } from '../decode/columns.js';
 import type { EndedSession, TraceWarning } from './decoder.js';
 import { displayName } from './objects.js';
 import { ticksToNs } from './time.js';
 
-function dictionary(values: readonly string[]): { codes: Int32Array; dictionary: string[] } {
-  const dict: string[] = [];
-  const index = new Map<string, number>();
-  const codes = Int32Array.from(values, (v) => {
-    let code = index.get(v);
-    if (code === undefined) index.set(v, (code = dict.push(v) - 1));
-    return code;
-  });
-  return { codes, dictionary: dict };
-}
+const dictionary = StringColumnBuilder.of;
 
 /** The `objects` output: one row per object of a session that ended. */
 export function objectsBatch(source: string, session: EndedSession): RecordsBatch {

@@ -54,7 +54,8 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
     const jsm = await jetstreamManager(connection);
     await ensureStream(jsm, { name: options.stream, subjects: [options.subject], probe: concreteSubject(options.subject), create: true, duplicateWindowMs: 120_000 }, log);
     await ensureConsumer(jsm, options, log);
-    const consumer = await jetstream(connection).consumers.get(options.stream, options.consumer);
+    const js = jetstream(connection);
+    const consumer = await js.consumers.get(options.stream, options.consumer);
     const seen = new Redeliveries();
     const deadLetterSubject = options.dead_letter.replaceAll('{stream}', options.stream);
     // Dead letters are kept, not published into the void: a stream of their own captures them.
@@ -64,7 +65,7 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
       for (const [key, values] of m.headers ?? []) for (const v of values) h.append(key, v);
       h.set('Tm-Error', `${reason}: ${detail}`.slice(0, 1000));
       h.set('Tm-Stream-Seq', String(m.seq));
-      await jetstream(connection).publish(deadLetterSubject, m.data, { headers: h });
+      await js.publish(deadLetterSubject, m.data, { headers: h });
       m.term();
       metrics.error(`dead_letter_${reason}`);
       log.warn(`nats: message ${m.seq} on ${m.subject} moved to ${deadLetterSubject} (${reason}: ${detail})`);
