@@ -10,6 +10,7 @@ import { runCommand, runUsage } from './cli/run.js';
 import { schemaCommand, schemaUsage } from './cli/schema.js';
 import { simulateCommand, simulateUsage } from './cli/simulate.js';
 import { tapCommand, tapUsage } from './cli/tap.js';
+import { testCommand, testUsage } from './cli/test.js';
 import { testbedCommand, testbedUsage } from './cli/testbed.js';
 import { validateCommand, validateUsage } from './cli/validate.js';
 
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   inspect: { run: inspectCommand, usage: inspectUsage },
   recover: { run: recoverCommand, usage: recoverUsage },
   testbed: { run: testbedCommand, usage: testbedUsage },
+  test: { run: testCommand, usage: testUsage },
 };
 
 function usage(): string {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { byteSizeOption } from '../options.js';
+import { testsBlock } from '../pipeline-test/schema.js';
 import { quoted } from './errors.js';
 
 /**
@@ -71,4 +72,5 @@ export const topLevel = z.strictObject({
   sources: z.record(z.string(), z.unknown()).meta({ description: 'Named sources.' }),
   transforms: z.record(z.string(), z.unknown()).default({}).meta({ description: 'Named transforms: inputs and a chain of steps.' }),
   sinks: z.record(z.string(), z.unknown()).meta({ description: 'Named sinks.' }),
+  tests: testsBlock.optional(),
 });
