@@ -59,7 +59,7 @@ function everyDifference(text: string, tables: readonly RecordsBatch[]): string 
     try {
       result = expression.evaluate(table.columns, table.length);
     } catch (error) {
-      return `every "${text}": ${(error as Error).message}`;
+      return (error as Error).message;
     }
     for (let i = 0; i < table.length; i++) {
       if (!truthy(result[i])) {
