@@ -111,8 +111,14 @@ function feedFor(port: Port, inputs: readonly { input: TestInput; index: number 
 }
 
 function checkFile(baseDir: string, file: string, path: (string | number)[], report: Report): boolean {
+  let absolute: string;
   try {
-    const absolute = confinePath(baseDir, file, 'file');
+    absolute = confinePath(baseDir, file, 'file');
+  } catch {
+    report(path, `${quoted(file)} is outside ${baseDir}, the folder of the test file; test inputs are read from below it`);
+    return false;
+  }
+  try {
     if (!statSync(absolute).isFile()) throw new Error(`${quoted(file)} is not a file`);
     return true;
   } catch (error) {
