@@ -95,7 +95,7 @@ function feedFor(port: Port, inputs: readonly { input: TestInput; index: number 
     if (input.file !== undefined) ok = checkFile(baseDir, input.file, ['inputs', index, 'file'], report) && ok;
     if (input.rows) {
       try {
-        rowsBatch(input.rows, input.types ?? {}, 'check');
+        rowsBatch(input.rows, input.types ?? {}, 'check', input.time);
       } catch (error) {
         ok = false;
         report(['inputs', index, 'rows'], (error as Error).message);

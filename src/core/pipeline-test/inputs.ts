@@ -38,7 +38,7 @@ export function readInputFile(baseDir: string, file: string): Buffer {
  * Host times are 0: the test clock stands still, so what a test sees does not depend on when it ran.
  */
 export function inputBatches(input: TestInput, kind: BatchKind, source: string, baseDir: string): Batch[] {
-  if (input.rows) return [rowsBatch(input.rows, input.types ?? {}, source)];
+  if (input.rows) return [rowsBatch(input.rows, input.types ?? {}, source, input.time)];
   const chunks = input.hex !== undefined ? (Array.isArray(input.hex) ? input.hex : [input.hex]).map(hexBytes) : fileChunks(readInputFile(baseDir, input.file!), input.chunk_size);
   if (kind === 'frames') {
     // One frame per hex string (or per file chunk), all in one batch, as a framing step would give them.
@@ -58,15 +58,20 @@ function fileChunks(data: Buffer, chunkSize: number | undefined): Buffer[] {
   return chunks;
 }
 
-/** One records batch from rows: columns in the order of the first row, typed by `types` or by value. */
-export function rowsBatch(rows: readonly Record<string, number | string | boolean>[], types: Readonly<Record<string, RowColumnType>>, source: string): Batch {
+/** One records batch from rows: columns in the order of the first row, typed by `types` or by value; `time` marks time columns. */
+export function rowsBatch(
+  rows: readonly Record<string, number | string | boolean>[],
+  types: Readonly<Record<string, RowColumnType>>,
+  source: string,
+  time: Readonly<Record<string, 'device' | 'host'>> = {},
+): Batch {
   const names = Object.keys(rows[0]);
   const fields: Field[] = [];
   const columns: Record<string, ColumnData> = {};
   for (const name of names) {
     const values = rows.map((row) => row[name]);
     const type = types[name] ?? (values.some((v) => typeof v === 'string') ? 'string' : 'f64');
-    fields.push({ name, type });
+    fields.push({ name, type, ...(time[name] ? { time: time[name], unit: 'ns' } : {}) });
     columns[name] = type === 'string' ? stringColumn(values) : numericColumn(name, values, type);
   }
   return recordsBatch(source, fields, columns, rows.length);

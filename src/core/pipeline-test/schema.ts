@@ -48,15 +48,27 @@ export const testInput = z
       .optional()
       .meta({ description: 'Records as rows, one batch; every row has the same columns.', examples: [[{ seq: 1, t_ticks: 100 }]] }),
     types: z.record(z.string(), z.enum(COLUMN_TYPES)).optional().meta({ description: 'Column types of `rows` (default f64 for numbers, string for text).', examples: [{ seq: 'u16' }] }),
+    time: z
+      .record(z.string(), z.enum(['device', 'host']))
+      .optional()
+      .meta({ description: 'Marks columns of `rows` as time columns (float64 ns of device or host time), as derive does.', examples: [{ t_device_ns: 'device' }] }),
   })
   .superRefine((input, ctx) => {
     const given = (['hex', 'file', 'simulator', 'rows'] as const).filter((key) => input[key] !== undefined);
     if (given.length !== 1) ctx.addIssue({ code: 'custom', path: given.length > 1 ? [given[1]] : [], message: given.length === 0 ? 'an input needs one of hex, file, simulator or rows' : `an input has one of hex, file, simulator or rows, not both ${given[0]} and ${given[1]}` });
     if (input.chunk_size !== undefined && input.file === undefined) ctx.addIssue({ code: 'custom', path: ['chunk_size'], message: 'chunk_size applies to a file input' });
-    if (input.types !== undefined && input.rows === undefined) ctx.addIssue({ code: 'custom', path: ['types'], message: 'types applies to a rows input' });
-    if (input.rows && input.types) {
+    for (const key of ['types', 'time'] as const) {
+      if (input[key] === undefined) continue;
+      if (input.rows === undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `${key} applies to a rows input` });
+        continue;
+      }
       const columns = new Set(input.rows.flatMap((row) => Object.keys(row)));
-      for (const name of Object.keys(input.types)) if (!columns.has(name)) ctx.addIssue({ code: 'custom', path: ['types', name], message: `"${name}" is not a column of the rows (${[...columns].join(', ')})` });
+      for (const name of Object.keys(input[key])) if (!columns.has(name)) ctx.addIssue({ code: 'custom', path: [key, name], message: `"${name}" is not a column of the rows (${[...columns].join(', ')})` });
+    }
+    for (const name of Object.keys(input.time ?? {})) {
+      const type = input.types?.[name];
+      if (type !== undefined && type !== 'f64') ctx.addIssue({ code: 'custom', path: ['types', name], message: `time column "${name}" must be f64 (float64 ns)` });
     }
     input.rows?.forEach((row, i) => {
       const first = Object.keys(input.rows![0]);
