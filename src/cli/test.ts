@@ -50,7 +50,8 @@ export async function testCommand(argv: string[]): Promise<number> {
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       mistakes++;
-      process.stdout.write(`${file}\n  MISTAKE  the file cannot be tested:\n`);
+      const n = error.issues.length;
+      process.stdout.write(`${file}\n  MISTAKE  ${n} problem${n === 1 ? '' : 's'} in the file (printed on stderr); its tests were not run\n`);
       process.stderr.write(error.message + '\n');
       continue;
     }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { defaultRegistry } from '../components.js';
 import { loadPipelineFile } from '../core/config/load.js';
+import { loadPipelineTests } from '../core/pipeline-test/load.js';
 import { parseCommandArgs, UsageError } from './args.js';
 
 export const validateUsage = 'pipeline validate FILE [--set key.path=value]... [--data-dir DIR]';
@@ -13,9 +14,13 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { set: { type: 'string', multiple: true }, 'data-dir': { type: 'string' } });
   if (positionals.length !== 1) throw new UsageError('validate takes one pipeline file');
   const dataDir = path.resolve(values['data-dir'] ?? process.cwd());
-  const plan = loadPipelineFile(positionals[0], defaultRegistry(), { overrides: values.set ?? [], dataDir });
+  const registry = defaultRegistry();
+  const plan = loadPipelineFile(positionals[0], registry, { overrides: values.set ?? [], dataDir });
+  // The tests it carries (its tests: block and NAME.test.yml) are checked against the same plan.
+  const tests = loadPipelineTests(positionals[0], plan, registry);
   const steps = plan.transforms.reduce((n, t) => n + t.steps.length, 0);
-  process.stdout.write(`${positionals[0]}: ok (pipeline "${plan.name}": ${plan.sources.length} sources, ${plan.transforms.length} transforms with ${steps} steps, ${plan.sinks.length} sinks)\n`);
+  const tested = tests.length > 0 ? `, ${tests.length} test${tests.length === 1 ? '' : 's'}` : '';
+  process.stdout.write(`${positionals[0]}: ok (pipeline "${plan.name}": ${plan.sources.length} sources, ${plan.transforms.length} transforms with ${steps} steps, ${plan.sinks.length} sinks${tested})\n`);
   for (const note of plan.notes ?? []) process.stdout.write(`  note: ${note}\n`);
   return 0;
 }

@@ -21,7 +21,7 @@ export function firstDifference(condition: Condition, batches: readonly Batch[])
   if (condition.sum !== undefined) {
     let sum = 0;
     for (const value of values(tables, column)) sum += Number(value);
-    return close(condition.sum, sum, tolerance) ? undefined : `sum of column ${column}: expected ${condition.sum}${within(tolerance)}, got ${sum} (${rows} rows)`;
+    return close(condition.sum, sum, tolerance) ? undefined : `sum of column ${column}: expected ${condition.sum}${within(tolerance)}, got ${sum} (${rows} row${rows === 1 ? '' : 's'})`;
   }
   return equalsDifference(column, condition.equals!, condition.from, tolerance, tables, rows);
 }
