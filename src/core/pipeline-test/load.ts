@@ -9,7 +9,7 @@ import { checkWithSchema, type Report } from '../config/zod-issues.js';
 import type { Registry } from '../registry.js';
 import { type ResolvedTest, resolveTest } from './check.js';
 import { portsOf } from './ports.js';
-import { type PipelineTest, testFile, testsBlock } from './schema.js';
+import { MAX_TESTS, pipelineTest, testFile } from './schema.js';
 
 /** A test ready to run, and where it is written (for the result line). */
 export interface LoadedTest extends ResolvedTest {
@@ -34,10 +34,14 @@ export function loadPipelineTests(pipelineFile: string, plan: PipelinePlan, regi
   const ports = portsOf(plan);
   const tests: LoadedTest[] = [];
   const names = new Map<string, string>();
-  const take = (file: string, doc: Document, counter: LineCounter, block: readonly PipelineTest[]) => {
+  // Each test that is well-formed is checked against the pipeline, also when another one is not,
+  // so one run reports every problem of the file.
+  const take = (file: string, doc: Document, counter: LineCounter, items: readonly unknown[]) => {
+    const block = items.map((item) => pipelineTest.safeParse(item)).map((r) => (r.success ? r.data : undefined));
     const display = path.relative(process.cwd(), file) || file;
     const report = (keys: readonly (string | number)[], message: string) => issues.push({ file: display, ...locate(doc, counter, keys), key: keyPath(keys), message });
     block.forEach((test, i) => {
+      if (!test) return;
       const at = ['tests', i];
       const where = `${display}:${locate(doc, counter, at).line}`;
       if (names.has(test.name)) report([...at, 'name'], `the test name ${JSON.stringify(test.name)} is used twice (also at ${names.get(test.name)})`);
@@ -50,9 +54,8 @@ export function loadPipelineTests(pipelineFile: string, plan: PipelinePlan, regi
   const inline = readYaml(pipelineFile, issues);
   if (inline) {
     const raw = inline.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as { tests?: unknown } | null;
-    // The shape was checked by the pipeline loader; parsing again gives the values with defaults.
-    const parsed = raw?.tests === undefined ? undefined : testsBlock.safeParse(raw.tests);
-    if (parsed?.success) take(pipelineFile, inline.doc, inline.counter, parsed.data);
+    // The shape was checked (and its problems reported) by the pipeline loader.
+    if (Array.isArray(raw?.tests)) take(pipelineFile, inline.doc, inline.counter, raw.tests.slice(0, MAX_TESTS));
   }
   const sibling = siblingTestFile(pipelineFile);
   if (existsSync(sibling)) {
@@ -63,8 +66,9 @@ export function loadPipelineTests(pipelineFile: string, plan: PipelinePlan, regi
       const value = read.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
       if (value === null || typeof value !== 'object' || Array.isArray(value)) report([], 'a test file is a mapping with a `tests:` list');
       else {
-        const parsed = checkWithSchema(testFile, value, [], report);
-        if (parsed) take(sibling, read.doc, read.counter, parsed.tests);
+        checkWithSchema(testFile, value, [], report);
+        const items = (value as { tests?: unknown }).tests;
+        if (Array.isArray(items)) take(sibling, read.doc, read.counter, items.slice(0, MAX_TESTS));
       }
     }
   }
