@@ -81,7 +81,7 @@ describe('pipeline test', () => {
     const validate = await runCli(['validate', file]);
     expect(validate.code).toBe(2);
     expect(validate.stderr).toContain('typo.test.yml:4:9 tests[0].inputs[0].insert_at');
-  });
+  }, 60_000);
 
   it('refuses an input of the wrong kind for its place', async () => {
     const file = write('kind.yml', PIPELINE);
@@ -106,7 +106,7 @@ describe('pipeline test', () => {
     const one = await runCli(['test', path.join(folder, 'a.test.yml')]);
     expect(one.code).toBe(0);
     expect(one.stdout).toContain('1 test in 1 file: 1 passed, 0 failed\n');
-  });
+  }, 60_000);
 
   it('prints its help with --help', async () => {
     const result = await runCli(['test', '--help']);
