@@ -1,31 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { type Batch, framesBatch, recordsBatch } from '../../../src/core/batch.js';
+import { type Batch, type Field, framesBatch, recordsBatch } from '../../../src/core/batch.js';
 import { firstDifference } from '../../../src/core/pipeline-test/conditions.js';
 import { condition } from '../../../src/core/pipeline-test/schema.js';
 
 const check = (raw: unknown, batches: Batch[]) => firstDifference(condition.parse(raw), batches);
 
+const FIELDS: Field[] = [
+  { name: 'seq', type: 'u16' },
+  { name: 'v', type: 'f64' },
+  { name: 'big', type: 'i64' },
+  { name: 'tag', type: 'string' },
+];
+
 /** Two batches of rows: seq 0..2 then 3..4, a float, a 64-bit and a string column. */
 const batches: Batch[] = [
   recordsBatch(
     'node',
-    [
-      { name: 'seq', type: 'u16' },
-      { name: 'v', type: 'f64' },
-      { name: 'big', type: 'i64' },
-      { name: 'tag', type: 'string' },
-    ],
+    FIELDS,
     { seq: Uint16Array.of(0, 1, 2), v: Float64Array.of(0.5, 1.5, 2.5), big: BigInt64Array.of(9007199254740993n, 1n, 2n), tag: { codes: Int32Array.of(0, 1, 0), dictionary: ['a', 'b'] } },
     3,
   ),
   recordsBatch(
     'node',
-    [
-      { name: 'seq', type: 'u16' },
-      { name: 'v', type: 'f64' },
-      { name: 'big', type: 'i64' },
-      { name: 'tag', type: 'string' },
-    ],
+    FIELDS,
     { seq: Uint16Array.of(3, 5), v: Float64Array.of(3.5, -1), big: BigInt64Array.of(3n, 4n), tag: { codes: Int32Array.of(0, 0), dictionary: ['c'] } },
     2,
   ),
