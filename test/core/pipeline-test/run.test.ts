@@ -53,6 +53,8 @@ describe('running a pipeline test', () => {
   }
 
   it('extracts at steps inside a transform, at a side output before the cut and at the sinks it feeds', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const timersBefore = timers();
     const [result] = await run(
       'cuts',
       `tests:
@@ -76,8 +78,9 @@ describe('running a pipeline test', () => {
     );
     expect(result.difference).toBeUndefined();
     expect(result.passed).toBe(true);
-    // The recording sink was captured, never started.
+    // The recording sink was captured, never started, and the run left no timer behind.
     expect(existsSync(path.join(dir, 'cuts'))).toBe(false);
+    expect(timers()).toBeLessThanOrEqual(timersBefore);
   });
 
   it('feeds rows into a step; sources without an input give nothing, so the test ends', async () => {
