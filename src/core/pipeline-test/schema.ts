@@ -15,7 +15,8 @@ export const MAX_CONDITIONS = 256;
 export const MAX_ROWS = 100_000;
 export const MAX_VALUES = 100_000;
 export const MAX_HEX_CHARS = 2 * 1024 * 1024;
-export const MAX_SIMULATED_FRAMES = 1_000_000;
+/** 2.5 million samples of the default harvester: enough for a chain, small enough to keep in memory. */
+export const MAX_SIMULATED_FRAMES = 100_000;
 
 const COLUMN_TYPES = ['f64', 'f32', 'i64', 'u64', 'i32', 'u32', 'i16', 'u16', 'i8', 'u8', 'string'] as const;
 export type RowColumnType = (typeof COLUMN_TYPES)[number];
