@@ -63,7 +63,10 @@ function findPort(ports: ReadonlyMap<string, Port>, id: string, path: (string | 
   const port = ports.get(id);
   const names = [...ports.values()].filter((p) => roles.includes(p.role)).map((p) => p.id);
   if (!port) {
-    report(path, `${quoted(id)} is not in the pipeline${didYouMean(id, names)}; places: ${names.join(', ')}`);
+    // A crc step right after frame runs inside it (see absorbNext): its place is the frame step.
+    const absorbed = /^(.+)\/crc(#\d+)?$/.exec(id);
+    const frame = absorbed && ports.has(`${absorbed[1]}/frame`) ? `; the crc check runs inside ${absorbed[1]}/frame here: use that` : '';
+    report(path, `${quoted(id)} is not in the pipeline${frame || didYouMean(id, names)}; places: ${names.join(', ')}`);
     return undefined;
   }
   if (!roles.includes(port.role)) {

@@ -142,6 +142,8 @@ describe('running a pipeline test', () => {
     outputs:
       - extract_from: frames.rejectd
         conditions: [ { count: 1 } ]
+      - extract_from: frames/crc
+        conditions: [ { count: 1 } ]
   - name: a simulator that would run on the clock, without end
     inputs:
       - { insert_at: link, simulator: { frames: 0, rate: realtime } }
@@ -168,9 +170,10 @@ describe('running a pipeline test', () => {
       '5 tests[0].inputs[1].insert_at: "frames/derive" and "frames/decode" are both in transform "frames"; a test inserts at one place per transform',
       '6 tests[0].inputs[2].insert_at: "rejects" is a sink; an input goes in at a source, a transform or a step',
       '8 tests[0].outputs[0].extract_from: "frames.rejectd" is not in the pipeline (did you mean "frames.rejected"?); places: link, frames, frames/frame, frames.rejected, frames/decode, frames/derive, rejects, recording',
-      '12 tests[1].inputs[0].simulator.frames: a test needs a fixed number of frames, 1 to 100000 (got none)',
-      '12 tests[1].inputs[0].simulator.rate: a test runs the simulator at rate: max (realtime would wait on the clock)',
-      `17 tests[2].inputs[0].file: "../elsewhere.bin" is outside ${dir}, the folder of the test file; test inputs are read from below it`,
+      '10 tests[0].outputs[1].extract_from: "frames/crc" is not in the pipeline; the crc check runs inside frames/frame here: use that; places: link, frames, frames/frame, frames.rejected, frames/decode, frames/derive, rejects, recording',
+      '14 tests[1].inputs[0].simulator.frames: a test needs a fixed number of frames, 1 to 100000 (got none)',
+      '14 tests[1].inputs[0].simulator.rate: a test runs the simulator at rate: max (realtime would wait on the clock)',
+      `19 tests[2].inputs[0].file: "../elsewhere.bin" is outside ${dir}, the folder of the test file; test inputs are read from below it`,
     ]);
   });
 });
