@@ -18,7 +18,7 @@ and checks conditions on it (count, equals, sum, every). No device, network or c
 
   FILE      a pipeline file (NAME.yml) or its test file (NAME.test.yml)
   DIR       every NAME.yml below it, with its tests
-  --name    run only the tests whose name contains TEXT
+  --name    run only the tests whose name contains TEXT (exit 1 when none does)
   --data-dir  the data directory pipeline paths are checked against (default: the current one)
 
 Prints PASS or FAIL per test, with the first difference of a failing one (expected and got,
@@ -55,14 +55,15 @@ export async function testCommand(argv: string[]): Promise<number> {
       process.stderr.write(error.message + '\n');
       continue;
     }
-    process.stdout.write(`${file}\n`);
     if (loaded.tests.length === 0) {
+      // With --name, a file without a matching test is simply not listed.
       if (values.name === undefined) {
         untested++;
-        process.stdout.write(`  NO TESTS  add a tests: block or ${path.basename(file).replace(/\.ya?ml$/, '')}.test.yml\n`);
+        process.stdout.write(`${file}\n  NO TESTS  add a tests: block or ${path.basename(file).replace(/\.ya?ml$/, '')}.test.yml\n`);
       }
       continue;
     }
+    process.stdout.write(`${file}\n`);
     for (const test of loaded.tests) {
       const result = await runPipelineTest(loaded.plan, test, { dataDir });
       if (result.passed) {
@@ -80,6 +81,10 @@ export async function testCommand(argv: string[]): Promise<number> {
   if (mistakes > 0) parts.push(`${mistakes} with mistakes`);
   const total = passed + failed;
   process.stdout.write(`${total} test${total === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}: ${parts.join(', ')}\n`);
+  if (values.name !== undefined && total === 0 && mistakes === 0) {
+    process.stdout.write(`no test name contains ${JSON.stringify(values.name)}\n`);
+    return 1;
+  }
   return mistakes > 0 ? 2 : failed > 0 || untested > 0 ? 1 : 0;
 }
 
