@@ -133,14 +133,10 @@ export type TestInput = z.output<typeof testInput>;
 export type TestOutput = z.output<typeof testOutput>;
 export type Condition = z.output<typeof condition>;
 
+// Names are unique across the tests: block and NAME.test.yml together, so ./load.ts checks them.
 export const testsBlock = z
   .array(pipelineTest)
   .max(MAX_TESTS)
-  .superRefine((tests, ctx) => {
-    tests.forEach((test, i) => {
-      if (tests.findIndex((t) => t.name === test.name) !== i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `the test name ${JSON.stringify(test.name)} is used twice` });
-    });
-  })
   .meta({ description: 'Tests the pipeline carries, run by `pipeline test` (see docs/pipeline-tests.md).' });
 
 /** A sibling `NAME.test.yml` holds a `tests:` block and nothing else. */
