@@ -80,6 +80,7 @@ export const natsSink = defineSink({
           context.metrics.count('published_messages');
         }
       },
+      sync: () => window.settled(),
       async close() {
         try {
           await window.drain();
