@@ -32,7 +32,7 @@ export function openRecording(config: RecorderConfig, context: ComponentContext)
   const recorder = new Recorder(config, context);
   const owner = { pipeline: context.pipeline.name, sink: context.id };
   return (async () => {
-    if (fs.existsSync(dir)) {
+    if (isDirectory(dir)) {
       for (const result of await completeLeftovers(dir, owner)) {
         if (result.file) {
           context.log.info({ file: result.file, rows: result.rows }, `recording: completed ${path.basename(result.from)} left by an earlier run`);
@@ -41,7 +41,7 @@ export function openRecording(config: RecorderConfig, context: ComponentContext)
       }
     }
     const marker = new UncleanMarker(path.join(dir, `.${pathSegment(owner.pipeline)}.${pathSegment(owner.sink)}.unclean`));
-    const since = marker.begin();
+    const since = marker.read();
     return new ResumableRecorder(recorder, { dir, owner, since, marker, context, parquet: config.format === 'parquet' });
   })().catch(async (error: unknown) => {
     await recorder.close().catch(() => undefined);
@@ -50,7 +50,7 @@ export function openRecording(config: RecorderConfig, context: ComponentContext)
 }
 
 /** What starting a recording counts, on top of RECORDING_METRICS. */
-export const RESUME_METRICS: MetricsDeclaration = { counters: { leftovers_completed: 'files' } };
+export const RESUME_METRICS: MetricsDeclaration = { errors: { marker_failed: 'events' }, counters: { leftovers_completed: 'files' } };
 
 /** The directory a path template writes below: the part before its first placeholder. */
 export function recordingDirectory(dataDir: string, template: string): string {
@@ -64,8 +64,17 @@ interface Owner {
   readonly sink: string;
 }
 
+function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Files below `dir`, skipping hidden directories and node_modules (a data directory may be a project). */
 function walk(dir: string, out: string[] = []): string[] {
+  if (!isDirectory(dir)) return out;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
@@ -122,21 +131,25 @@ export async function completeLeftovers(dir: string, owner: Owner): Promise<Reco
 class UncleanMarker {
   constructor(readonly file: string) {}
 
-  /** Records this run as not yet stopped cleanly; returns since when the sink has not (undefined: it stopped cleanly last time). */
-  begin(): number | undefined {
-    let since: number | undefined;
+  /** Since when the sink has not stopped cleanly (undefined: it stopped cleanly last time, or never ran). */
+  read(): number | undefined {
     try {
-      since = Number((JSON.parse(fs.readFileSync(this.file, 'utf8')) as { since?: unknown }).since);
-      if (!Number.isFinite(since)) since = 0; // unreadable: look at everything
+      const since = Number((JSON.parse(fs.readFileSync(this.file, 'utf8')) as { since?: unknown }).since);
+      return Number.isFinite(since) ? since : 0; // unreadable: look at everything
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') since = 0;
+      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : 0;
     }
-    if (since === undefined) this.write(Date.now());
-    return since;
+  }
+
+  /** Records that this run, started at `startMs`, has not stopped cleanly; an older marker stays. */
+  begin(startMs: number): void {
+    if (fs.existsSync(this.file)) return;
+    this.write(startMs);
   }
 
   /** The run stopped cleanly: no earlier run's rows can wait for an acknowledgement any more. */
   clear(): void {
+    if (!fs.existsSync(this.file)) return;
     fs.rmSync(this.file, { force: true });
     syncDirectory(path.dirname(this.file));
   }
@@ -184,7 +197,21 @@ class ResumableRecorder implements SinkInstance {
     private readonly state: ResumeState,
   ) {}
 
+  private readonly startMs = Date.now();
+  private marked = false;
+
   write(batch: Batch): Promise<void> {
+    if (!this.marked) {
+      this.marked = true;
+      // Before the first row reaches a file. Without the marker a crash can only cost duplicates
+      // (redeliveries are then written again), never rows, so a failure here is reported, not fatal.
+      try {
+        this.state.marker.begin(this.startMs);
+      } catch (error) {
+        this.state.context.metrics.error('marker_failed');
+        this.state.context.log.warn(`recording: cannot write ${this.state.marker.file} (${(error as Error).message}); after a crash, redelivered rows may be recorded twice`);
+      }
+    }
     return this.recorder.write(batch);
   }
 
