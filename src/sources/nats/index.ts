@@ -103,6 +103,10 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
             await deadLetter(m, 'max_deliver', `delivered ${m.info.deliveryCount} times`);
             continue;
           }
+          if (m.data.byteLength > options.max_message_bytes) {
+            await deadLetter(m, 'too_large', `${m.data.byteLength} bytes, more than max_message_bytes (${options.max_message_bytes})`);
+            continue;
+          }
           if (!node || !run || !Number.isInteger(seq)) {
             await deadLetter(m, 'headers', `missing ${MESSAGE_HEADERS.node}, ${MESSAGE_HEADERS.run} or ${MESSAGE_HEADERS.seq}`);
             continue;
