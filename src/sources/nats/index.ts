@@ -77,12 +77,8 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
     const ackLoop = acks.run(options.ack_interval, stop).catch((error: unknown) => {
       ackFailure = error;
     });
-    while (!stop.aborted && ackFailure === undefined) {
-      await context.flow.whenResumed();
-      if (acks.pending >= options.max_ack_pending) {
-        await sleep(options.ack_interval, { signal: stop, scheduler: context.scheduler });
-        continue;
-      }
+    /** One pull: every message is passed on, removed as seen or recorded, or dead-lettered. */
+    const pull = async (): Promise<void> => {
       const messages = await consumer.fetch({ max_messages: Math.min(options.fetch_max, options.max_ack_pending - acks.pending), expires: 1_000 }).catch((error: Error) => {
         metrics.error('fetch_failed');
         log.warn(`nats: fetch failed (${error.message}); retrying`);
@@ -91,7 +87,7 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
       metrics.count('pulls');
       if (messages === undefined) {
         await sleep(options.backoff.initial, { signal: stop, scheduler: context.scheduler });
-        continue;
+        return;
       }
       try {
         for await (const m of messages) {
@@ -147,14 +143,29 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
         metrics.error('pull_interrupted');
         log.warn(`nats: pull interrupted (${(error as Error).message}); pulling again`);
       }
+    };
+    while (!stop.aborted && ackFailure === undefined) {
+      await context.flow.whenResumed();
+      if (acks.pending >= options.max_ack_pending) {
+        await sleep(options.ack_interval, { signal: stop, scheduler: context.scheduler });
+        continue;
+      }
+      await pull();
     }
     await ackLoop;
     if (ackFailure !== undefined) throw ackFailure;
-    await acks.flush(true);
-    // A clean stop tells the recording that no earlier run's rows wait for an acknowledgement: make
-    // sure none does (an acknowledgement sent while the broker was away may have been lost).
-    const left = await jsm.consumers.info(options.stream, options.consumer);
-    if (left.num_ack_pending > 0) throw new Error(`${left.num_ack_pending} messages delivered to this run are still unacknowledged on the broker; the next run checks the recording for them`);
+    // A clean stop tells the recording that no earlier run's rows wait for an acknowledgement. Messages
+    // delivered before a reconnect may still be unacknowledged on the broker: they come again after
+    // ack_wait, are removed as seen and acknowledged; wait for that, at most ack_wait and a little.
+    const settleBy = context.scheduler.now() + options.ack_wait + 5_000;
+    for (let round = 0; ; round++) {
+      await acks.flush(true);
+      const left = (await jsm.consumers.info(options.stream, options.consumer)).num_ack_pending;
+      if (left === 0) break;
+      if (context.scheduler.now() > settleBy) throw new Error(`${left} messages delivered to this run are still unacknowledged on the broker; the next run checks the recording for them`);
+      if (round === 0) log.info(`nats: stopping once ${left} messages delivered before a reconnect are redelivered and acknowledged (at most ack_wait)`);
+      await pull();
+    }
   } finally {
     await link.close();
   }
