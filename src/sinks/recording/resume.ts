@@ -112,7 +112,8 @@ export async function completeLeftovers(dir: string, owner: Owner): Promise<Reco
     try {
       if (file.endsWith('.parquet.journal') || file.endsWith('.arrows.partial')) {
         if (fs.statSync(file).size === 0) {
-          if (file.endsWith('.arrows.partial')) results.push(partialWithoutJournal(file));
+          // Empty: nothing to complete and no owner to read; removed once no process holds it and it is not fresh.
+          results.push(file.endsWith('.arrows.partial') ? partialWithoutJournal(file) : await recoverJournal(file));
           continue;
         }
         if (!ownedBy(streamMetadata(file), owner)) continue;
