@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type ConsumerInfo, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCleanups } from '../helpers/cleanups.js';
 import { type RecordsBatch, recordsBatch } from '../../src/core/batch.js';
 import { NatsServerProcess } from '../../src/core/nats/server-process.js';
 import { standaloneContext } from '../../src/core/standalone.js';
@@ -78,7 +79,7 @@ const everyRow = Object.fromEntries(NODES.map((node) => [node, { n: MESSAGES_PER
 describe('central recording from JetStream, with real processes', () => {
   const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await runCleanups(cleanups);
   });
 
   async function setup() {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type ConsumerInfo, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCleanups } from '../helpers/cleanups.js';
 import { NatsServerProcess } from '../../src/core/nats/server-process.js';
 import { ROOT } from '../helpers/cli.js';
 import { CliProcess } from '../helpers/cli-process.js';
@@ -32,7 +33,7 @@ interface Published {
 describe('testbed over JetStream with real processes: every row exactly once', () => {
   const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await runCleanups(cleanups);
   });
 
   async function setup() {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCleanups } from '../../helpers/cleanups.js';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { decodeRecordsMessage } from '../../../src/core/arrow-message.js';
@@ -30,7 +31,7 @@ function batch(first: number, rows: number, source = 'node'): RecordsBatch {
 describe('nats sink', () => {
   const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await runCleanups(cleanups);
   });
 
   async function server(port = 0) {

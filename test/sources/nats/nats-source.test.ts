@@ -5,6 +5,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers } from '@nats-io/transport-node';
 import type { Subscription } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCleanups } from '../../helpers/cleanups.js';
 import { type RecordsBatch, type StringColumn, recordsBatch } from '../../../src/core/batch.js';
 import { NatsServerProcess } from '../../../src/core/nats/server-process.js';
 import { standaloneContext } from '../../../src/core/standalone.js';
@@ -25,7 +26,7 @@ function batch(first: number, rows: number): RecordsBatch {
 describe('nats source', () => {
   const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await runCleanups(cleanups);
   });
 
   async function server() {
