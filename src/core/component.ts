@@ -43,6 +43,26 @@ export interface ComponentContext {
    * durability (standalone components).
    */
   readonly durable?: () => Promise<void>;
+  /**
+   * For sources that resume from a broker after a crash: the values of `column` between `from` and
+   * `to` (inclusive) that every durable sink downstream already holds from an earlier run, each with
+   * the fewest rows any of them holds. A sink that keeps data durably but cannot tell what it holds
+   * makes the answer empty (a redelivery is then written again rather than lost). Absent where nothing
+   * tracks durability.
+   */
+  readonly recorded?: (query: RecordedQuery) => Promise<ReadonlyMap<number, number>>;
+}
+
+/** Which values of a key column a source asks the sinks about (see ComponentContext.recorded). */
+export interface RecordedQuery {
+  readonly column: string;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** How a sink's run ends: `aborted` when the pipeline failed and queued batches were discarded. */
+export interface SinkEnding {
+  readonly aborted: boolean;
 }
 
 export interface PipelineInfo {
@@ -134,8 +154,13 @@ export interface SinkInstance {
    * Never called during a write. Sinks without it count as durable once a write resolves.
    */
   sync?(): Promise<void>;
+  /**
+   * Durable sinks that can tell what they hold from earlier runs answer this (see
+   * ComponentContext.recorded): value of the key column -> rows held.
+   */
+  recorded?(query: RecordedQuery): Promise<ReadonlyMap<number, number>>;
   /** Flushes and releases everything; called once, after the last write. */
-  close(): Promise<void>;
+  close(ending?: SinkEnding): Promise<void>;
 }
 
 export interface SinkDefinition<S extends OptionsSchema = OptionsSchema> extends DefinitionBase<S> {

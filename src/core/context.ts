@@ -14,6 +14,8 @@ export interface ContextParts extends Pick<ComponentContext, 'id' | 'registry' |
   readonly outputs: ReadonlyMap<string, (batch: Batch) => void>;
   /** For sources: resolves when what the source emitted so far is durable downstream (see ComponentContext). */
   readonly durable?: () => Promise<void>;
+  /** For sources: what durable sinks downstream hold from earlier runs (see ComponentContext). */
+  readonly recorded?: ComponentContext['recorded'];
 }
 
 /**
@@ -36,6 +38,7 @@ export function createComponentContext(parts: ContextParts): ComponentContext {
     dataDir: parts.dataDir,
     pipeline: parts.pipeline,
     ...(parts.durable ? { durable: parts.durable } : {}),
+    ...(parts.recorded ? { recorded: parts.recorded } : {}),
     emit(output, batch) {
       const send = outputs.get(output);
       if (send === undefined) {

@@ -2,7 +2,8 @@ import { RECORDING_METRICS } from './recording/recorder.js';
 import { z } from 'zod';
 import { defineSink } from '../core/component.js';
 import { recordingOptions, sharedConfig } from './recording/options.js';
-import { Recorder } from './recording/recorder.js';
+import { RESUME_METRICS, openRecording } from './recording/resume.js';
+import { declareMetrics } from '../core/metrics.js';
 
 /**
  * Records to Arrow IPC stream files (`.arrows`): appendable, readable by apache-arrow, pyarrow,
@@ -11,13 +12,13 @@ import { Recorder } from './recording/recorder.js';
  */
 export const arrowSink = defineSink({
   type: 'arrow',
-  metrics: RECORDING_METRICS,
+  metrics: declareMetrics(RECORDING_METRICS, RESUME_METRICS),
   summary: 'Record records to Arrow IPC stream files (appendable, same naming and rotation as parquet).',
   input: ['records'],
   defaultWhenFull: 'block',
   options: z.strictObject(recordingOptions('arrows')),
   create(options, context) {
-    return new Recorder(sharedConfig(options, 'arrow'), context);
+    return openRecording(sharedConfig(options, 'arrow'), context);
   },
   dataPaths: ['path'],
   examples: [{ title: 'Arrow IPC stream files, one directory per day', yaml: `

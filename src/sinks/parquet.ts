@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { defineSink } from '../core/component.js';
 import { recordingOptions, sharedConfig } from './recording/options.js';
 import { PARQUET_COMPRESSIONS, PARQUET_ENCODINGS, PARQUET_STATISTICS } from './recording/parquet-settings.js';
-import { Recorder } from './recording/recorder.js';
+import { RESUME_METRICS, openRecording } from './recording/resume.js';
+import { declareMetrics } from '../core/metrics.js';
 
 /**
  * Records to Parquet files that keep column types (float32 stays FLOAT, counters stay integers,
@@ -12,7 +13,7 @@ import { Recorder } from './recording/recorder.js';
  */
 export const parquetSink = defineSink({
   type: 'parquet',
-  metrics: RECORDING_METRICS,
+  metrics: declareMetrics(RECORDING_METRICS, RESUME_METRICS),
   summary: 'Record records to Parquet files (zstd, typed columns, rotation, partitions, crash-safe journal).',
   input: ['records'],
   defaultWhenFull: 'block',
@@ -46,7 +47,7 @@ export const parquetSink = defineSink({
       .meta({ description: 'Journal every batch (Arrow IPC, synced every flush_interval) so `pipeline recover` can rebuild a file cut by a crash.', examples: [true, false] }),
   }),
   create(options, context) {
-    return new Recorder(
+    return openRecording(
       {
         ...sharedConfig(options, 'parquet'),
         parquet: { compression: options.compression, rowGroupSize: options.row_group_size, encodings: options.encodings, statistics: options.statistics, journal: options.journal },

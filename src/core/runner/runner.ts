@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { type Connectable, type Observable, Subject, asyncScheduler, connectable, merge, tap, type SchedulerLike, type Subscription, catchError, throwError } from 'rxjs';
 import { type Batch, byteSize, itemCount } from '../batch.js';
 import { type Clock, createClock } from '../clock.js';
-import type { ComponentContext, SinkInstance } from '../component.js';
+import type { ComponentContext, RecordedQuery, SinkInstance } from '../component.js';
 import { nameComponent } from '../component-error.js';
 import type { PipelinePlan, SinkPlan, SourcePlan, TransformPlan } from '../config/plan.js';
 import { createComponentContext } from '../context.js';
@@ -107,7 +107,7 @@ export class Runner {
   private buildSource(source: SourcePlan): void {
     const flow = new FlowSignal();
     this.flows.set(source.id, flow);
-    const context = this.context(source.id, 'source', source.definition.type, flow, undefined, () => this.durableDownstreamOf(source.id));
+    const context = this.context(source.id, 'source', source.definition.type, flow, undefined, () => this.durableDownstreamOf(source.id), (query) => this.recordedDownstreamOf(source.id, query));
     const output = source.definition.create(source.options as never, context).pipe(
       countBetween(context.metrics, undefined),
       catchError((error) => throwError(() => nameComponent(source.id, error))),
@@ -195,12 +195,34 @@ export class Runner {
    */
   private async durableDownstreamOf(sourceId: string): Promise<void> {
     await this.flowing;
+    await Promise.all(this.driversDownstreamOf(sourceId).map((d) => d.barrier()));
+  }
+
+  /**
+   * The key values every durable sink downstream of the source holds from earlier runs, with the
+   * fewest rows any of them holds: a value is skipped only when no durable sink would miss it.
+   */
+  private async recordedDownstreamOf(sourceId: string, query: RecordedQuery): Promise<ReadonlyMap<number, number>> {
+    await this.flowing;
+    const answers = (await Promise.all(this.driversDownstreamOf(sourceId).map((d) => d.recorded(query)))).filter((a) => a !== undefined);
+    if (answers.length === 0) return new Map();
+    const [first, ...rest] = answers;
+    const held = new Map<number, number>();
+    for (const [value, rows] of first) {
+      const counts = rest.map((a) => a.get(value) ?? 0);
+      const fewest = Math.min(rows, ...counts);
+      if (fewest > 0) held.set(value, fewest);
+    }
+    return held;
+  }
+
+  private driversDownstreamOf(sourceId: string): SinkDriver[] {
     let drivers = this.downstream.get(sourceId);
     if (drivers === undefined) {
       drivers = this.plan.sinks.filter((sink) => this.sourcesUpstreamOf(sink.inputs).includes(sourceId)).map((sink) => this.drivers.get(sink.id)!);
       this.downstream.set(sourceId, drivers);
     }
-    await Promise.all(drivers.map((d) => d.barrier()));
+    return drivers;
   }
 
   private sourcesUpstreamOf(inputs: readonly string[]): string[] {
@@ -222,6 +244,7 @@ export class Runner {
     flow: FlowSignal = new FlowSignal(),
     outputs: ReadonlyMap<string, (batch: Batch) => void> = new Map(),
     durable?: () => Promise<void>,
+    recorded?: ComponentContext['recorded'],
   ): ComponentContext {
     return createComponentContext({
       id,
@@ -237,6 +260,7 @@ export class Runner {
       pipeline: { name: this.plan.name, file: this.plan.file, configText: this.plan.configText },
       outputs,
       durable,
+      recorded,
     });
   }
 }

@@ -1,5 +1,5 @@
 import { type Batch, byteSize, itemCount } from '../batch.js';
-import type { SinkInstance, WhenFull } from '../component.js';
+import type { RecordedQuery, SinkInstance, WhenFull } from '../component.js';
 import type { FlowSignal } from '../flow.js';
 import type { ComponentMetrics } from '../metrics.js';
 
@@ -91,6 +91,15 @@ export class SinkDriver {
     });
   }
 
+  /**
+   * What the sink holds from earlier runs for a resuming source: its answer, an empty map for a
+   * durable sink that cannot tell (so nothing is skipped), undefined for a sink that keeps nothing.
+   */
+  async recorded(query: RecordedQuery): Promise<ReadonlyMap<number, number> | undefined> {
+    if (this.sink.recorded) return this.sink.recorded(query);
+    return this.sink.sync ? new Map() : undefined;
+  }
+
   push(batch: Batch): void {
     if (this.ended || this.failed) return;
     const seq = ++this.pushed;
@@ -143,7 +152,7 @@ export class SinkDriver {
           if (this.ended && !this.closed) {
             this.closed = true;
             this.releaseHold();
-            await this.sink.close();
+            await this.sink.close({ aborted: this.aborted });
             this.finish();
             // Closed: whatever was written is in closed files.
             this.settleBarriers(this.barriers.length);

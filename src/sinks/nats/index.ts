@@ -21,6 +21,7 @@ import { type OutgoingMessage, PublishWindow } from './publisher.js';
 export const natsSink = defineSink({
   type: 'nats',
   metrics: declareMetrics(NATS_LINK_METRICS, {
+    errors: { oversized_rows: 'rows' },
     counters: { published_messages: 'events', acked_messages: 'events', acked_rows: 'rows', duplicate_publishes: 'events', publish_retries: 'events' },
     gauges: { in_flight: 'events' },
   }),
@@ -51,7 +52,11 @@ export const natsSink = defineSink({
         const end = Math.min(batch.length, start + rowsPerMessage);
         const bytes = encodeRecordsMessage(sliceRows(batch, start, end), context.clock);
         if (bytes.length > options.max_message_bytes) {
-          if (end - start === 1) throw new Error(`one row of ${batch.source} encodes to ${bytes.length} bytes, more than max_message_bytes (${options.max_message_bytes})`);
+          if (end - start === 1) {
+            // No split helps: refuse the batch whole (with block the pipeline stops and names it).
+            context.metrics.error('oversized_rows', batch.length);
+            throw new Error(`nats: one row of ${batch.source} encodes to ${bytes.length} bytes, more than max_message_bytes (${options.max_message_bytes}); the batch of ${batch.length} rows is refused`);
+          }
           rowsPerMessage = Math.max(1, Math.floor(((end - start) * options.max_message_bytes * 0.9) / bytes.length));
           continue;
         }
@@ -80,6 +85,7 @@ export const natsSink = defineSink({
           context.metrics.count('published_messages');
         }
       },
+      sync: () => window.settled(),
       async close() {
         try {
           await window.drain();

@@ -58,6 +58,16 @@ export class PublishWindow {
     this.context.metrics.gauge('in_flight', this.inFlight.size);
   }
 
+  /**
+   * Resolves when every message sent so far is acknowledged by the broker (retries included); throws
+   * the failure of one that was refused. The durability path waits on this, so a pipeline that
+   * forwards to another broker acknowledges its own input only once that broker has the rows.
+   */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+    if (this.failure) throw this.failure;
+  }
+
   /** Waits for every outstanding acknowledgement, at most `close_timeout`. */
   async drain(): Promise<void> {
     const all = Promise.all(this.inFlight);

@@ -84,7 +84,7 @@ function inUse(file: string, scanned: ScannedStream | undefined): string | undef
 }
 
 /** A `.parquet.partial` without a journal: nothing to rebuild it from; removed only when it is an empty, unused claim. */
-function partialWithoutJournal(file: string): RecoveryResult {
+export function partialWithoutJournal(file: string): RecoveryResult {
   if (fs.statSync(file).size > 0) return { from: file, rows: 0, problem: 'no journal (journal: false); this file cannot be completed' };
   const busy = inUse(file, undefined);
   if (busy) return { from: file, rows: 0, problem: busy };

@@ -1,4 +1,4 @@
-import { AckPolicy, type JetStreamManager } from '@nats-io/jetstream';
+import { AckPolicy, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { NatsSourceOptions } from './options.js';
@@ -8,7 +8,7 @@ import type { NatsSourceOptions } from './options.js';
  * back: acknowledgements must be explicit and the filter what was asked, or rows could be
  * acknowledged before they are durable or never delivered at all.
  */
-export async function ensureConsumer(jsm: JetStreamManager, options: NatsSourceOptions, log: Logger): Promise<void> {
+export async function ensureConsumer(jsm: JetStreamManager, options: NatsSourceOptions, log: Logger): Promise<ConsumerInfo> {
   const config = {
     durable_name: options.consumer,
     ack_policy: AckPolicy.Explicit,
@@ -29,4 +29,5 @@ export async function ensureConsumer(jsm: JetStreamManager, options: NatsSourceO
   if (got.filter_subject !== options.subject) throw new Error(`consumer ${options.consumer} on ${options.stream} filters ${got.filter_subject ?? 'nothing'}, not ${options.subject}`);
   if (got.ack_wait !== config.ack_wait) log.warn(`nats: consumer ${options.consumer} has ack_wait ${(got.ack_wait ?? 0) / 1e6} ms, not ${options.ack_wait} ms`);
   log.info(`nats: ${existing ? 'resuming' : 'created'} consumer ${options.consumer} on ${options.stream} (${info.num_pending} messages waiting, ${info.num_ack_pending} unacknowledged)`);
+  return info;
 }

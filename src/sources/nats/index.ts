@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import { type ConsumerInfo, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { decodeRecordsMessage } from '../../core/arrow-message.js';
 import { type RecordsBatch, recordsBatch } from '../../core/batch.js';
@@ -24,8 +24,8 @@ import { type NatsSourceOptions, natsSourceOptions } from './options.js';
 export const natsSource = defineSource({
   type: 'nats',
   metrics: declareMetrics(NATS_LINK_METRICS, {
-    errors: { 'dead_letter_*': 'events', fetch_failed: 'events', pull_interrupted: 'events' },
-    counters: { messages: 'events', pulls: 'requests', redelivered: 'events', duplicates_removed: 'events', acked: 'events', progress_acks: 'events' },
+    errors: { 'dead_letter_*': 'events', fetch_failed: 'events', pull_interrupted: 'events', partially_recorded: 'events' },
+    counters: { messages: 'events', pulls: 'requests', redelivered: 'events', duplicates_removed: 'events', already_recorded: 'events', acked: 'events', progress_acks: 'events' },
   }),
   summary: 'Reads records from NATS JetStream (durable consumer), acknowledging each message once its rows are durable downstream.',
   options: natsSourceOptions,
@@ -53,10 +53,11 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
   try {
     const jsm = await jetstreamManager(connection);
     await ensureStream(jsm, { name: options.stream, subjects: [options.subject], probe: concreteSubject(options.subject), create: true, duplicateWindowMs: 120_000 }, log);
-    await ensureConsumer(jsm, options, log);
+    const info = await ensureConsumer(jsm, options, log);
     const js = jetstream(connection);
     const consumer = await js.consumers.get(options.stream, options.consumer);
     const seen = new Redeliveries();
+    const recorded = await recordedBefore(info, context);
     const deadLetterSubject = options.dead_letter.replaceAll('{stream}', options.stream);
     // Dead letters are kept, not published into the void: a stream of their own captures them.
     await ensureStream(jsm, { name: `${options.stream}_DEAD`, subjects: [deadLetterSubject], probe: deadLetterSubject, create: true, duplicateWindowMs: 120_000 }, log);
@@ -65,7 +66,8 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
       for (const [key, values] of m.headers ?? []) for (const v of values) h.append(key, v);
       h.set('Tm-Error', `${reason}: ${detail}`.slice(0, 1000));
       h.set('Tm-Stream-Seq', String(m.seq));
-      await js.publish(deadLetterSubject, m.data, { headers: h });
+      // The id makes a dead letter published again (its term lost in a crash) stored once.
+      await js.publish(deadLetterSubject, m.data, { headers: h, msgID: `dead-${options.stream}-${m.seq}` });
       m.term();
       metrics.error(`dead_letter_${reason}`);
       log.warn(`nats: message ${m.seq} on ${m.subject} moved to ${deadLetterSubject} (${reason}: ${detail})`);
@@ -75,12 +77,8 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
     const ackLoop = acks.run(options.ack_interval, stop).catch((error: unknown) => {
       ackFailure = error;
     });
-    while (!stop.aborted && ackFailure === undefined) {
-      await context.flow.whenResumed();
-      if (acks.pending >= options.max_ack_pending) {
-        await sleep(options.ack_interval, { signal: stop, scheduler: context.scheduler });
-        continue;
-      }
+    /** One pull: every message is passed on, removed as seen or recorded, or dead-lettered. */
+    const pull = async (): Promise<void> => {
       const messages = await consumer.fetch({ max_messages: Math.min(options.fetch_max, options.max_ack_pending - acks.pending), expires: 1_000 }).catch((error: Error) => {
         metrics.error('fetch_failed');
         log.warn(`nats: fetch failed (${error.message}); retrying`);
@@ -89,7 +87,7 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
       metrics.count('pulls');
       if (messages === undefined) {
         await sleep(options.backoff.initial, { signal: stop, scheduler: context.scheduler });
-        continue;
+        return;
       }
       try {
         for await (const m of messages) {
@@ -101,9 +99,28 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
             await deadLetter(m, 'max_deliver', `delivered ${m.info.deliveryCount} times`);
             continue;
           }
+          if (m.data.byteLength > options.max_message_bytes) {
+            await deadLetter(m, 'too_large', `${m.data.byteLength} bytes, more than max_message_bytes (${options.max_message_bytes})`);
+            continue;
+          }
           if (!node || !run || !Number.isInteger(seq)) {
             await deadLetter(m, 'headers', `missing ${MESSAGE_HEADERS.node}, ${MESSAGE_HEADERS.run} or ${MESSAGE_HEADERS.seq}`);
             continue;
+          }
+          const held = recorded.get(m.seq);
+          if (held !== undefined) {
+            recorded.delete(m.seq);
+            const rows = Number(m.headers?.get(MESSAGE_HEADERS.rows));
+            if (held >= rows) {
+              // Written durably by a run that died before acknowledging it: acknowledge, do not write again.
+              seen.firstTime(node, run, seq);
+              metrics.count('already_recorded');
+              acks.add(m);
+              continue;
+            }
+            // Part of it is on disk (a sink split it): writing it whole duplicates those rows, losing none.
+            metrics.error('partially_recorded');
+            log.warn(`nats: message ${m.seq} was partly recorded before the restart (${held} of ${rows} rows); written again in full`);
           }
           if (!seen.firstTime(node, run, seq)) {
             metrics.count('duplicates_removed');
@@ -126,13 +143,46 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
         metrics.error('pull_interrupted');
         log.warn(`nats: pull interrupted (${(error as Error).message}); pulling again`);
       }
+    };
+    while (!stop.aborted && ackFailure === undefined) {
+      await context.flow.whenResumed();
+      if (acks.pending >= options.max_ack_pending) {
+        await sleep(options.ack_interval, { signal: stop, scheduler: context.scheduler });
+        continue;
+      }
+      await pull();
     }
     await ackLoop;
     if (ackFailure !== undefined) throw ackFailure;
-    await acks.flush();
+    // A clean stop tells the recording that no earlier run's rows wait for an acknowledgement. Messages
+    // delivered before a reconnect may still be unacknowledged on the broker: they come again after
+    // ack_wait, are removed as seen and acknowledged; wait for that, at most ack_wait and a little.
+    const settleBy = context.scheduler.now() + options.ack_wait + 5_000;
+    for (let round = 0; ; round++) {
+      await acks.flush(true);
+      const left = (await jsm.consumers.info(options.stream, options.consumer)).num_ack_pending;
+      if (left === 0) break;
+      if (context.scheduler.now() > settleBy) throw new Error(`${left} messages delivered to this run are still unacknowledged on the broker; the next run checks the recording for them`);
+      if (round === 0) log.info(`nats: stopping once ${left} messages delivered before a reconnect are redelivered and acknowledged (at most ack_wait)`);
+      await pull();
+    }
   } finally {
     await link.close();
   }
+}
+
+/**
+ * After a crash: messages delivered to an earlier run and not acknowledged (stream sequences above the
+ * ack floor, up to the last delivered) may already be in the recording. The sinks downstream say which
+ * (by the `stream_seq` column they wrote), so those are acknowledged without being written again.
+ */
+async function recordedBefore(info: ConsumerInfo, context: ComponentContext): Promise<Map<number, number>> {
+  const from = info.ack_floor.stream_seq + 1;
+  const to = info.delivered.stream_seq;
+  if (to < from || context.recorded === undefined) return new Map();
+  const held = new Map(await context.recorded({ column: 'stream_seq', from, to }));
+  context.log.info(`nats: ${to - from + 1} messages (stream sequence ${from}..${to}) were delivered to an earlier run and not acknowledged; ${held.size} of them are already recorded and will not be written again`);
+  return held;
 }
 
 /** A subject matched by a filter, for checking that the stream captures the filter's subjects. */
@@ -183,8 +233,11 @@ class AckTracker {
     while (await sleep(intervalMs, { signal: stop, scheduler: this.context.scheduler })) await this.flush();
   }
 
-  /** Makes everything emitted so far durable and acknowledges it. */
-  async flush(): Promise<void> {
+  /**
+   * Makes everything emitted so far durable and acknowledges it; with `confirm`, waits for the broker
+   * to confirm each acknowledgement (at stop) and fails naming how many it did not.
+   */
+  async flush(confirm = false): Promise<void> {
     if (this.waiting.length === 0) return;
     const batch = this.waiting;
     this.waiting = [];
@@ -195,8 +248,15 @@ class AckTracker {
     }, Math.max(100, this.ackWaitMs / 3));
     try {
       await (this.context.durable?.() ?? Promise.resolve());
-      for (const m of batch) m.ack();
-      this.context.metrics.count('acked', batch.length);
+      if (confirm) {
+        const confirmed = await Promise.all(batch.map((m) => m.ackAck().then(() => true, () => false)));
+        const missing = confirmed.filter((ok) => !ok).length;
+        this.context.metrics.count('acked', batch.length - missing);
+        if (missing > 0) throw new Error(`the broker did not confirm ${missing} acknowledgements at stop; those messages come again to the next run, which checks the recording for them`);
+      } else {
+        for (const m of batch) m.ack();
+        this.context.metrics.count('acked', batch.length);
+      }
     } finally {
       clearInterval(progress);
       this.inProgress -= batch.length;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { backoffOption } from '../../core/backoff.js';
-import { duration } from '../../core/options.js';
+import { byteSizeOption, duration } from '../../core/options.js';
 
 export const natsSourceOptions = z.strictObject({
   url: z.string().default('nats://127.0.0.1:4222').meta({ description: 'NATS server to read from.', examples: ['nats://127.0.0.1:4222'] }),
@@ -29,6 +29,10 @@ export const natsSourceOptions = z.strictObject({
     .max(200)
     .default('tm-dead.{stream}')
     .meta({ description: 'Subject that messages which cannot be read are moved to, with their headers and a Tm-Error header; {stream} is the stream name. A stream <stream>_DEAD is created to keep them.', examples: ['tm-dead.{stream}'] }),
+  max_message_bytes: byteSizeOption()
+    .prefault('8MiB')
+    .refine((n) => n >= 1024 && n <= 64 * 1024 * 1024, 'must be between 1KiB and 64MiB')
+    .meta({ description: 'Largest message decoded; a larger one is moved to the dead-letter subject (counted as dead_letter_too_large), so a peer cannot make the pipeline decode without bound.', examples: ['8MiB', '2MiB'] }),
   fetch_max: z.number().int().min(1).max(10_000).default(256).meta({ description: 'Messages asked for per pull.', examples: [256, 64] }),
   ack_interval: duration()
     .prefault('200ms')

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCleanups } from '../../helpers/cleanups.js';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { decodeRecordsMessage } from '../../../src/core/arrow-message.js';
@@ -30,7 +31,7 @@ function batch(first: number, rows: number, source = 'node'): RecordsBatch {
 describe('nats sink', () => {
   const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await runCleanups(cleanups);
   });
 
   async function server(port = 0) {
@@ -139,4 +140,41 @@ describe('nats sink', () => {
       await s.close();
     })()).rejects.toThrow(/stream "TELEMETRY" \(subjects other\.>\) does not capture tm\.test\.n1\.probe/);
   });
+
+  it('refuses a batch whose single row is larger than max_message_bytes, counted, naming the sizes', async () => {
+    const nats = await server();
+    const { sink: s, context } = sink(nats.url, { max_message_bytes: '4KiB' });
+    await s.write(batch(0, 10));
+    const big = new Uint8Array(8192).fill(7);
+    const oversized = recordsBatch('node', [{ name: 'blob', type: 'binary' }], { blob: { data: big, offsets: new Int32Array([0, 8192]) } }, 1);
+    await expect(s.write(oversized)).rejects.toThrow(/one row of node encodes to \d+ bytes, more than max_message_bytes \(4096\); the batch of 1 rows is refused/);
+    expect(context.metrics.errors.get('oversized_rows')).toBe(1);
+    await s.write(batch(10, 10));
+    await s.close();
+    const { seqs } = await stored(nats.url);
+    expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('sync resolves only once the broker acknowledged every message written before it', async () => {
+    const nats = await server();
+    const { sink: s, context } = sink(nats.url, { ack_timeout: '300ms', max_in_flight: 64 });
+    for (let i = 0; i < 5; i++) await s.write(batch(i * 10, 10));
+    await s.sync!();
+    expect(context.metrics.counters.get('acked_messages')).toBe(5);
+    // With the broker away, writes go into flight and sync waits until it is back and has them.
+    await nats.stop();
+    for (let i = 5; i < 10; i++) await s.write(batch(i * 10, 10));
+    let synced = false;
+    const sync = s.sync!().then(() => (synced = true));
+    await waitFor(() => (context.metrics.counters.get('publish_retries') ?? 0) >= 1, 'a retry while the broker is away', 20_000);
+    expect(synced).toBe(false);
+    await nats.restart();
+    await sync;
+    expect(context.metrics.counters.get('acked_messages')).toBe(10);
+    await s.close();
+    // Retried publishes may be stored in another order; each once.
+    const { seqs } = await stored(nats.url);
+    expect(seqs.length).toBe(100);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  }, 60_000);
 });

@@ -1,16 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers } from '@nats-io/transport-node';
 import type { Subscription } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCleanups } from '../../helpers/cleanups.js';
 import { type RecordsBatch, type StringColumn, recordsBatch } from '../../../src/core/batch.js';
 import { NatsServerProcess } from '../../../src/core/nats/server-process.js';
 import { standaloneContext } from '../../../src/core/standalone.js';
 import { natsSink } from '../../../src/sinks/nats/index.js';
 import { natsSource } from '../../../src/sources/nats/index.js';
 import { waitFor } from '../../helpers/wait.js';
+import { defaultRegistry } from '../../../src/components.js';
+import { loadPipelineText } from '../../../src/core/config/load.js';
+import { silentLogger } from '../../../src/core/log.js';
+import { Runner } from '../../../src/core/runner/runner.js';
+import { query, withDuckDB } from '../../sinks/recording/fixtures.js';
 
 function batch(first: number, rows: number): RecordsBatch {
   const seq = new Uint32Array(rows).map((_, i) => first + i);
@@ -20,7 +26,7 @@ function batch(first: number, rows: number): RecordsBatch {
 describe('nats source', () => {
   const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await runCleanups(cleanups);
   });
 
   async function server() {
@@ -133,4 +139,84 @@ describe('nats source', () => {
     expect(stream.num_pending + stream.num_ack_pending).toBe(0); // nothing left to redeliver
     await nc.close();
   });
+
+  it('moves a message larger than max_message_bytes to the dead-letter subject, counted, without decoding it', async () => {
+    const nats = await server();
+    await publish(nats.url, 'n1', [batch(0, 10), batch(10, 2000), batch(2010, 10)]);
+    const { rows, context, stop } = read(nats.url, undefined, { max_message_bytes: '4KiB' });
+    await waitFor(() => (context.metrics.errors.get('dead_letter_too_large') ?? 0) === 1 && rows.length === 20, 'the large message dead-lettered, the others read');
+    await waitFor(() => context.metrics.counters.get('acked') === 2, 'the small messages acknowledged');
+    await stop();
+    expect(rows.map((r) => r.seq)).toEqual([...Array.from({ length: 10 }, (_, i) => i), ...Array.from({ length: 10 }, (_, i) => 2010 + i)]);
+    const nc = await connect({ servers: nats.url });
+    const jsm = await jetstreamManager(nc);
+    const dead = await jsm.streams.getMessage('TELEMETRY_DEAD', { seq: 1 });
+    expect(dead!.header.get('Tm-Error')).toMatch(/^too_large: \d+ bytes, more than max_message_bytes \(4096\)$/);
+    const left = await jsm.consumers.info('TELEMETRY', 'central');
+    expect(left.num_pending + left.num_ack_pending).toBe(0);
+    await nc.close();
+  });
+
+  it('moves a poison message (one that never becomes durable) to the dead-letter subject after max_deliver deliveries', async () => {
+    const nats = await server();
+    await publish(nats.url, 'n1', [batch(0, 10)]);
+    // Each reader takes the message and dies before it is durable, as a pipeline crashing on it would.
+    for (let delivery = 1; delivery <= 2; delivery++) {
+      const crash = new AbortController();
+      const crashes = () =>
+        new Promise<void>((_, reject) => {
+          if (crash.signal.aborted) reject(new Error('crashed'));
+          crash.signal.addEventListener('abort', () => reject(new Error('crashed')));
+        });
+      const reader = read(nats.url, crashes, { ack_wait: '1s', max_deliver: 2 });
+      await waitFor(() => reader.rows.length === 10, `delivery ${delivery}`, 15_000);
+      crash.abort();
+      await reader.stop();
+      expect(reader.context.metrics.counters.get('acked') ?? 0).toBe(0);
+    }
+    // The third delivery is past max_deliver: moved, counted, acknowledged as done (terminated).
+    const third = read(nats.url, undefined, { ack_wait: '1s', max_deliver: 2 });
+    await waitFor(() => (third.context.metrics.errors.get('dead_letter_max_deliver') ?? 0) === 1, 'dead-lettered after 2 deliveries', 15_000);
+    await third.stop();
+    expect(third.rows).toEqual([]);
+    const nc = await connect({ servers: nats.url });
+    const jsm = await jetstreamManager(nc);
+    const dead = await jsm.streams.getMessage('TELEMETRY_DEAD', { seq: 1 });
+    expect(dead!.header.get('Tm-Error')).toBe('max_deliver: delivered 3 times');
+    expect(dead!.header.get('Tm-Node')).toBe('n1');
+    // Not redelivered forever: a fourth reader gets nothing, after ack_wait has passed for sure.
+    const fourth = read(nats.url, undefined, { ack_wait: '1s' });
+    await waitFor(() => (fourth.context.metrics.counters.get('pulls') ?? 0) >= 3, 'three pulls of one second each', 15_000);
+    await fourth.stop();
+    expect(fourth.rows).toEqual([]);
+    const left = await jsm.consumers.info('TELEMETRY', 'central');
+    expect(left.num_pending + left.num_ack_pending).toBe(0);
+    await nc.close();
+  }, 60_000);
+
+  it('records a schema change mid-stream into a new file, without failing', async () => {
+    const nats = await server();
+    const wide = (first: number, rows: number) =>
+      recordsBatch('node', [{ name: 'seq', type: 'u32' }, { name: 'extra', type: 'f64' }], { seq: new Uint32Array(rows).map((_, i) => first + i), extra: new Float64Array(rows).fill(1.5) }, rows);
+    await publish(nats.url, 'n1', [batch(0, 100), wide(100, 100), batch(200, 100)]);
+    const dir = mkdtempSync(path.join(tmpdir(), 'nats-schema-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const plan = loadPipelineText(`
+name: central
+sources: { nodes: { type: nats, url: "${nats.url}", ack_interval: 50ms } }
+sinks: { recording: { type: parquet, inputs: [nodes], path: "rec/{start}.parquet", partition_by: [node] } }
+`, defaultRegistry(), { dataDir: dir });
+    const runner = new Runner(plan, { log: silentLogger, dataDir: dir });
+    const done = runner.run();
+    await waitFor(() => runner.metrics.snapshot().find((m) => m.id === 'nodes')?.counters.acked === 3, 'three messages acknowledged', 20_000);
+    runner.stop();
+    const result = await done;
+    expect(result.reason).toBe('stopped');
+    expect(runner.metrics.snapshot().find((m) => m.id === 'recording')?.counters.schema_changes).toBe(2);
+    const files = (readdirSync(path.join(dir, 'rec/node=n1')) as string[]).filter((f) => f.endsWith('.parquet'));
+    expect(files.length).toBe(3);
+    const rows = await withDuckDB((db) => query(db, `SELECT seq::BIGINT AS seq, extra FROM read_parquet('${dir}/rec/**/*.parquet', union_by_name = true) ORDER BY seq`));
+    expect(rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(rows.filter((r) => r.extra === 1.5).length).toBe(100);
+  }, 60_000);
 });
