@@ -144,6 +144,7 @@ return Object.entries(opts.fields).map(([name, text]) => {
       ...(time !== undefined ? { time } : {}),
       ...(isCalibration ? { calibration: { raw: affine.column, gain: affine.gain, offset: affine.offset } } : {}),
       description: `= ${text}`,
+      expression: text,
     };
     return { name, expression, field, type };
   });

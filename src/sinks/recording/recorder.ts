@@ -12,6 +12,7 @@ import { fileError } from './ipc-file.js';
 import { claimRecordingPath, recordingPath } from './naming.js';
 import { type ParquetSettings, columnEncodings, type ParquetCompression, type ParquetEncodingName, type ParquetStatistics, statisticsColumns } from './parquet-settings.js';
 import { splitByPartition, type PartitionSlice } from './partition.js';
+import { splitDerived } from './derived.js';
 import { WorkerClient } from './worker-client.js';
 
 /** What the `parquet` and `arrow` sinks share: naming, rotation, partitions, journaling. */
@@ -28,6 +29,10 @@ export interface RecorderConfig {
   readonly maxOpenFiles: number;
   /** Distinct partition values in one run; one more fails the sink. */
   readonly maxPartitions: number;
+  /** `metadata`: derived columns the reader can recompute are left out of the file (see derived.ts). */
+  readonly derived?: 'store' | 'metadata';
+  /** User key-value metadata for every file. */
+  readonly metadata?: Readonly<Record<string, string>>;
   readonly parquet?: {
     readonly compression: ParquetCompression;
     readonly rowGroupSize: number;
@@ -42,6 +47,8 @@ interface OpenRecording {
   readonly key: string;
   readonly schemaKey: string;
   readonly schema: arrow.Schema;
+  /** Columns of the batch not written to this file (partition and derived columns). */
+  readonly omit: readonly string[];
   readonly path: string;
   readonly openedAtNs: number;
   bytes: number;
@@ -227,10 +234,10 @@ export class Recorder implements SinkInstance {
   /** Converts the file's waiting slices into one chunk and hands it to the worker. */
   private send(file: OpenRecording): void {
     if (file.pending.length === 0) return;
-    const batch = joinRecords(file.pending);
+    const batch = joinRecords(file.pending, file.omit);
     file.pending = [];
     file.pendingRows = 0;
-    const conversion = { timestampUnit: this.config.timestampUnit, deviceTime: this.config.deviceTime, omit: this.config.partitionBy };
+    const conversion = { timestampUnit: this.config.timestampUnit, deviceTime: this.config.deviceTime, omit: file.omit };
     const chunk = batchToIpcChunk(recordsToArrow(batch, this.context.clock, conversion, file.schema));
     const rows = batch.length;
     this.track(
@@ -268,14 +275,17 @@ export class Recorder implements SinkInstance {
       path = claimRecordingPath(candidate, this.reserved);
     } catch (error) {
       // Like any write error: the file fails (reported by the next write), a later write tries a new one.
-      const failed: OpenRecording = { id, key: slice.key, schemaKey: schemaKey(slice.batch.schema), schema: arrowSchema(slice.batch.schema), path: candidate, openedAtNs: nowNs, bytes: 0, pending: [], pendingRows: 0 };
+      const failed: OpenRecording = { id, key: slice.key, schemaKey: schemaKey(slice.batch.schema), schema: arrowSchema(slice.batch.schema), omit: [], path: candidate, openedAtNs: nowNs, bytes: 0, pending: [], pendingRows: 0 };
       this.files.set(slice.key, failed);
       this.fileFailed(failed, fileError('create', `${candidate}.partial`, error), 0);
       return failed;
     }
     this.reserved.add(path);
-    const stored = slice.batch.schema.fields.filter((f) => !config.partitionBy.includes(f.name));
-    const metadata = recordingMetadata({ context, source: slice.batch.source, fields: stored, startWallNs, timestampUnit: config.timestampUnit, partition: slice.values });
+    const kept = slice.batch.schema.fields.filter((f) => !config.partitionBy.includes(f.name));
+    const { stored, derived } = config.derived === 'metadata' ? splitDerived(kept, config.partitionBy) : { stored: kept, derived: [] };
+    const omit = [...config.partitionBy, ...derived.map((d) => d.name)];
+    const storage = { timestampUnit: config.timestampUnit, deviceTime: config.deviceTime };
+    const metadata = recordingMetadata({ context, source: slice.batch.source, fields: stored, startWallNs, storage, partition: slice.values, derived, user: config.metadata });
     let parquet: ParquetSettings | undefined;
     const schemaMetadata = new Map(metadata);
     schemaMetadata.set(META.writerPid, String(process.pid));
@@ -285,7 +295,7 @@ export class Recorder implements SinkInstance {
       parquet = { compression, rowGroupSize, encodings: columnEncodings(stored, encodings), statistics: statisticsColumns(stored, statistics), createdBy: metadata.get(META.software) ?? '', metadata: [...metadata] };
       schemaMetadata.set(META.parquetSettings, JSON.stringify({ ...parquet, metadata: undefined }));
     }
-    const schema = arrowSchema(slice.batch.schema, { timestampUnit: config.timestampUnit, deviceTime: config.deviceTime, omit: config.partitionBy, metadata: schemaMetadata });
+    const schema = arrowSchema(slice.batch.schema, { timestampUnit: config.timestampUnit, deviceTime: config.deviceTime, omit, metadata: schemaMetadata });
     this.worker.open({
       file: id,
       format: config.format,
@@ -294,7 +304,7 @@ export class Recorder implements SinkInstance {
       journalPath: config.parquet?.journal ? `${path}.journal` : undefined,
       parquet,
     });
-    const file: OpenRecording = { id, key: slice.key, schemaKey: schemaKey(slice.batch.schema), schema, path, openedAtNs: nowNs, bytes: 0, pending: [], pendingRows: 0 };
+    const file: OpenRecording = { id, key: slice.key, schemaKey: schemaKey(slice.batch.schema), schema, omit, path, openedAtNs: nowNs, bytes: 0, pending: [], pendingRows: 0 };
     this.files.set(slice.key, file);
     context.log.info({ file: path }, 'recording opened');
     return file;
