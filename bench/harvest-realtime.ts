@@ -8,14 +8,14 @@
 // harvest.yml and code, so both are measured side by side on the same machine load.
 //   node --import tsx bench/harvest-realtime.ts
 //   BENCH_HARVEST_SECONDS=20 BENCH_REPEATS=1 BENCH_BASELINE=/work/main node --import tsx bench/harvest-realtime.ts
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ComponentSnapshot } from '../src/core/metrics.js';
 import { DATA_DIR } from './reference-input.js';
+import { compiledRunner } from './support/compiled.js';
 import { measure } from './support/measure.js';
 import { median, report } from './support/report.js';
 
@@ -27,40 +27,11 @@ const BASELINE = process.env.BENCH_BASELINE;
 interface Checkout {
   readonly name: string;
   readonly root: string;
-  /** Where its compiled sources go (inside this checkout, so node_modules resolve). */
-  readonly out: string;
 }
-const checkouts: Checkout[] = [{ name: 'this checkout', root: path.resolve(HERE, '..'), out: path.join(HERE, 'build/harvest-dist') }];
-if (BASELINE) checkouts.push({ name: `baseline (${BASELINE})`, root: path.resolve(BASELINE), out: path.join(HERE, 'build/harvest-dist-baseline') });
+const checkouts: Checkout[] = [{ name: 'this checkout', root: path.resolve(HERE, '..') }];
+if (BASELINE) checkouts.push({ name: `baseline (${BASELINE})`, root: path.resolve(BASELINE) });
 
-/** The runner of bench/support/run-pipeline.ts, against compiled code. */
-const RUN_SCRIPT = `import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { defaultRegistry } from './components.js';
-import { loadPipelineFile } from './core/config/load.js';
-import { silentLogger } from './core/log.js';
-import { parseDurationMs } from './core/options.js';
-import { Runner } from './core/runner/runner.js';
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'data-dir': { type: 'string' }, duration: { type: 'string' }, set: { type: 'string', multiple: true } } });
-const plan = loadPipelineFile(positionals[0], defaultRegistry(), { overrides: values.set ?? [] });
-const runner = new Runner(plan, { log: silentLogger, dataDir: path.resolve(values['data-dir']) });
-const cpuBefore = process.cpuUsage();
-const started = performance.now();
-const timer = setTimeout(() => runner.stop(), parseDurationMs(values.duration));
-const result = await runner.run();
-clearTimeout(timer);
-const cpu = process.cpuUsage(cpuBefore);
-process.stdout.write(JSON.stringify({ reason: result.reason, wall_s: (performance.now() - started) / 1000, cpu_s: (cpu.user + cpu.system) / 1e6, metrics: result.metrics.snapshot() }) + '\\n');
-`;
-
-function compile(checkout: Checkout): void {
-  rmSync(checkout.out, { recursive: true, force: true });
-  const tsc = spawnSync(process.execPath, [path.join(HERE, '../node_modules/typescript/bin/tsc'), '-p', path.join(checkout.root, 'tsconfig.build.json'), '--outDir', checkout.out], { encoding: 'utf8' });
-  if (tsc.status !== 0) throw new Error(`compiling ${checkout.root} failed: ${tsc.stdout}${tsc.stderr}`);
-  cpSync(path.join(checkout.root, 'src/sinks/websocket/page'), path.join(checkout.out, 'sinks/websocket/page'), { recursive: true });
-  writeFileSync(path.join(checkout.out, 'run-pipeline.mjs'), RUN_SCRIPT);
-}
-for (const checkout of checkouts) compile(checkout);
+const runners = new Map(checkouts.map((c) => [c, compiledRunner(c.root, c === checkouts[0] ? 'dist' : 'dist-baseline')]));
 
 async function freePort(): Promise<number> {
   const server = net.createServer().listen(0, '127.0.0.1');
@@ -91,7 +62,7 @@ async function runOnce(checkout: Checkout): Promise<Run> {
   const dir = path.join(DATA_DIR, 'harvest-realtime');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const args = [path.join(checkout.out, 'run-pipeline.mjs'), path.join(checkout.root, 'pipelines/harvest.yml'), '--duration', `${SECONDS}s`, '--data-dir', dir, '--set', `sinks.live.listen=127.0.0.1:${await freePort()}`];
+  const args = [runners.get(checkout)!, path.join(checkout.root, 'pipelines/harvest.yml'), '--duration', `${SECONDS}s`, '--data-dir', dir, '--set', `sinks.live.listen=127.0.0.1:${await freePort()}`];
   const measured = await measure(process.execPath, args, { cwd: checkout.root, timeoutMs: (SECONDS + 120) * 1000 });
   const result = measured.result as { wall_s: number; cpu_s: number; metrics: ComponentSnapshot[] };
   const source = result.metrics.find((m) => m.id === 'node')!;

@@ -150,8 +150,7 @@ return Object.entries(opts.fields).map(([name, text]) => {
   });
 }
 
-const RANGES: Record<Exclude<OutputType, 'f64' | 'f32'>, [number, number]> = {
-  i64: [-(2 ** 53), 2 ** 53],
+const RANGES: Record<Exclude<OutputType, 'f64' | 'f32' | 'i64'>, [number, number]> = {
   i32: [-(2 ** 31), 2 ** 31 - 1],
   u32: [0, 2 ** 32 - 1],
   i16: [-32768, 32767],
@@ -163,9 +162,15 @@ const RANGES: Record<Exclude<OutputType, 'f64' | 'f32'>, [number, number]> = {
 /** Converts float64 results to the requested column type; integers round to nearest and clamp. */
 function convert(values: Float64Array, type: Exclude<OutputType, 'f64'>, onClamped: (n: number) => void): NumericColumn {
   if (type === 'f32') return Float32Array.from(values);
+  if (type === 'i64') {
+    // One pass: rounded, clamped to +-2^53 and moved into int64 without a BigInt per row; NaN gives 0.
+    const counts = { invalid: 0, clamped: 0 };
+    const out = float64ToInt64(values, values.length, 0, counts);
+    if (counts.invalid + counts.clamped > 0) onClamped(counts.invalid + counts.clamped);
+    return out;
+  }
   const [lo, hi] = RANGES[type];
-  // i64: rounded and clamped here as doubles, then moved into int64 without a BigInt per row.
-  const out = type === 'i64' ? new Float64Array(values.length) : allocColumn(type, values.length);
+  const out = allocColumn(type, values.length);
   let clamped = 0;
   for (let i = 0; i < values.length; i++) {
     const v = Math.round(values[i]);
@@ -175,5 +180,5 @@ function convert(values: Float64Array, type: Exclude<OutputType, 'f64'>, onClamp
     } else out[i] = v;
   }
   if (clamped > 0) onClamped(clamped);
-  return type === 'i64' ? float64ToInt64(out, out.length) : out;
+  return out;
 }

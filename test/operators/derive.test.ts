@@ -79,6 +79,11 @@ describe('derive', () => {
     // A 24-bit code times a power of two is exact in float32.
     expect([...(out.columns.v as Float32Array)]).toEqual([0xffffff / 128, 1 / 128, 123456 / 128]);
     expect(derive.options.safeParse({ fields: { t: 'a' }, time: { t: 'host' }, types: { t: 'i64' } }).success).toBe(false);
+    // Beyond 2^53 (where float64 stops being exact) and NaN are clamped and counted.
+    const big = batchOf([{ name: 'x', type: 'f64' }], { x: Float64Array.from([1e300, -1e300, NaN, -5.5, 4294967296.4]) });
+    const { output: clamped, context } = await runOperator(derive, { fields: { y: 'x' }, types: { y: 'i64' } }, [big]);
+    expect([...((clamped[0] as RecordsBatch).columns.y as BigInt64Array)]).toEqual([2n ** 53n, -(2n ** 53n), 0n, -5n, 4294967296n]);
+    expect(context.metrics.errors.get('out_of_range')).toBe(3);
   });
 
   it('gives identical output for batches of 1, 7 and 4096 rows and passes empty batches', async () => {

@@ -9,19 +9,40 @@ const TWO_32 = 4294967296;
 /** 2^-32 is exact, so multiplying by it and flooring equals dividing by 2^32. */
 const INV_TWO_32 = 1 / TWO_32;
 
+/** Largest magnitude a float64 holds exactly as an integer; int64 results are clamped to it. */
+const LIMIT = 2 ** 53;
+
 /**
  * float64 -> int64, rounding to nearest. Values that are not numbers (NaN) become `invalid`, so a
- * column of unwrapped counters (never negative) can mark a row that held no counter value.
+ * column of unwrapped counters (never negative) can mark a row that held no counter value; values
+ * beyond +-2^53 are clamped there. Counts of both are added to `counts` when given.
  */
-export function float64ToInt64(values: ArrayLike<number>, n: number, invalid = -1): BigInt64Array {
+export function float64ToInt64(values: ArrayLike<number>, n: number, invalid = -1, counts?: { invalid: number; clamped: number }): BigInt64Array {
   const out = new BigInt64Array(n);
   const words = new Uint32Array(out.buffer);
+  let invalids = 0;
+  let clamped = 0;
   for (let i = 0; i < n; i++) {
     let v = Math.round(values[i]);
-    if (v !== v) v = invalid;
+    // The common case for counters (any value in [0, 2^32)): the high word stays the 0 it was allocated with.
+    if (v >= 0 && v < TWO_32) {
+      words[2 * i] = v;
+      continue;
+    }
+    if (v !== v) {
+      v = invalid;
+      invalids++;
+    } else if (v > LIMIT || v < -LIMIT) {
+      v = v > 0 ? LIMIT : -LIMIT;
+      clamped++;
+    }
     const hi = Math.floor(v * INV_TWO_32);
     words[2 * i] = v - hi * TWO_32;
     words[2 * i + 1] = hi; // a negative hi wraps to its two's complement word, as int64 wants
+  }
+  if (counts) {
+    counts.invalid += invalids;
+    counts.clamped += clamped;
   }
   return out;
 }
