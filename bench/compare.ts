@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCPeer, cCommand, type Command, missingComponents, nodeCommand, pythonCommand, pythonPeerMissing } from './peers/index.js';
 import { DATA_DIR, DEFAULT_PARAMS, ensureReferenceInput } from './reference-input.js';
+import { compiledRunner } from './support/compiled.js';
 import { haveGnuTime, measure, type Measured } from './support/measure.js';
 import { median, report } from './support/report.js';
 import { type PipelineCounts, pipelineCounts } from './support/pipeline-counts.js';
@@ -20,12 +21,13 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const NODE_PEER_BYTES = Number(process.env.BENCH_NODE_PEER_BYTES ?? 8_000_000);
 const FRAMES = Number(process.env.BENCH_INPUT_FRAMES ?? DEFAULT_PARAMS.frames);
-const RUN_PIPELINE = path.join(HERE, 'support/run-pipeline.ts');
+// Compiled JavaScript, as the installed `pipeline` command runs (see support/compiled.ts).
+const RUN_PIPELINE = compiledRunner();
 
 interface Run extends PipelineCounts {
   readonly wallS: number;
   readonly cpuS: number;
-  /** Our pipeline only: CPU seconds before the runner started (loading, TypeScript compiled by tsx). */
+  /** Our pipeline only: CPU seconds before the runner started (loading modules, worker start). */
   readonly startupCpuS?: number;
   readonly peakRssMb: number;
   readonly outMb: number;
@@ -57,7 +59,7 @@ const ours = (job: Contender['job'], file: string): Contender => ({
   name: 'telemetry-pipeline',
   job,
   outDir: path.join(DATA_DIR, 'out'),
-  command: { command: process.execPath, args: ['--import', 'tsx', RUN_PIPELINE, path.join(HERE, 'pipelines', file), '--data-dir', DATA_DIR, '--set', `sources.input.path=${path.basename(input.path)}`] },
+  command: { command: process.execPath, args: [RUN_PIPELINE, path.join(HERE, 'pipelines', file), '--data-dir', DATA_DIR, '--set', `sources.input.path=${path.basename(input.path)}`] },
   counts: (m) => pipelineCounts(m.result),
 });
 
@@ -65,6 +67,19 @@ for (const [job, file] of [['record', 'harvest-file.yml'], ['frame+crc+decode', 
   const missing = missingComponents(path.join(HERE, 'pipelines', file));
   if (missing.length === 0) contenders.push(ours(job, file));
   else notes.push(`our pipeline skipped for "${job}": components not on this branch yet: ${missing.join(', ')}`);
+}
+// Another checkout's pipeline (BENCH_BASELINE=/path, e.g. main) on the same record job, to show
+// today's figures and the new ones from the same rounds.
+const BASELINE = process.env.BENCH_BASELINE;
+if (BASELINE) {
+  const runner = compiledRunner(path.resolve(BASELINE), 'dist-baseline');
+  contenders.push({
+    name: `telemetry-pipeline at ${BASELINE}`,
+    job: 'record',
+    outDir: path.join(DATA_DIR, 'out'),
+    command: { command: process.execPath, args: [runner, path.join(path.resolve(BASELINE), 'bench/pipelines/harvest-file.yml'), '--data-dir', DATA_DIR, '--set', `sources.input.path=${path.basename(input.path)}`] },
+    counts: (m) => pipelineCounts(m.result),
+  });
 }
 const c = buildCPeer();
 if ('binary' in c) {
@@ -148,7 +163,7 @@ for (const contender of contenders) {
 }
 for (const contender of contenders.filter((k) => k.name === 'telemetry-pipeline')) {
   const startup = median(runs.get(contender)!.map((r) => r.startupCpuS ?? 0));
-  notes.push(`our "${contender.job}" process includes ${startup.toFixed(2)} s CPU of start-up (module loading, TypeScript compiled by tsx), counted in its figures`);
+  notes.push(`our "${contender.job}" process (compiled JavaScript, as installed) includes ${startup.toFixed(2)} s CPU of start-up (module loading), counted in its figures`);
 }
 notes.push(
   `${REPEATS} alternating rounds; medians; "ours / this" = median over rounds of our rate / its rate in the same round and job, by wall time and by CPU time (samples per CPU-second)`,

@@ -13,6 +13,7 @@ import { parse, stringify } from 'yaml';
 import type { ComponentSnapshot } from '../src/core/metrics.js';
 import { missingComponents } from './peers/index.js';
 import { DATA_DIR } from './reference-input.js';
+import { compiledRunner } from './support/compiled.js';
 import { type Measured, measure } from './support/measure.js';
 import { report } from './support/report.js';
 
@@ -60,7 +61,7 @@ async function runNodes(nodes: number, mode: Mode): Promise<Outcome> {
   writeFileSync(file, pipeline(nodes, mode));
   let measured: Measured;
   try {
-    measured = await measure(process.execPath, ['--import', 'tsx', path.join(HERE, 'support/run-pipeline.ts'), file, '--duration', `${SECONDS}s`, '--data-dir', DATA_DIR], {
+    measured = await measure(process.execPath, [compiledRunner(), file, '--duration', `${SECONDS}s`, '--data-dir', DATA_DIR], {
       timeoutMs: (SECONDS + STOP_GRACE_S) * 1000,
     });
   } catch (error) {

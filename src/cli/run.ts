@@ -9,8 +9,9 @@ import { Runner } from '../core/runner/runner.js';
 import { standardOutput } from '../sinks/stdout/output.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { renderCounters } from './counters.js';
+import { parseTags, withTags } from './run-tags.js';
 
-export const runUsage = 'pipeline run FILE [--set key.path=value]... [--duration 30s] [--log-level info] [--data-dir DIR]';
+export const runUsage = 'pipeline run FILE [--set key.path=value]... [--tag key=value]... [--duration 30s] [--log-level info] [--data-dir DIR]';
 
 /**
  * Runs a pipeline until its sources end, --duration passes, or SIGINT/SIGTERM: then sources stop,
@@ -20,6 +21,7 @@ export const runUsage = 'pipeline run FILE [--set key.path=value]... [--duration
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     set: { type: 'string', multiple: true },
+    tag: { type: 'string', multiple: true },
     duration: { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
     'data-dir': { type: 'string' },
@@ -37,7 +39,8 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   // Path escapes are pipeline-file mistakes: found here, with file, line and key, like `validate` does.
   const dataDir = path.resolve(values['data-dir'] ?? process.cwd());
-  const plan = loadPipelineFile(positionals[0], defaultRegistry(), { overrides: values.set ?? [], dataDir });
+  const tags = parseTags(values.tag ?? []);
+  const plan = withTags(loadPipelineFile(positionals[0], defaultRegistry(), { overrides: values.set ?? [], dataDir }), tags);
   const log = createLogger(level as LevelWithSilent);
   for (const note of plan.notes ?? []) log.info(note);
   const runner = new Runner(plan, { log, dataDir });

@@ -2,6 +2,7 @@ import * as arrow from 'apache-arrow';
 import { type ColumnData, type Field, type NumericColumnType, type RecordsBatch, type Schema, isBinaryColumn, isStringColumn } from './batch.js';
 import type { Clock } from './clock.js';
 import { type TimeUnit, toInt64Time } from './int64-time.js';
+import { int64ToFloat64 } from './records/int64.js';
 
 /**
  * Records batches as Arrow record batches, for the recording sinks (Parquet, Arrow IPC); the live view
@@ -88,7 +89,10 @@ function columnData(field: Field, type: arrow.DataType, column: ColumnData, leng
   if (field.time) {
     const { timestamp, unit } = timeStorage(field, options);
     const offset = field.time === 'host' ? clock.anchorWallNs : 0n;
-    const values = toInt64Time(column as Float64Array, offset, timestamp ? unit : 'ns');
+    // Device time already held as int64 ns is stored as it is, without a conversion pass.
+    if (column instanceof BigInt64Array && offset === 0n && (!timestamp || unit === 'ns')) return arrow.makeData({ type: type as arrow.Int64, length, data: column });
+    const ns = column instanceof BigInt64Array || column instanceof BigUint64Array ? int64ToFloat64(column) : (column as Float64Array);
+    const values = toInt64Time(ns, offset, timestamp ? unit : 'ns');
     return arrow.makeData({ type: type as arrow.Int64, length, data: values });
   }
   if (isStringColumn(column)) {

@@ -78,6 +78,8 @@ export interface Field {
   readonly time?: TimeBase;
   /** Calibration that produced this column from a raw one: value = raw * gain + offset. */
   readonly calibration?: { readonly raw: string; readonly gain: number; readonly offset: number };
+  /** Set on columns computed by `derive`: the expression over other columns, so a reader can recompute it. */
+  readonly expression?: string;
   readonly description?: string;
 }
 

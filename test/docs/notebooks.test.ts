@@ -15,33 +15,35 @@ const GUIDE = fs.readFileSync(path.join(ROOT, 'docs/notebooks.md'), 'utf8');
 const NOTEBOOK = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/harvest.ipynb'), 'utf8')) as { cells: { cell_type: string; source: string[] }[] };
 const CONFIG = 'name: harvest\nsources:\n  node: { type: simulator, device: harvester }\n';
 
+/** The columns of pipelines/harvest.yml's samples, with the types and expressions its steps give. */
 const FIELDS: Field[] = [
   { name: 'host_time', type: 'f64', time: 'host' },
-  { name: 'seq', type: 'u32' },
+  { name: 'seq', type: 'i64' },
   { name: 'i', type: 'u32' },
-  { name: 't_ticks', type: 'u32' },
-  { name: 't_device_ns', type: 'f64', time: 'device', unit: 'ns' },
+  { name: 't_ticks', type: 'i64' },
+  { name: 'dropped_frames', type: 'u32' },
+  { name: 't_device_ns', type: 'i64', time: 'device', unit: 'ns', expression: 't_ticks * 1000 + i * 10000' },
   { name: 'voltage_raw', type: 'u32' },
   { name: 'current_raw', type: 'u32' },
-  { name: 'voltage', type: 'f64', unit: 'V', calibration: { raw: 'voltage_raw', gain: 3e-9, offset: 0 } },
-  { name: 'current', type: 'f64', unit: 'A', calibration: { raw: 'current_raw', gain: 250e-12, offset: 0 } },
-  { name: 'power', type: 'f64', unit: 'W' },
-  { name: 'dropped_frames', type: 'u32' },
+  { name: 'voltage', type: 'f64', unit: 'V', calibration: { raw: 'voltage_raw', gain: 3e-9, offset: 0 }, expression: 'voltage_raw * 3e-9' },
+  { name: 'current', type: 'f64', unit: 'A', calibration: { raw: 'current_raw', gain: 250e-12, offset: 0 }, expression: 'current_raw * 250e-12' },
+  { name: 'power', type: 'f64', unit: 'W', expression: 'voltage * current' },
 ];
+const ARRAYS = { f64: Float64Array, u32: Uint32Array, i64: BigInt64Array } as const;
 
 /** 2.5 s of 100 kHz samples at 25 per frame, in 0.1 s batches; one frame in 1000 reports a drop. */
 function samples(batchIndex: number, node?: string): RecordsBatch {
   const n = 10_000;
-  const columns: Record<string, Float64Array | Uint32Array | { codes: Int32Array; dictionary: string[] }> = Object.fromEntries(
-    FIELDS.map((f) => [f.name, f.type === 'u32' ? new Uint32Array(n) : new Float64Array(n)]),
+  const columns: Record<string, Float64Array | Uint32Array | BigInt64Array | { codes: Int32Array; dictionary: string[] }> = Object.fromEntries(
+    FIELDS.map((f) => [f.name, new ARRAYS[f.type as keyof typeof ARRAYS](n)]),
   );
   for (let i = 0; i < n; i++) {
     const row = batchIndex * n + i;
     (columns.host_time as Float64Array)[i] = row * 10_000;
     (columns.i as Uint32Array)[i] = row % 25;
-    (columns.seq as Uint32Array)[i] = Math.floor(row / 25);
-    (columns.t_ticks as Uint32Array)[i] = row * 10;
-    (columns.t_device_ns as Float64Array)[i] = row * 10_000;
+    (columns.seq as BigInt64Array)[i] = BigInt(Math.floor(row / 25));
+    (columns.t_ticks as BigInt64Array)[i] = BigInt(Math.floor(row / 25) * 250);
+    (columns.t_device_ns as BigInt64Array)[i] = BigInt(row * 10_000);
     (columns.voltage_raw as Uint32Array)[i] = 600_000_000 + (row % 1000);
     (columns.current_raw as Uint32Array)[i] = 40_000_000;
     (columns.voltage as Float64Array)[i] = (600_000_000 + (row % 1000)) * 3e-9;
@@ -65,9 +67,10 @@ let dir: string;
 beforeAll(async () => {
   dir = tempDir('notebooks');
   const context = { ...standaloneContext('recording', { dataDir: dir, kind: 'sink', type: 'parquet' }), pipeline: { name: 'harvest', file: 'pipelines/harvest.yml', configText: CONFIG } };
-  await record(parquetSink, { path: 'recordings/{name}-{start}.parquet', rotate: { max_bytes: '100KB' } }, Array.from({ length: 25 }, (_, i) => samples(i)), dir, context);
+  // What harvest.yml's recording sink does: raw values stored, derived columns in the metadata.
+  await record(parquetSink, { path: 'recordings/{name}-{start}.parquet', rotate: { max_bytes: '100KB' }, derived: 'metadata' }, Array.from({ length: 25 }, (_, i) => samples(i)), dir, context);
   const testbed = ['1', '2'].flatMap((node) => Array.from({ length: 3 }, (_, i) => samples(i, node)));
-  await record(parquetSink, { path: 'recordings/testbed/{name}-{seq}.parquet', partition_by: ['node'] }, testbed, dir);
+  await record(parquetSink, { path: 'recordings/testbed/{name}-{seq}.parquet', partition_by: ['node'], derived: 'metadata' }, testbed, dir);
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -80,19 +83,40 @@ describe('notebook guide and example notebook', () => {
     expect(notebookQueries.length).toBeGreaterThanOrEqual(5);
   });
 
+  // The view that applies the stored calibration; the other queries run after it, as in a session.
+  const view = guideQueries.find((q) => q.includes('CREATE VIEW harvest AS FROM query'))!;
+  const inDir = (sql: string) => sql.replaceAll("'recordings/", `'${dir}/recordings/`);
+  const afterView = (sql: string) => (sql === view ? `${view}; SELECT * FROM harvest` : /\bharvest\b(?!-)|getvariable/.test(sql) && !sql.startsWith('SET VARIABLE') ? `${view}; ${sql}` : sql);
+
   it.each([...new Set([...guideQueries, ...notebookQueries])])('runs: %s', async (sql) => {
-    const rows = await withDuckDB((db) => query(db, sql.replaceAll("'recordings/", `'${dir}/recordings/`)));
+    const rows = await withDuckDB((db) => query(db, inDir(afterView(sql))));
     expect(rows.length).toBeGreaterThan(0);
+  });
+
+  it('gives the calibrated values from the stored SQL, the same as the one-line view, and buckets by device time', async () => {
+    const oneLine = /`(CREATE VIEW harvest AS SELECT [^`]*);`/.exec(GUIDE)![1];
+    await withDuckDB(async (db) => {
+      await query(db, inDir(view));
+      await query(db, inDir(oneLine.replace('VIEW harvest', 'VIEW harvest_literal')));
+      const [diff] = await query(db, `SELECT count(*)::INTEGER AS n, count(*) FILTER (WHERE a.voltage IS DISTINCT FROM b.voltage OR a.current IS DISTINCT FROM b.current OR a.power IS DISTINCT FROM b.power
+        OR a.voltage <> (600000000 + a.voltage_raw - 600000000) * 3e-9)::INTEGER AS off FROM harvest a JOIN harvest_literal b USING (t_device_ns)`);
+      expect(diff).toEqual({ n: 250_000, off: 0 });
+      // 100 samples per millisecond of device time; host time would give one bucket per read instead.
+      const ms = await query(db, guideQueries.find((q) => q.includes('// 1000000 AS ms'))!);
+      expect(ms).toHaveLength(2500);
+      expect(new Set(ms.map((r) => r.voltage)).size).toBeGreaterThan(1);
+    });
   });
 
   it('gives the numbers the recording holds', async () => {
     await withDuckDB(async (db) => {
-      const local = (sql: string) => query(db, sql.replaceAll("'recordings/", `'${dir}/recordings/`));
-      const [overview] = await local(guideQueries[0]);
+      await query(db, inDir(view));
+      const local = (sql: string) => query(db, inDir(sql));
+      const [overview] = await local(guideQueries.find((q) => q.includes('AS samples, min(host_time)'))!);
       expect(overview.samples).toBe(250_000n);
       const drops = await local(guideQueries.find((q) => q.includes('dropped'))!);
       expect(drops.reduce((sum, r) => sum + Number(r.dropped), 0)).toBe(10);
-      const nodes = await local(guideQueries.find((q) => q.includes('hive_partitioning'))!);
+      const nodes = await local(guideQueries.find((q) => q.includes('hive_partitioning') && q.includes('GROUP BY node'))!);
       expect(nodes.map((r) => [String(r.node), r.samples])).toEqual([['1', 30_000n], ['2', 30_000n]]);
       const [config] = await local(guideQueries.find((q) => q.includes("'pipeline.config'"))!);
       expect(config.pipeline_file).toBe(CONFIG);

@@ -48,7 +48,7 @@ describe('harvest.yml on the simulator with fault injection', () => {
     expect(r.rows).toBe((r.injected.frames_sent - r.injected.injected_bit_flips) * 25);
     const [first] = r.batches;
     // The decoded columns, then what rollover (gaps, epoch) and derive (time, calibration, power) add.
-    expect(first.schema.fields.map((f) => f.name)).toEqual(['seq', 't_ticks', 'voltage_raw', 'current_raw', 'i', 'host_time', 'dropped_frames', 'epoch', 't_device_ns', 'voltage', 'current', 'power']);
+    expect(first.schema.fields.map((f) => f.name)).toEqual(['seq', 't_ticks', 'voltage_raw', 'current_raw', 'i', 'host_time', 'dropped_frames', 'seq_epoch', 't_device_ns', 'voltage', 'current', 'power']);
   });
 
   it('counts truncated frames and garbage as resync bytes and loses no intact frame', async () => {

@@ -50,8 +50,9 @@ describe('harvest.yml recorded to Parquet', () => {
     const dir = scratch('harvest-recording');
     const doc = parseDocument(fs.readFileSync(path.join(ROOT, 'pipelines/harvest.yml'), 'utf8'));
     for (const [key, value] of Object.entries(SIMULATOR)) doc.setIn(['sources', 'node', key], value);
-    doc.deleteIn(['sinks']);
-    doc.setIn(['sinks', 'recording'], doc.createNode({ type: 'parquet', inputs: ['samples'], path: 'recordings/{name}-{seq}.parquet', rotate: { max_bytes: '150KB' }, row_group_size: 20_000 }));
+    // harvest.yml's own recording sink (what it stores, its metadata), with small files and row groups.
+    for (const id of ['console', 'live', 'status_line']) doc.deleteIn(['sinks', id]);
+    for (const [key, value] of Object.entries({ path: 'recordings/{name}-{seq}.parquet', rotate: { max_bytes: '150KB' }, row_group_size: 20_000 })) doc.setIn(['sinks', 'recording', key], doc.createNode(value));
     const file = path.join(dir, 'harvest.yml');
     fs.writeFileSync(file, doc.toString());
 
@@ -70,21 +71,31 @@ describe('harvest.yml recorded to Parquet', () => {
     expect(filesEndingWith(dir, '.partial').concat(filesEndingWith(dir, '.journal'))).toEqual([]);
     await withDuckDB(async (db) => {
       const glob = `'${dir}/recordings/*.parquet'`;
+      // The file keeps raw values; voltage, current and power come from the SQL stored in each file.
+      const [meta] = await query(db, `SELECT decode(value) AS sql FROM parquet_kv_metadata('${files[0]}') WHERE decode(key) = 'recording.derived_sql'`);
+      const view = `(SELECT ${meta.sql as string} FROM ${glob})`;
       // Unwrapped ticks stay below 2^53, so their sum is exact in any order.
       const [got] = await query(db, `SELECT count(*)::INTEGER AS n, sum(voltage_raw)::HUGEINT AS v, sum(current_raw)::HUGEINT AS c, sum(t_ticks)::HUGEINT AS t,
         count(*) FILTER (WHERE t_ticks >= 4294967296)::INTEGER AS wrapped, count(DISTINCT (seq, i))::INTEGER AS distinct_samples,
-        count(*) FILTER (WHERE voltage <> voltage_raw * 3e-9 OR t_device_ns <> t_ticks * 1000 + i * 10000)::INTEGER AS derived_off FROM ${glob}`);
+        count(*) FILTER (WHERE voltage <> voltage_raw::DOUBLE * 3e-9 OR power <> (voltage_raw::DOUBLE * 3e-9) * (current_raw::DOUBLE * 250e-12) OR t_device_ns <> t_ticks * 1000 + i * 10000)::INTEGER AS derived_off FROM ${view}`);
       expect(got).toEqual({ n: rows, v: voltage, c: current, t: ticks, wrapped, distinct_samples: rows, derived_off: 0 });
       const types = await query(db, `SELECT column_name AS name, column_type AS type FROM (DESCRIBE SELECT * FROM ${glob})`);
-      expect(Object.fromEntries(types.map((t) => [t.name, t.type]))).toMatchObject({
-        host_time: 'TIMESTAMP_NS',
-        t_device_ns: 'BIGINT',
+      const fileTypes = Object.fromEntries(types.map((t) => [t.name, t.type]));
+      expect(fileTypes).toEqual({
+        seq: 'BIGINT',
+        t_ticks: 'BIGINT',
         voltage_raw: 'UINTEGER',
         current_raw: 'UINTEGER',
-        voltage: 'DOUBLE',
-        current: 'DOUBLE',
-        power: 'DOUBLE',
+        i: 'UINTEGER',
+        host_time: 'TIMESTAMP_NS',
+        dropped_frames: 'UINTEGER',
+        seq_epoch: 'UINTEGER',
+        t_device_ns: 'BIGINT',
       });
+      // recording.columns names the very types the file has.
+      const [columns] = await query(db, `SELECT decode(value) AS json FROM parquet_kv_metadata('${files[0]}') WHERE decode(key) = 'recording.columns'`);
+      const described = JSON.parse(columns.json as string) as { name: string; type: string }[];
+      expect(Object.fromEntries(described.map((c) => [c.name, c.type]))).toEqual(fileTypes);
       // Each file on its own is complete and readable, and together they hold each sample once.
       const perFile = await query(db, `SELECT filename, count(*)::INTEGER AS n FROM read_parquet(${glob}, filename = true) GROUP BY filename`);
       expect(perFile.length).toBe(files.length);

@@ -8,7 +8,7 @@ import { silentLogger } from '../../src/core/log.js';
 import { Registry } from '../../src/core/registry.js';
 import { Runner } from '../../src/core/runner/runner.js';
 import { collectSink, collected } from '../helpers/components.js';
-import { flatten } from '../operators/records-helpers.js';
+import { flatten, flattenNumbers } from '../operators/records-helpers.js';
 
 /**
  * pipelines/harvest.yml as shipped (its transforms untouched), with the simulator at full speed for
@@ -35,7 +35,7 @@ describe('pipelines/harvest.yml', () => {
     const injected = metrics.get('node')!.counters.get('injected_drops')!;
     expect(injected).toBeGreaterThan(20);
 
-    const rows = flatten(samples);
+    const rows = flattenNumbers(samples);
     const n = rows.seq.length;
     expect(n).toBe((8000 - injected) * 25);
     // Dropped frames: the gaps column and the metric both equal what the simulator dropped.

@@ -67,6 +67,25 @@ describe('derive', () => {
     expect(context.metrics.errors.get('out_of_range')).toBe(1);
   });
 
+  it('gives int64 device time exactly past 2^32 ticks, float32 calibrated codes, and int64 from int64 counters', async () => {
+    // Unwrapped ticks beyond 2^32 as rollover gives them (int64), 1 MHz, samples 10 us apart.
+    const ticks = BigInt64Array.from([4294967296n, 4294967296n, 8589934592n]);
+    const input = batchOf([{ name: 't_ticks', type: 'i64' }, { name: 'i', type: 'u8' }, { name: 'code', type: 'u32' }], { t_ticks: ticks, i: Uint8Array.from([0, 1, 0]), code: Uint32Array.from([0xffffff, 1, 123456]) });
+    const opts = { fields: { t_device_ns: 't_ticks * 1000 + i * 10000', v: 'code * 0.0078125' }, time: { t_device_ns: 'device' }, types: { t_device_ns: 'i64', v: 'f32' } } as const;
+    const { output } = await runOperator(derive, opts, [input]);
+    const out = output[0] as RecordsBatch;
+    expect(out.schema.fields.find((f) => f.name === 't_device_ns')).toMatchObject({ type: 'i64', time: 'device' });
+    expect([...(out.columns.t_device_ns as BigInt64Array)]).toEqual([4294967296000n, 4294967306000n, 8589934592000n]);
+    // A 24-bit code times a power of two is exact in float32.
+    expect([...(out.columns.v as Float32Array)]).toEqual([0xffffff / 128, 1 / 128, 123456 / 128]);
+    expect(derive.options.safeParse({ fields: { t: 'a' }, time: { t: 'host' }, types: { t: 'i64' } }).success).toBe(false);
+    // Beyond 2^53 (where float64 stops being exact) and NaN are clamped and counted.
+    const big = batchOf([{ name: 'x', type: 'f64' }], { x: Float64Array.from([1e300, -1e300, NaN, -5.5, 4294967296.4]) });
+    const { output: clamped, context } = await runOperator(derive, { fields: { y: 'x' }, types: { y: 'i64' } }, [big]);
+    expect([...((clamped[0] as RecordsBatch).columns.y as BigInt64Array)]).toEqual([2n ** 53n, -(2n ** 53n), 0n, -5n, 4294967296n]);
+    expect(context.metrics.errors.get('out_of_range')).toBe(3);
+  });
+
   it('gives identical output for batches of 1, 7 and 4096 rows and passes empty batches', async () => {
     const input = samples(1000);
     const { output: whole } = await runOperator(derive, harvest, [input]);

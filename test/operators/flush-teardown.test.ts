@@ -62,7 +62,7 @@ const good = [...Buffer.from('123456789'), 0xf4];
 const bad = [...Buffer.from('123456789'), 0xf5];
 
 const CASES: Record<string, Case> = {
-  rollover: { definition: rollover, options: { field: 'seq', bits: 16 }, a: rows({ seq: [65534, 65535] }), b: rows({ seq: [0] }), wrong: bytes, atA: ['seq,epoch|2'], atB: ['seq,epoch|1'], flushed: [] },
+  rollover: { definition: rollover, options: { field: 'seq', bits: 16 }, a: rows({ seq: [65534, 65535] }), b: rows({ seq: [0] }), wrong: bytes, atA: ['seq,seq_epoch|2'], atB: ['seq,seq_epoch|1'], flushed: [] },
   derive: { definition: derive, options: { fields: { w: 'v * 2' } }, a: rows({ v: [1, 2] }), b: rows({ v: [3] }), wrong: bytes, atA: ['v,w|2'], atB: ['v,w|1'], flushed: [] },
   select: { definition: select, options: { fields: ['w'] }, a: rows({ v: [1, 2], w: [3, 4] }), b: rows({ v: [5], w: [6] }), wrong: bytes, atA: ['w|2'], atB: ['w|1'], flushed: [] },
   rename: { definition: rename, options: { fields: { v: 'x' } }, a: rows({ v: [1, 2] }), b: rows({ v: [3] }), wrong: bytes, atA: ['x|2'], atB: ['x|1'], flushed: [] },

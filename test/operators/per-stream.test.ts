@@ -47,7 +47,7 @@ sinks:
     const switches = batches.filter((b, i) => i > 0 && b.source !== batches[i - 1].source).length;
     expect(switches).toBeGreaterThan(10);
     for (const [source, start] of [['a', 0], ['b', 40000]] as const) {
-      const seq = batches.filter((b) => b.source === source).flatMap((b) => Array.from(b.columns.seq as Float64Array));
+      const seq = batches.filter((b) => b.source === source).flatMap((b) => Array.from(b.columns.seq as BigInt64Array, Number));
       const perFrame = seq.filter((_, i) => i % 25 === 0);
       expect(perFrame).toHaveLength(FRAMES);
       // Unwrapped: start, start + 1, ... with no jump, across the 16-bit wrap for device b.

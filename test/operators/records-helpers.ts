@@ -51,6 +51,13 @@ export function flatten(batches: readonly Batch[]): Record<string, (number | str
   return out;
 }
 
+/** Like flatten, with 64-bit integer values as numbers (exact below 2^53), for comparing with plain lists. */
+export function flattenNumbers(batches: readonly Batch[]): Record<string, (number | string)[]> {
+  const out: Record<string, (number | string)[]> = {};
+  for (const [name, list] of Object.entries(flatten(batches))) out[name] = list.map((v) => (typeof v === 'bigint' ? Number(v) : v));
+  return out;
+}
+
 /** Total rows over records batches. */
 export function rowCount(batches: readonly Batch[]): number {
   return batches.reduce((n, b) => n + (b.kind === 'records' ? b.length : 0), 0);

@@ -3,7 +3,7 @@ import type { Batch } from '../../src/core/batch.js';
 import { runOperator } from '../../src/core/standalone.js';
 import { rollover } from '../../src/operators/rollover/index.js';
 import { prng, randomInt } from '../helpers/bytes.js';
-import { batchOf, flatten } from './records-helpers.js';
+import { batchOf, flattenNumbers } from './records-helpers.js';
 
 const CASES = 150;
 
@@ -40,12 +40,12 @@ describe('rollover property: unwrapping a wrapped monotone counter gives the cou
       }
       const widthOption = width === 0 ? { modulus } : { bits: width };
       const { output, context } = await runOperator(rollover, { field: 'c', ...widthOption, reset_threshold: threshold, gaps_as: 'gaps' }, batches);
-      const rows = flatten(output);
+      const rows = flattenNumbers(output);
       const label = `seed ${seed}, modulus ${modulus}, threshold ${threshold}`;
       expect(rows.c, label).toEqual(counter);
       const expectedGaps = counter.map((v, i) => (i === 0 || v === counter[i - 1] ? 0 : v - counter[i - 1] - 1));
       expect(rows.gaps, label).toEqual(expectedGaps);
-      expect(rows.epoch.every((e) => e === 0), label).toBe(true);
+      expect(rows.c_epoch.every((e) => e === 0), label).toBe(true);
       expect(context.metrics.counters.get('resets'), label).toBeUndefined();
       const wraps = counter.reduce((k, v, i) => k + (i > 0 && Math.floor(v / modulus) > Math.floor(counter[i - 1] / modulus) ? 1 : 0), 0);
       expect(context.metrics.counters.get('wraps') ?? 0, label).toBe(wraps);

@@ -1,6 +1,7 @@
 import type { ColumnData, NumericColumn } from '../batch.js';
 import { isBinaryColumn, isStringColumn } from '../batch.js';
 import { asFloat64 } from '../records/columns.js';
+import { int64ToFloat64 } from '../records/int64.js';
 import { affineLoop, linearLoop, applyUnary, applyBinary, applyFunction, binaryLoop, callLoop, type Operand } from './kernels.js';
 import { type Affine, affineForm, fold, sumOfScaled } from './forms.js';
 import { type Node, columnsOf, parseExpression } from './parse.js';
@@ -110,7 +111,7 @@ function build(node: Node, text: string): Evaluator {
         if (column instanceof Float64Array && out === undefined) return column;
         const target = out ?? temp(env.n);
         if (column instanceof BigInt64Array || column instanceof BigUint64Array) {
-          for (let i = 0; i < env.n; i++) target[i] = Number(column[i]);
+          int64ToFloat64(column.length === env.n ? column : column.subarray(0, env.n), target);
         } else {
           target.set(column.subarray(0, env.n));
         }

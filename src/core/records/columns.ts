@@ -9,6 +9,7 @@ import {
   isStringColumn,
   recordsBatch,
 } from '../batch.js';
+import { int64ToFloat64 } from './int64.js';
 
 /**
  * Column access and batch rebuilding for operators on Records batches. Every lookup that can fail
@@ -55,12 +56,9 @@ export function numberColumn(batch: RecordsBatch, name: string, what?: string): 
 /** Reads any numeric column as float64 (BigInt columns are converted, so exact only below 2^53). */
 export function asFloat64(column: NumericColumn): Float64Array {
   if (column instanceof Float64Array) return column;
+  if (column instanceof BigInt64Array || column instanceof BigUint64Array) return int64ToFloat64(column);
   const out = new Float64Array(column.length);
-  if (column instanceof BigInt64Array || column instanceof BigUint64Array) {
-    for (let i = 0; i < column.length; i++) out[i] = Number(column[i]);
-  } else {
-    out.set(column);
-  }
+  out.set(column);
   return out;
 }
 

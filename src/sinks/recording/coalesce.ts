@@ -37,14 +37,16 @@ function joinNumeric(columns: readonly NumericColumn[], length: number): Numeric
 
 /**
  * Joins batches that {@link canJoin} accepted, in order, into one new batch (the inputs are not
- * touched). A single batch is returned as it is.
+ * touched), leaving out the columns in `omit` (not written, so not copied). A single batch is
+ * returned as it is.
  */
-export function joinRecords(batches: readonly RecordsBatch[]): RecordsBatch {
+export function joinRecords(batches: readonly RecordsBatch[], omit: readonly string[] = []): RecordsBatch {
   if (batches.length === 1) return batches[0];
   const [first] = batches;
   const length = batches.reduce((sum, b) => sum + b.length, 0);
   const columns: Record<string, ColumnData> = {};
-  for (const field of first.schema.fields) {
+  const fields = omit.length === 0 ? first.schema.fields : first.schema.fields.filter((f) => !omit.includes(f.name));
+  for (const field of fields) {
     const parts = batches.map((b) => b.columns[field.name]);
     const head = parts[0];
     if (isStringColumn(head)) {
@@ -56,5 +58,5 @@ export function joinRecords(batches: readonly RecordsBatch[]): RecordsBatch {
       columns[field.name] = joinNumeric(parts as NumericColumn[], length);
     }
   }
-  return recordsBatch(first.source, first.schema.fields, columns, length);
+  return recordsBatch(first.source, fields, columns, length);
 }

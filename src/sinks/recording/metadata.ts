@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import type { ComponentContext } from '../../core/component.js';
 import type { Field } from '../../core/batch.js';
+import { type TimeStorage, sqlColumnType } from './column-types.js';
+import { type DerivedColumn, derivedSelectSql } from './derived.js';
 
 /**
  * File-level metadata of a recording, so every file carries its experiment: the pipeline file's
@@ -17,6 +19,10 @@ export const META = {
   start: 'recording.start',
   startNs: 'recording.start_ns',
   columns: 'recording.columns',
+  /** Columns left to the reader (`derived: metadata`): name, expression, SQL, type, unit, calibration. */
+  derived: 'recording.derived',
+  /** A DuckDB SELECT list giving the stored columns and the derived ones: `SELECT <this> FROM file`. */
+  derivedSql: 'recording.derived_sql',
   timestampUnit: 'recording.timestamp_unit',
   partition: 'recording.partition',
   software: 'software.version',
@@ -50,16 +56,24 @@ export interface FileFacts {
   readonly fields: readonly Field[];
   /** Wall-clock ns since the Unix epoch when the file was opened. */
   readonly startWallNs: bigint;
-  readonly timestampUnit: string;
+  readonly storage: TimeStorage;
   readonly partition: ReadonlyMap<string, string>;
+  /** Columns left out of the file for the reader to compute. */
+  readonly derived?: readonly DerivedColumn[];
+  /** The sink's `metadata` option and `--tag` values. */
+  readonly user?: Readonly<Record<string, string>>;
 }
+
+/** Key prefixes the recording itself writes; user metadata may not use them. */
+export const RESERVED_METADATA_PREFIXES = ['pipeline.', 'recording.', 'software.', 'ARROW:'] as const;
 
 /** Key-value metadata for one file. */
 export function recordingMetadata(facts: FileFacts): Map<string, string> {
   const { context } = facts;
+  // Types as the file holds them (what DuckDB's DESCRIBE shows), not the pipeline's names.
   const columns = facts.fields.map((f) => ({
     name: f.name,
-    type: f.type,
+    type: sqlColumnType(f, facts.storage),
     ...(f.unit ? { unit: f.unit } : {}),
     ...(f.time ? { time: f.time } : {}),
     ...(f.calibration ? { calibration: f.calibration } : {}),
@@ -74,8 +88,15 @@ export function recordingMetadata(facts: FileFacts): Map<string, string> {
     [META.start, new Date(Number(facts.startWallNs / 1_000_000n)).toISOString()],
     [META.startNs, facts.startWallNs.toString()],
     [META.columns, JSON.stringify(columns)],
-    [META.timestampUnit, facts.timestampUnit],
+    [META.timestampUnit, facts.storage.timestampUnit],
     [META.partition, JSON.stringify(Object.fromEntries(facts.partition))],
     [META.software, softwareVersion()],
+    ...(facts.derived && facts.derived.length > 0
+      ? ([
+          [META.derived, JSON.stringify(facts.derived)],
+          [META.derivedSql, derivedSelectSql(facts.derived)],
+        ] as const)
+      : []),
+    ...Object.entries(facts.user ?? {}),
   ]);
 }

@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { byteSizeOption, duration } from '../../core/options.js';
 import type { RecorderConfig } from './recorder.js';
 import { checkTemplate } from './naming.js';
+import { RESERVED_METADATA_PREFIXES } from './metadata.js';
+
+/** Limits on user metadata: it is copied into every file and every journal. */
+const MAX_METADATA_ENTRIES = 256;
+const MAX_METADATA_VALUE = 65_536;
+const METADATA_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 
 /** Options shared by the `parquet` and `arrow` sinks (naming, rotation, partitions, time, durability). */
 export function recordingOptions(extension: string) {
@@ -54,6 +60,29 @@ export function recordingOptions(extension: string) {
       .enum(['int64', 'timestamp'])
       .default('int64')
       .meta({ description: 'Device-time columns as int64 nanoseconds, or as timestamps in timestamp_unit.', examples: ['int64', 'timestamp'] }),
+    derived: z
+      .enum(['store', 'metadata'])
+      .default('store')
+      .meta({
+        description:
+          'Columns computed by `derive` from columns the file keeps (calibrated voltage, power; not time columns): stored, or left out with their expressions as DuckDB SQL in the metadata (`recording.derived_sql`), which a reader applies (see docs/notebooks.md). metadata keeps the raw values only: smaller files, nothing lost.',
+        examples: ['store', 'metadata'],
+      }),
+    metadata: z
+      .record(z.string(), z.union([z.string().max(MAX_METADATA_VALUE), z.number(), z.boolean()]))
+      .superRefine((entries, ctx) => {
+        const keys = Object.keys(entries);
+        if (keys.length > MAX_METADATA_ENTRIES) ctx.addIssue({ code: 'custom', message: `at most ${MAX_METADATA_ENTRIES} entries, got ${keys.length}` });
+        for (const key of keys) {
+          if (!METADATA_KEY.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'a key is a letter or _ then up to 127 letters, digits, _ . -' });
+          else if (RESERVED_METADATA_PREFIXES.some((p) => key.startsWith(p))) ctx.addIssue({ code: 'custom', path: [key], message: `keys starting with ${RESERVED_METADATA_PREFIXES.join(', ')} are the recording's own` });
+        }
+      })
+      .default({})
+      .meta({
+        description: 'Experiment metadata stored in every file (Parquet key-value metadata, Arrow schema metadata); `pipeline run --tag key=value` adds to it.',
+        examples: [{ experiment: 'solar-bench-3', operator: 'ada', gain_setting: 2 }],
+      }),
     flush_interval: duration()
       .default(1000)
       .meta({ description: 'How often written data is made durable (fsync); a hard kill loses at most this much.', examples: ['1s', '200ms'] }),
@@ -77,5 +106,7 @@ export function sharedConfig(options: SharedOptions, format: RecorderConfig['for
     flushIntervalMs: options.flush_interval,
     maxOpenFiles: options.max_open_files,
     maxPartitions: options.max_partitions,
+    derived: options.derived,
+    metadata: Object.fromEntries(Object.entries(options.metadata).map(([key, value]) => [key, String(value)])),
   };
 }

@@ -12,6 +12,7 @@ import { fileError } from './ipc-file.js';
 import { claimRecordingPath, recordingPath } from './naming.js';
 import { type ParquetSettings, columnEncodings, type ParquetCompression, type ParquetEncodingName, type ParquetStatistics, statisticsColumns } from './parquet-settings.js';
 import { splitByPartition, type PartitionSlice } from './partition.js';
+import { splitDerived } from './derived.js';
 import { WorkerClient } from './worker-client.js';
 
 /** What the `parquet` and `arrow` sinks share: naming, rotation, partitions, journaling. */
@@ -28,6 +29,10 @@ export interface RecorderConfig {
   readonly maxOpenFiles: number;
   /** Distinct partition values in one run; one more fails the sink. */
   readonly maxPartitions: number;
+  /** `metadata`: derived columns the reader can recompute are left out of the file (see derived.ts). */
+  readonly derived?: 'store' | 'metadata';
+  /** User key-value metadata for every file. */
+  readonly metadata?: Readonly<Record<string, string>>;
   readonly parquet?: {
     readonly compression: ParquetCompression;
     readonly rowGroupSize: number;
@@ -42,6 +47,8 @@ interface OpenRecording {
   readonly key: string;
   readonly schemaKey: string;
   readonly schema: arrow.Schema;
+  /** Columns of the batch not written to this file (partition and derived columns). */
+  readonly omit: readonly string[];
   readonly path: string;
   readonly openedAtNs: number;
   bytes: number;
@@ -59,6 +66,16 @@ const MAX_IN_FLIGHT = 4;
  * queue in front of the sink (not yet journaled): the runner would hold them otherwise.
  */
 const JOIN_ROWS = 65_536;
+/**
+ * Parquet: a file's slices are handed to the worker once this many rows wait, or when the oldest
+ * has waited HOLD_MS (at most half the flush interval), whichever comes first. A real-time source
+ * gives small batches (a 100 kHz node: about 1,000 rows per 10 ms read); each one sent alone costs
+ * an IPC encoding, a message each way and a push into the encoder, which at real time was a large
+ * share of the recording's CPU. Held rows are like rows in the runner's queue: `sync` and `close`
+ * send them at once, so a durable source's acknowledgements still wait for the journal.
+ */
+const SEND_ROWS = 16_384;
+const HOLD_MS = 200;
 
 /**
  * Records batches into rotating files through the encoder worker. A write or disk error (disk full,
@@ -89,6 +106,11 @@ export class Recorder implements SinkInstance {
   private seq = 0;
   /** Rows that may wait to be joined before `write` waits (1: send one slice at a time). */
   private readonly joinRows: number;
+  /** Rows a file collects before they are sent (1: send each slice as it comes). */
+  private readonly sendRows: number;
+  private readonly holdMs: number;
+  /** Sends what waits once the oldest waiting slice has waited holdMs. */
+  private holdTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: RecorderConfig,
@@ -101,6 +123,8 @@ export class Recorder implements SinkInstance {
     // The Arrow sink has no encoder to relieve, and rotation by size needs the sizes the worker
     // reports after each chunk: there slices go one by one.
     this.joinRows = config.format === 'parquet' && config.rotateMaxBytes === undefined ? JOIN_ROWS : 1;
+    this.sendRows = this.joinRows === 1 ? 1 : SEND_ROWS;
+    this.holdMs = Math.max(1, Math.min(HOLD_MS, config.flushIntervalMs / 2));
   }
 
   async write(batch: Batch): Promise<void> {
@@ -115,7 +139,7 @@ export class Recorder implements SinkInstance {
     while ((this.pendingRows() >= this.joinRows || this.inFlight.size > MAX_IN_FLIGHT) && this.inFlight.size > 0) await Promise.race(this.inFlight);
     // Let the worker's replies in (acks with file sizes for rotation, failures to report) before
     // the next write, also when this write only joined a waiting slice.
-    if (this.pendingRows() > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.inFlight.size > 0 && this.pendingRows() > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     this.context.metrics.gauge('durable_rows', this.worker.durableRows);
   }
 
@@ -139,6 +163,8 @@ export class Recorder implements SinkInstance {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     await this.closeAll();
     await this.worker.terminate();
     if (this.fatal) return;
@@ -170,6 +196,8 @@ export class Recorder implements SinkInstance {
   /** Refuses the batch (its rows counted as `partition_limit_rows`), closes every open file valid, then throws. */
   private async failAll(error: Error, rows: number): Promise<never> {
     this.fatal = error;
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     this.context.metrics.error('partition_limit_rows', rows);
     this.context.log.error(error.message);
     await this.closeAll();
@@ -207,7 +235,18 @@ export class Recorder implements SinkInstance {
     if (last && !canJoin(last, slice.batch)) this.send(file);
     file.pending.push(slice.batch);
     file.pendingRows += slice.batch.length;
-    if (this.inFlight.size < MAX_IN_FLIGHT) this.send(file);
+    if (this.inFlight.size < MAX_IN_FLIGHT && file.pendingRows >= this.sendRows) this.send(file);
+    else this.holdPending();
+  }
+
+  /** Arms the timer that sends waiting slices after holdMs (one timer for every file). */
+  private holdPending(): void {
+    if (this.holdTimer) return;
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      for (const file of [...this.files.values()]) this.send(file);
+    }, this.holdMs);
+    this.holdTimer.unref();
   }
 
   /** Closes the least recently written file when opening one more would pass maxOpenFiles. */
@@ -227,10 +266,10 @@ export class Recorder implements SinkInstance {
   /** Converts the file's waiting slices into one chunk and hands it to the worker. */
   private send(file: OpenRecording): void {
     if (file.pending.length === 0) return;
-    const batch = joinRecords(file.pending);
+    const batch = joinRecords(file.pending, file.omit);
     file.pending = [];
     file.pendingRows = 0;
-    const conversion = { timestampUnit: this.config.timestampUnit, deviceTime: this.config.deviceTime, omit: this.config.partitionBy };
+    const conversion = { timestampUnit: this.config.timestampUnit, deviceTime: this.config.deviceTime, omit: file.omit };
     const chunk = batchToIpcChunk(recordsToArrow(batch, this.context.clock, conversion, file.schema));
     const rows = batch.length;
     this.track(
@@ -246,7 +285,7 @@ export class Recorder implements SinkInstance {
     this.inFlight.add(request);
     void request.finally(() => {
       this.inFlight.delete(request);
-      for (const file of this.files.values()) if (this.inFlight.size < MAX_IN_FLIGHT) this.send(file);
+      for (const file of this.files.values()) if (this.inFlight.size < MAX_IN_FLIGHT && file.pendingRows >= this.sendRows) this.send(file);
     });
   }
 
@@ -268,14 +307,17 @@ export class Recorder implements SinkInstance {
       path = claimRecordingPath(candidate, this.reserved);
     } catch (error) {
       // Like any write error: the file fails (reported by the next write), a later write tries a new one.
-      const failed: OpenRecording = { id, key: slice.key, schemaKey: schemaKey(slice.batch.schema), schema: arrowSchema(slice.batch.schema), path: candidate, openedAtNs: nowNs, bytes: 0, pending: [], pendingRows: 0 };
+      const failed: OpenRecording = { id, key: slice.key, schemaKey: schemaKey(slice.batch.schema), schema: arrowSchema(slice.batch.schema), omit: [], path: candidate, openedAtNs: nowNs, bytes: 0, pending: [], pendingRows: 0 };
       this.files.set(slice.key, failed);
       this.fileFailed(failed, fileError('create', `${candidate}.partial`, error), 0);
       return failed;
     }
     this.reserved.add(path);
-    const stored = slice.batch.schema.fields.filter((f) => !config.partitionBy.includes(f.name));
-    const metadata = recordingMetadata({ context, source: slice.batch.source, fields: stored, startWallNs, timestampUnit: config.timestampUnit, partition: slice.values });
+    const kept = slice.batch.schema.fields.filter((f) => !config.partitionBy.includes(f.name));
+    const { stored, derived } = config.derived === 'metadata' ? splitDerived(kept, config.partitionBy) : { stored: kept, derived: [] };
+    const omit = [...config.partitionBy, ...derived.map((d) => d.name)];
+    const storage = { timestampUnit: config.timestampUnit, deviceTime: config.deviceTime };
+    const metadata = recordingMetadata({ context, source: slice.batch.source, fields: stored, startWallNs, storage, partition: slice.values, derived, user: config.metadata });
     let parquet: ParquetSettings | undefined;
     const schemaMetadata = new Map(metadata);
     schemaMetadata.set(META.writerPid, String(process.pid));
@@ -285,7 +327,7 @@ export class Recorder implements SinkInstance {
       parquet = { compression, rowGroupSize, encodings: columnEncodings(stored, encodings), statistics: statisticsColumns(stored, statistics), createdBy: metadata.get(META.software) ?? '', metadata: [...metadata] };
       schemaMetadata.set(META.parquetSettings, JSON.stringify({ ...parquet, metadata: undefined }));
     }
-    const schema = arrowSchema(slice.batch.schema, { timestampUnit: config.timestampUnit, deviceTime: config.deviceTime, omit: config.partitionBy, metadata: schemaMetadata });
+    const schema = arrowSchema(slice.batch.schema, { timestampUnit: config.timestampUnit, deviceTime: config.deviceTime, omit, metadata: schemaMetadata });
     this.worker.open({
       file: id,
       format: config.format,
@@ -294,7 +336,7 @@ export class Recorder implements SinkInstance {
       journalPath: config.parquet?.journal ? `${path}.journal` : undefined,
       parquet,
     });
-    const file: OpenRecording = { id, key: slice.key, schemaKey: schemaKey(slice.batch.schema), schema, path, openedAtNs: nowNs, bytes: 0, pending: [], pendingRows: 0 };
+    const file: OpenRecording = { id, key: slice.key, schemaKey: schemaKey(slice.batch.schema), schema, omit, path, openedAtNs: nowNs, bytes: 0, pending: [], pendingRows: 0 };
     this.files.set(slice.key, file);
     context.log.info({ file: path }, 'recording opened');
     return file;

@@ -1,0 +1,10 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const f = process.argv[2];
+const db = await DuckDBInstance.create(':memory:');
+const c = await db.connect();
+const show = async (sql) => console.log((await c.runAndReadAll(sql)).getRowObjects());
+await show(`SELECT decode(key) k, decode(value) v FROM parquet_kv_metadata('${f}') WHERE decode(key) NOT IN ('pipeline.config','ARROW:schema')`);
+await show(`DESCRIBE SELECT * FROM '${f}'`);
+await show(`SELECT path_in_schema, sum(total_compressed_size) bytes FROM parquet_metadata('${f}') GROUP BY 1 ORDER BY 2 DESC`);
+await c.run(`SET VARIABLE cols = (SELECT decode(value) FROM parquet_kv_metadata('${f}') WHERE decode(key) = 'recording.derived_sql')`);
+await show(`SELECT * FROM query('SELECT ' || getvariable('cols') || ' FROM ''${f}''') LIMIT 2`);
