@@ -11,7 +11,7 @@ const HELP = `${tapUsage}
 
 Prints records from a running pipeline's websocket sink (URL: http://127.0.0.1:8080/ or ws://127.0.0.1:8080/ws).
   --columns    only these columns (time columns always come along)
-  --streams    only these streams (the sink's input names)
+  --streams    only these streams: the sink's input names, e.g. the transform it reads (hello lists them)
   --format     jsonl (one JSON object per record) or table; default: table on a terminal, jsonl otherwise
   --duration   stop after this long (e.g. 10s); default: until the feed closes or Ctrl-C
   --token      the sink's auth_token, if it has one
@@ -91,6 +91,8 @@ export async function tapCommand(argv: string[], out: Output = process.stdout, e
           for (const [stream, info] of Object.entries(message.streams as Record<string, { fields: Field[] }>)) schemas.set(stream, info.fields);
           warnUnknownColumns(values.columns, schemas, err);
         } else if (message.type === 'schema') schemas.set(message.stream, message.fields);
+        // A stream the sink does not have would print nothing forever: a command-line mistake.
+        else if (message.type === 'error' && message.code === 'unknown_stream') finish(2, `--streams: ${message.message}`);
         else if (message.type === 'error') err.write(`pipeline tap: the feed says: ${message.message}\n`);
         return;
       }

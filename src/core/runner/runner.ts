@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type Connectable, type Observable, Subject, asyncScheduler, connectable, merge, tap, type SchedulerLike, type Subscription, catchError, throwError } from 'rxjs';
+import { type Connectable, type Observable, Subject, asyncScheduler, connectable, map, merge, tap, type SchedulerLike, type Subscription, catchError, throwError } from 'rxjs';
 import { type Batch, byteSize, itemCount } from '../batch.js';
 import { type Clock, createClock } from '../clock.js';
 import type { ComponentContext, SinkInstance } from '../component.js';
@@ -67,7 +67,7 @@ export class Runner {
       for (const source of this.plan.sources) building(source.id, () => this.buildSource(source));
       for (const transform of this.plan.transforms) this.buildTransform(transform);
       for (const plan of this.plan.sinks) {
-        const context = this.context(plan.id, 'sink', plan.definition.type);
+        const context = this.context(plan.id, 'sink', plan.definition.type, undefined, undefined, undefined, plan.inputs);
         sinks.push({ plan, sink: await building(plan.id, () => plan.definition.create(plan.options as never, context)) });
       }
     } catch (error) {
@@ -163,10 +163,11 @@ export class Runner {
       onLossyWriteError: (error) => log.warn({ err: error }, `write failed; with when_full: ${plan.whenFull} the batch is dropped (counted as write_failed) and the sink goes on`),
     });
     this.drivers.set(plan.id, driver);
-    const input = merge(...plan.inputs.map((name) => this.ports.get(name)!));
+    // Each batch goes to the sink with the input name it came through (the live view names its streams so).
+    const input = merge(...plan.inputs.map((name) => this.ports.get(name)!.pipe(map((batch) => ({ batch, name })))));
     this.subscriptions.push(
       input.subscribe({
-        next: (batch) => driver.push(batch),
+        next: ({ batch, name }) => driver.push(batch, name),
         complete: () => driver.end(),
         error: (error) => {
           this.recordFailure(nameComponent(plan.id, error));
@@ -222,6 +223,7 @@ export class Runner {
     flow: FlowSignal = new FlowSignal(),
     outputs: ReadonlyMap<string, (batch: Batch) => void> = new Map(),
     durable?: () => Promise<void>,
+    inputs?: readonly string[],
   ): ComponentContext {
     return createComponentContext({
       id,
@@ -237,6 +239,7 @@ export class Runner {
       pipeline: { name: this.plan.name, file: this.plan.file, configText: this.plan.configText },
       outputs,
       durable,
+      inputs,
     });
   }
 }
