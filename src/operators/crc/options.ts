@@ -65,6 +65,13 @@ function defaultValueType(width: number): UintType {
   return width <= 8 ? 'u8' : width <= 16 ? 'u16le' : 'u32le';
 }
 
+/** The algorithm as the file gives it, for messages: its name, or the custom parameters. */
+export function algorithmText(options: CrcOptions): string {
+  if (typeof options.algorithm === 'string') return options.algorithm;
+  const a = options.algorithm;
+  return `custom: width ${a.width}, poly 0x${a.poly.toString(16)}, init 0x${a.init.toString(16)}, refin ${a.refin}, refout ${a.refout}, xorout 0x${a.xorout.toString(16)}`;
+}
+
 /** Fills defaults in; call after `checkCrcOptions` found no problem. */
 export function crcSettings(options: CrcOptions): CrcSettings {
   const params = typeof options.algorithm === 'string' ? findCrc(options.algorithm)! : options.algorithm;

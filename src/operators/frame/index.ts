@@ -5,6 +5,8 @@ import { DeadLetters, deadLetterOutputs } from '../dead-letters.js';
 import { Framer } from './framer.js';
 import { frameOptions } from './options.js';
 import { ScanOutput } from './output.js';
+import { CrcFailureWatch } from '../crc/failure-watch.js';
+import { algorithmText, crcSettings } from '../crc/options.js';
 import { createScanner } from './scanners.js';
 
 /**
@@ -32,6 +34,8 @@ export const frameOperator = defineOperator({
   },
   create(options, context) {
     const dead = new DeadLetters(context, options.dead_letter);
+    // Every candidate the framer checks either becomes a frame or is rejected as `crc`.
+    const watch = options.crc ? new CrcFailureWatch(crcSettings(options.crc), algorithmText(options.crc), context.metrics, context.log) : undefined;
     // One framer per stream (source, or tcp server connection): bytes of two devices never splice.
     return operate({
       input: 'bytes',
@@ -41,7 +45,13 @@ export const frameOperator = defineOperator({
       next(batch: BytesBatch, emit, stream) {
         stream.source = batch.source;
         stream.lastTimeNs = batch.hostTimeNs;
-        for (const frames of stream.framer.push(batch)) emit(frames);
+        const failedBefore = context.metrics.errors.get('crc') ?? 0;
+        let framed = 0;
+        for (const frames of stream.framer.push(batch)) {
+          framed += frames.count;
+          emit(frames);
+        }
+        watch?.record(framed, (context.metrics.errors.get('crc') ?? 0) - failedBefore);
         dead.flush(stream.source);
       },
       flush(emit, stream) {
