@@ -40,6 +40,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const plan = loadPipelineFile(positionals[0], defaultRegistry(), { overrides: values.set ?? [], dataDir });
   const log = createLogger(level as LevelWithSilent);
   for (const note of plan.notes ?? []) log.info(note);
+  for (const detail of plan.details ?? []) log.debug(detail);
   const runner = new Runner(plan, { log, dataDir });
   const started = performance.now();
 

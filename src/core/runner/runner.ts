@@ -120,14 +120,21 @@ export class Runner {
   private buildTransform(transform: TransformPlan): void {
     let stream: Observable<Batch> = merge(...transform.inputs.map((input) => this.ports.get(input)!));
     const sides: Subject<Batch>[] = [];
+    const sideSubjects = new Map<string, Subject<Batch>>();
     let previous: ComponentMetrics | undefined;
     for (const step of transform.steps) {
       const stepSides = new Map<string, (batch: Batch) => void>();
       for (const name of Object.keys(step.sideOutputs)) {
-        const subject = new Subject<Batch>();
-        stepSides.set(name, (batch) => subject.next(batch));
-        sides.push(subject);
-        this.ports.set(`${transform.id}.${name}`, subject.asObservable());
+        // Steps that name the same dead-letter output share it (validation allows nothing else).
+        let subject = sideSubjects.get(name);
+        if (!subject) {
+          subject = new Subject<Batch>();
+          sideSubjects.set(name, subject);
+          sides.push(subject);
+          this.ports.set(`${transform.id}.${name}`, subject.asObservable());
+        }
+        const target = subject;
+        stepSides.set(name, (batch) => target.next(batch));
       }
       const context = this.context(step.id, 'operator', step.definition.type, undefined, stepSides);
       const operator = building(step.id, () => step.definition.create(step.options as never, context));

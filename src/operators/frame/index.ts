@@ -11,7 +11,7 @@ import { createScanner } from './scanners.js';
 
 /**
  * Cuts a byte stream into frames. Bytes that belong to no frame are counted as `resync_bytes`;
- * rejected candidates as `oversize`, `crc`, `short` or `decode`, and candidates left unchecked by the
+ * rejected candidates as `oversize`, `crc`, `short` or `encoding` (broken COBS/SLIP/HDLC escaping), and candidates left unchecked by the
  * scan's work bounds (crafted input) as `unchecked`; the `framed_bytes` counter holds the rest, so
  * framed_bytes + resync_bytes accounts for every byte in. With `dead_letter` the rejected bytes go to
  * that output with the reason and host time. What can be recovered with and without a CRC is in
@@ -19,7 +19,7 @@ import { createScanner } from './scanners.js';
  */
 export const frameOperator = defineOperator({
   type: 'frame',
-  metrics: { errors: { resync_bytes: 'bytes', oversize: 'frames', crc: 'frames', short: 'frames', decode: 'frames', unchecked: 'frames' }, counters: { framed_bytes: 'bytes' } },
+  metrics: { errors: { resync_bytes: 'bytes', oversize: 'frames', crc: 'frames', short: 'frames', encoding: 'frames', unchecked: 'frames' }, counters: { framed_bytes: 'bytes' } },
   summary: 'Cuts bytes into frames (delimited, cobs, slip, hdlc, fixed, lines), resyncing past damage without losing good frames.',
   options: frameOptions,
   input: 'bytes',
