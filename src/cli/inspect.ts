@@ -1,11 +1,20 @@
+import { registerCommandHelp } from './help.js';
 import { type InspectReport, inspectRecording } from '../sinks/recording/inspect.js';
 
 export const inspectUsage = 'pipeline inspect FILE|DIR [--head N] [--json]   (schema, rows, time range, metadata, column stats of a recording)';
 
-const USAGE = `usage: pipeline inspect FILE|DIR [--head N] [--json]
-  Shows a recording's schema, row count, time range, metadata and per-column min/max/null counts.
-  --head N   also print the first N rows
-  --json     print the report as JSON`;
+export const inspectHelp = registerCommandHelp({
+  name: 'inspect',
+  usage: 'pipeline inspect FILE|DIR [--head N] [--json]',
+  summary: "Shows a recording's schema, row count, host-time and device-time ranges, metadata and per-column min/max/null counts.",
+  options: [
+    ['FILE|DIR', 'A Parquet or Arrow recording, or a directory of them (read as one dataset)'],
+    ['--head N', 'Also print the first N rows'],
+    ['--json', 'Print the report as JSON (snake_case keys)'],
+  ],
+  examples: ['pipeline inspect recordings/ --head 5'],
+});
+const USAGE = `usage: ${inspectHelp.usage}`;
 
 /** Long metadata values (the pipeline file) are shown up to this many lines; --json shows all. */
 const MAX_VALUE_LINES = 40;
@@ -52,10 +61,7 @@ export async function inspectCommand(argv: readonly string[], out: (line: string
         return 2;
       }
     } else if (arg === '--json') json = true;
-    else if (arg === '--help' || arg === '-h') {
-      out(USAGE);
-      return 0;
-    } else targets.push(arg);
+    else targets.push(arg);
   }
   if (targets.length !== 1) {
     out(USAGE);

@@ -192,7 +192,10 @@ export class Runner {
   private recordFailure(error: Error): void {
     if (this.failure) return;
     this.failure = error;
-    this.options.log.error({ err: error }, error.message);
+    // The message is the whole story; the stack (and the wrapped error, whose message the text
+    // already holds) only at debug level, so a terminal does not get a trace for a typo.
+    this.options.log.error(error.message);
+    this.options.log.debug({ err: error }, 'failure details');
     this.abort.abort();
   }
 
