@@ -94,7 +94,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   // "running" once it is: a sink that cannot start (a port in use) is reported without it.
   void runner.flowing.then(() => {
     if (durationMs !== undefined) cancelDuration = afterLongDelay(durationMs, () => runner.stop());
-    log.info({ pipeline: plan.name, file, duration: values.duration }, 'pipeline running; Ctrl-C stops it cleanly');
+    if (!runner.failed) log.info({ pipeline: plan.name, file, duration: values.duration }, 'pipeline running; Ctrl-C stops it cleanly');
   });
 
   try {

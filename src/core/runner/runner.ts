@@ -58,6 +58,11 @@ export class Runner {
     this.clock = options.clock ?? createClock();
   }
 
+  /** True once a component has failed (the run is ending). */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
   /** Builds the graph, starts the sources and resolves when every sink has closed. */
   async run(): Promise<RunResult> {
     if (this.started) throw new Error('runner: run() called twice');
