@@ -38,7 +38,9 @@ export function loadPipelineFile(file: string, registry: Registry, options: Load
 /** As loadPipelineFile, for text already in memory (tests, `--config -`). */
 export function loadPipelineText(text: string, registry: Registry, options: LoadOptions & { file?: string } = {}): PipelinePlan {
   const file = options.file ?? '<inline>';
-  const displayFile = file === '<inline>' ? file : path.relative(process.cwd(), file) || file;
+  // Relative to the current directory when inside it; a file elsewhere keeps its own path (no ../../..).
+  const relative = file === '<inline>' ? file : path.relative(process.cwd(), file);
+  const displayFile = file === '<inline>' ? file : relative && !relative.startsWith('..') ? relative : file;
   const issues: ConfigIssue[] = [];
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_FILE_BYTES) throw new ConfigError([{ file: displayFile, line: 0, column: 0, key: '', message: tooLarge(bytes) }]);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { crcParamsProblem, findCrc, knownCrcNames, type CrcParams } from '../../core/crc/index.js';
+import { crcParamsProblem, findCrc, knownCrcNames, suggestCrc, type CrcParams } from '../../core/crc/index.js';
 import { UINT_BYTES, UINT_TYPES, type UintType } from '../uint-field.js';
 
 /**
@@ -85,7 +85,7 @@ export function crcSettings(options: CrcOptions): CrcSettings {
 export function checkCrcOptions(options: CrcOptions, ctx: z.RefinementCtx, base: (string | number)[] = []): boolean {
   if (typeof options.algorithm === 'string') {
     if (!findCrc(options.algorithm)) {
-      ctx.addIssue({ code: 'custom', path: [...base, 'algorithm'], message: `unknown CRC algorithm "${options.algorithm}"; known: ${knownCrcNames()}` });
+      ctx.addIssue({ code: 'custom', path: [...base, 'algorithm'], message: `unknown CRC algorithm "${options.algorithm}"${suggestCrc(options.algorithm)}; known: ${knownCrcNames()}` });
       return false;
     }
   } else {

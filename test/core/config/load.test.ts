@@ -178,6 +178,35 @@ sinks: { x: { type: collect, inputs: [x] } }
   });
 });
 
+describe('messages', () => {
+  const sensor = (field: string, crc = 'CRC-16/MODBUS') => `
+sources: { dev: { type: simulator } }
+transforms:
+  readings:
+    inputs: [dev]
+    steps:
+      - { type: frame, format: cobs, max_length: 64, crc: { algorithm: ${crc} } }
+      - { type: decode, fields: [ ${field} ] }
+sinks: { out: { type: collect, inputs: [readings] } }
+`;
+
+  it('suggests the catalogue name for a CRC written another way', () => {
+    const [issue] = issuesOf(sensor('{ name: t, type: u32le, offset: 0 }', 'crc16-modbus'));
+    expect(issue.message).toMatch(/^unknown CRC algorithm "crc16-modbus" \(did you mean "CRC-16\/MODBUS"\?\); known: CRC-8\/SMBUS/);
+    expect(issuesOf(sensor('{ name: t, type: u32le, offset: 0 }', 'CRC-16/MODBSU'))[0].message).toMatch(/\(did you mean "CRC-16\/MODBUS"\?\)/);
+  });
+
+  it('reports a misspelt key once, listing each known key once', () => {
+    const issues = issuesOf(sensor('{ name: t_us, type: u32le, offest: 0 }'));
+    expect(issues.map((i) => [i.key, i.message])).toEqual([['transforms.readings.steps[1].fields[0].offest', 'unknown key "offest" (did you mean "offset"?); known keys: name, type, unit, length, offset']]);
+  });
+
+  it('says "missing" and "expected ..., got ..." instead of zod\'s wording', () => {
+    const messages = issuesOf(sensor('{ name: t_us, type: u32le }, { name: v, type: u16le, offset: "two" }')).map((i) => i.message);
+    expect(messages).toEqual(['missing key "offset" (a number)', 'expected a number, got a string']);
+  });
+});
+
 describe('limits of the file itself', () => {
   it('refuses nesting deeper than 32 levels before resolving anything, at the line where it goes too deep', () => {
     const deep = `sources: { node: { type: simulator } }\nsinks: { out: { type: collect, inputs: [node] } }\nx: ${'['.repeat(40)}${']'.repeat(40)}\n`;
