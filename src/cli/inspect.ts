@@ -1,4 +1,5 @@
 import { registerCommandHelp } from './help.js';
+import { deviceSecondsText } from '../core/time-text.js';
 import { type InspectReport, inspectRecording } from '../sinks/recording/inspect.js';
 
 export const inspectUsage = 'pipeline inspect FILE|DIR [--head N] [--json]   (schema, rows, time range, metadata, column stats of a recording)';
@@ -27,7 +28,9 @@ function table(rows: string[][]): string[] {
 /** The report as text for a terminal. */
 export function formatReport(report: InspectReport): string[] {
   const lines = [`${report.format} recording: ${report.files.length === 1 ? report.files[0] : `${report.files.length} files`}`, `rows: ${report.rows}`];
-  if (report.timeRange) lines.push(`time (${report.timeRange.column}): ${report.timeRange.first} .. ${report.timeRange.last}`);
+  if (report.time_range) lines.push(`time (${report.time_range.column}, host): ${report.time_range.first} .. ${report.time_range.last}`);
+  const device = report.device_time_range;
+  if (device) lines.push(`device time (${device.column}): ${deviceSecondsText(Number(device.first_ns))} s .. ${deviceSecondsText(Number(device.last_ns))} s (${device.span_s.toFixed(6).replace(/\.?0+$/, '')} s of device time)`);
   lines.push('', ...table([['column', 'type', 'min', 'max', 'nulls'], ...report.columns.map((c) => [c.name, c.type, c.min ?? '', c.max ?? '', String(c.nulls)])]));
   if (Object.keys(report.metadata).length > 0) {
     lines.push('', 'metadata:');
