@@ -12,7 +12,7 @@ import { Recorder } from './recording/recorder.js';
 export const arrowSink = defineSink({
   type: 'arrow',
   metrics: RECORDING_METRICS,
-  summary: 'Record records to Arrow IPC stream files (appendable, same naming and rotation as parquet).',
+  summary: 'Writes records to Arrow IPC stream files (appendable, same naming and rotation as parquet).',
   input: ['records'],
   defaultWhenFull: 'block',
   options: z.strictObject(recordingOptions('arrows')),

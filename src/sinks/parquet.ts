@@ -13,7 +13,7 @@ import { Recorder } from './recording/recorder.js';
 export const parquetSink = defineSink({
   type: 'parquet',
   metrics: RECORDING_METRICS,
-  summary: 'Record records to Parquet files (zstd, typed columns, rotation, partitions, crash-safe journal).',
+  summary: 'Writes records to Parquet files (zstd, typed columns, rotation, partitions, crash-safe journal).',
   input: ['records'],
   defaultWhenFull: 'block',
   options: z.strictObject({
