@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 describe('pipeline tap', () => {
-  it('prints records from a running pipeline as JSON lines and exits after --duration', { timeout: 60_000 }, async () => {
+  it('prints records from a running pipeline as JSON lines and exits after --duration', { timeout: 120_000 }, async () => {
     const pipeline: PipelineProcess = await startPipelineProcess([HARVEST, ...harvestLiveOverrides()]);
     cleanups.push(() => pipeline.stop());
     // A stream is what the sink reads: harvest.yml's live sink has `inputs: [preview]`, not the source `node`.
