@@ -23,9 +23,15 @@ export function resolvePipelineFile(arg: string, examplesDir = EXAMPLES_DIR): Re
   const candidates = /\.ya?ml$/.test(arg) ? [arg] : [`${arg}.yml`, `${arg}.yaml`];
   for (const name of candidates) {
     const example = path.join(examplesDir, name);
-    if (existsSync(example)) return { file: example, note: `${arg} is no file here: running the shipped example ${path.relative(process.cwd(), example) || example}` };
+    if (existsSync(example)) return { file: example, note: `${arg} is no file here: running the shipped example ${shown(example)}` };
   }
   throw new UsageError(`no file ${arg} here, and no shipped example of that name; examples: ${exampleNames(examplesDir).join(', ') || 'none'}`);
+}
+
+/** Relative to the current directory when inside it, else the absolute path (no ../../..). */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') ? relative : file;
 }
 
 function exampleNames(dir: string): string[] {
