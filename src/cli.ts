@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 import { ConfigError } from './core/config/errors.js';
 import { ComponentError } from './core/component-error.js';
+import { isPipelineFileMistake } from './core/pipeline-file-mistake.js';
 import { UsageError } from './cli/args.js';
+import { asksForHelp, commandHelp, renderCommandHelp } from './cli/help.js';
+import { didYouMean } from './core/config/did-you-mean.js';
+import { softwareVersion } from './sinks/recording/metadata.js';
 import { inspectCommand, inspectUsage } from './cli/inspect.js';
 import { listCommand, listUsage } from './cli/list.js';
 import { portsCommand, portsUsage } from './cli/ports.js';
@@ -32,19 +36,33 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
 };
 
 function usage(): string {
-  return 'usage:\n' + Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n') + '\n';
+  return 'usage:\n' + Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n') + '\n\n"pipeline help COMMAND" (or "pipeline COMMAND --help") describes one; "pipeline --version" prints the version.\n';
 }
 
 /** Exit codes: 0 ok, 1 a component or run failed, 2 a mistake in the command line or pipeline file. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`${softwareVersion()}\n`);
+    return 0;
+  }
+  if ((name === 'help' && rest.length > 0) || (name && COMMANDS[name] && asksForHelp(rest))) {
+    const wanted = name === 'help' ? rest[0] : name;
+    const help = COMMANDS[wanted] ? commandHelp(wanted) : undefined;
+    if (!help) {
+      process.stderr.write(`no command "${wanted}"${didYouMean(wanted, Object.keys(COMMANDS))}\n${usage()}`);
+      return 2;
+    }
+    process.stdout.write(renderCommandHelp(help));
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
     return name ? 0 : 2;
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`unknown command "${name}"\n${usage()}`);
+    process.stderr.write(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}\n${usage()}`);
     return 2;
   }
   try {
@@ -60,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof ComponentError) {
       process.stderr.write(`error: ${error.message}\n`);
-      return 1;
+      return isPipelineFileMistake(error) ? 2 : 1;
     }
     process.stderr.write(`error: ${(error as Error).stack ?? String(error)}\n`);
     return 1;

@@ -12,5 +12,6 @@ export function renderCounters(registry: MetricsRegistry, seconds: number): stri
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
   const total = registry.snapshot().filter((s) => s.kind === 'sink').reduce((n, s) => n + s.items_in, 0);
-  return [`run ended after ${seconds.toFixed(1)} s; ${formatCount(total)} items reached the sinks`, line(header), ...rows.map(line)].join('\n') + '\n';
+  const notices = registry.all().flatMap((m) => [...m.notices.values()].map((text) => `warning: ${m.id}: ${text()}`));
+  return [`run ended after ${seconds.toFixed(1)} s; ${formatCount(total)} items reached the sinks`, line(header), ...rows.map(line), ...notices].join('\n') + '\n';
 }

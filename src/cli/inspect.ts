@@ -1,11 +1,21 @@
+import { registerCommandHelp } from './help.js';
+import { deviceSecondsText } from '../core/time-text.js';
 import { type InspectReport, inspectRecording } from '../sinks/recording/inspect.js';
 
 export const inspectUsage = 'pipeline inspect FILE|DIR [--head N] [--json]   (schema, rows, time range, metadata, column stats of a recording)';
 
-const USAGE = `usage: pipeline inspect FILE|DIR [--head N] [--json]
-  Shows a recording's schema, row count, time range, metadata and per-column min/max/null counts.
-  --head N   also print the first N rows
-  --json     print the report as JSON`;
+export const inspectHelp = registerCommandHelp({
+  name: 'inspect',
+  usage: 'pipeline inspect FILE|DIR [--head N] [--json]',
+  summary: "Shows a recording's schema, row count, host-time and device-time ranges, metadata and per-column min/max/null counts.",
+  options: [
+    ['FILE|DIR', 'A Parquet or Arrow recording, or a directory of them (read as one dataset)'],
+    ['--head N', 'Also print the first N rows'],
+    ['--json', 'Print the report as JSON (snake_case keys)'],
+  ],
+  examples: ['pipeline inspect recordings/ --head 5'],
+});
+const USAGE = `usage: ${inspectHelp.usage}`;
 
 /** Long metadata values (the pipeline file) are shown up to this many lines; --json shows all. */
 const MAX_VALUE_LINES = 40;
@@ -18,7 +28,9 @@ function table(rows: string[][]): string[] {
 /** The report as text for a terminal. */
 export function formatReport(report: InspectReport): string[] {
   const lines = [`${report.format} recording: ${report.files.length === 1 ? report.files[0] : `${report.files.length} files`}`, `rows: ${report.rows}`];
-  if (report.timeRange) lines.push(`time (${report.timeRange.column}): ${report.timeRange.first} .. ${report.timeRange.last}`);
+  if (report.time_range) lines.push(`time (${report.time_range.column}, host): ${report.time_range.first} .. ${report.time_range.last}`);
+  const device = report.device_time_range;
+  if (device) lines.push(`device time (${device.column}): ${deviceSecondsText(Number(device.first_ns))} s .. ${deviceSecondsText(Number(device.last_ns))} s (${device.span_s.toFixed(6).replace(/\.?0+$/, '')} s of device time)`);
   lines.push('', ...table([['column', 'type', 'min', 'max', 'nulls'], ...report.columns.map((c) => [c.name, c.type, c.min ?? '', c.max ?? '', String(c.nulls)])]));
   if (Object.keys(report.metadata).length > 0) {
     lines.push('', 'metadata:');
@@ -52,10 +64,7 @@ export async function inspectCommand(argv: readonly string[], out: (line: string
         return 2;
       }
     } else if (arg === '--json') json = true;
-    else if (arg === '--help' || arg === '-h') {
-      out(USAGE);
-      return 0;
-    } else targets.push(arg);
+    else targets.push(arg);
   }
   if (targets.length !== 1) {
     out(USAGE);

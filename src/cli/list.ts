@@ -3,8 +3,17 @@ import type { ComponentDefinition } from '../core/component.js';
 import { didYouMean } from '../core/config/did-you-mean.js';
 import { optionRows, optionsJsonSchema, optionTypeText, sinkCommonJsonSchema, type OptionProperty } from '../core/json-schema.js';
 import { UsageError } from './args.js';
+import { registerCommandHelp } from './help.js';
 
 export const listUsage = 'pipeline list [TYPE]   (all components, or one with its options)';
+
+export const listHelp = registerCommandHelp({
+  name: 'list',
+  usage: 'pipeline list [TYPE]',
+  summary: 'Without TYPE: every source, operator and sink with a one-line summary. With TYPE: that component\'s options at every depth (types, defaults, descriptions) and its example pipelines, as in docs/components.md.',
+  options: [['TYPE', 'A component type, e.g. simulator, frame, decode, parquet']],
+  examples: ['pipeline list', 'pipeline list decode'],
+});
 
 /** Lists components, or one component's options with defaults and examples, from the schemas. */
 export async function listCommand(argv: string[]): Promise<number> {

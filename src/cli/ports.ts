@@ -2,8 +2,16 @@ import { readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SerialPort } from 'serialport';
 import { parseCommandArgs } from './args.js';
+import { registerCommandHelp } from './help.js';
 
 export const portsUsage = 'pipeline ports [--json]   (serial ports with their USB ids, for `path` or `match` of a serial source)';
+
+export const portsHelp = registerCommandHelp({
+  name: 'ports',
+  usage: 'pipeline ports [--json]',
+  summary: "Lists serial ports with vendor, product and serial number, for a serial source's `path` or `match`.",
+  options: [['--json', 'Print the list as JSON']],
+});
 
 type PortInfo = Awaited<ReturnType<typeof SerialPort.list>>[number];
 

@@ -1,9 +1,16 @@
 import fs from 'node:fs';
 import { recoverDirectory } from '../sinks/recording/recover.js';
+import { registerCommandHelp } from './help.js';
 
 export const recoverUsage = 'pipeline recover DIR   (complete recordings cut short by a crash or kill -9)';
 
-const USAGE = 'usage: pipeline recover DIR\n  Completes recordings cut short by a crash or kill -9: Parquet journals become .parquet files,\n  cut Arrow streams are trimmed to their last complete batch.';
+export const recoverHelp = registerCommandHelp({
+  name: 'recover',
+  usage: 'pipeline recover DIR',
+  summary: 'Completes recordings below DIR cut short by a crash or kill -9: Parquet journals become .parquet files, cut Arrow streams are trimmed to their last complete batch.',
+  options: [['DIR', 'The directory the recordings were written to (e.g. recordings/)']],
+});
+const USAGE = `usage: ${recoverHelp.usage}`;
 
 /**
  * `pipeline recover DIR`: turns leftovers of a hard kill below DIR into complete files and prints

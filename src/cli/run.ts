@@ -5,13 +5,35 @@ import { loadPipelineFile } from '../core/config/load.js';
 import { createLogger } from '../core/log.js';
 import { afterLongDelay } from '../core/long-timeout.js';
 import { parseDurationMs } from '../core/options.js';
+import { isPipelineFileMistake } from '../core/pipeline-file-mistake.js';
 import { Runner } from '../core/runner/runner.js';
 import { standardOutput } from '../sinks/stdout/output.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { renderCounters } from './counters.js';
 import { parseTags, withTags } from './run-tags.js';
+import { registerCommandHelp } from './help.js';
+import { resolvePipelineFile } from './pipeline-file.js';
 
 export const runUsage = 'pipeline run FILE [--set key.path=value]... [--tag key=value]... [--duration 30s] [--log-level info] [--data-dir DIR]';
+
+export const runHelp = registerCommandHelp({
+  name: 'run',
+  usage: runUsage,
+  summary: 'Runs a pipeline until its sources end, --duration passes, or Ctrl-C (which flushes and closes every sink first). FILE is a pipeline file; a bare name such as harvest.yml that is no file here is the example of that name in pipelines/. Exit codes: 0 finished, 1 a component failed, 2 a mistake in the command line or pipeline file.',
+  options: [
+    ['FILE', 'The pipeline file (YAML), or the name of a shipped example (harvest.yml, cobs.yml...)'],
+    ['--set key.path=value', 'Override one key of the pipeline file (the value is read as YAML; repeat for more keys); e.g. --set sources.node.type=serial'],
+    ['--tag key=value', 'Store key=value in every recording\'s metadata (Parquet key-value metadata); repeat for more tags; e.g. --tag operator=alice'],
+    ['--duration 30s', 'Stop cleanly after this long, counted from when data flows; default: run until the sources end or Ctrl-C'],
+    ['--log-level info', 'Log detail on stderr: fatal, error, warn, info, debug, trace or silent; debug also shows how steps are merged'],
+    ['--data-dir DIR', 'Directory that every file path in the pipeline (recordings, captures) must stay inside; default: the current directory'],
+  ],
+  examples: [
+    'pipeline run harvest.yml --duration 30s                 # the simulated harvester for 30 s',
+    'pipeline run pipelines/harvest.yml --set sources.node.type=serial --set sources.node.path=/dev/ttyACM0',
+    'pipeline run harvest.yml --set sinks.live.listen=127.0.0.1:9000   # the live view on another port',
+  ],
+});
 
 /**
  * Runs a pipeline until its sources end, --duration passes, or SIGINT/SIGTERM: then sources stop,
@@ -40,9 +62,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   // Path escapes are pipeline-file mistakes: found here, with file, line and key, like `validate` does.
   const dataDir = path.resolve(values['data-dir'] ?? process.cwd());
   const tags = parseTags(values.tag ?? []);
-  const plan = withTags(loadPipelineFile(positionals[0], defaultRegistry(), { overrides: values.set ?? [], dataDir }), tags);
+  const { file, note: fileNote } = resolvePipelineFile(positionals[0]);
+  const plan = withTags(loadPipelineFile(file, defaultRegistry(), { overrides: values.set ?? [], dataDir }), tags);
   const log = createLogger(level as LevelWithSilent);
+  if (fileNote) log.info(fileNote);
   for (const note of plan.notes ?? []) log.info(note);
+  for (const detail of plan.details ?? []) log.debug(detail);
   const runner = new Runner(plan, { log, dataDir });
   const started = performance.now();
 
@@ -70,17 +95,19 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.stderr.on('error', ignoreStderrError);
   // --duration counts from when data flows, not from when sinks began starting up.
   let cancelDuration: (() => void) | undefined;
+  // "running" once it is: a sink that cannot start (a port in use) is reported without it.
   void runner.flowing.then(() => {
     if (durationMs !== undefined) cancelDuration = afterLongDelay(durationMs, () => runner.stop());
+    if (!runner.failed) log.info({ pipeline: plan.name, file, duration: values.duration }, 'pipeline running; Ctrl-C stops it cleanly');
   });
-  log.info({ pipeline: plan.name, file: positionals[0], duration: values.duration }, 'pipeline running; Ctrl-C stops it cleanly');
 
   try {
     const result = await runner.run();
     process.stderr.write(renderCounters(runner.metrics, (performance.now() - started) / 1000));
     if (result.reason === 'failed') {
       process.stderr.write(`error: ${result.error?.message}\n`);
-      return 1;
+      // A mistake in the file found only now (a column, a missing file) is the file's, as in validate.
+      return isPipelineFileMistake(result.error) ? 2 : 1;
     }
     return 0;
   } finally {

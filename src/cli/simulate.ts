@@ -8,9 +8,28 @@ import { parseDurationMs, parseListen } from '../core/options.js';
 import { standaloneContext } from '../core/standalone.js';
 import { simulatorSource } from '../sources/simulator/index.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { registerCommandHelp } from './help.js';
 
 export const simulateUsage =
   'pipeline simulate [--device harvester|tasks|log] [--rate realtime|max] [--seed N] [--frames N] [--duration 10s] [--set option=value]... [--out FILE [--format raw|capture] | --tcp 127.0.0.1:PORT]';
+
+export const simulateHelp = registerCommandHelp({
+  name: 'simulate',
+  usage: simulateUsage,
+  summary: 'Runs the simulated device on its own and writes its bytes to stdout, a file or a TCP listener, to test sources and tools against it.',
+  options: [
+    ['--device harvester', 'Which device: harvester (voltage/current samples), tasks (FreeRTOS-like task trace) or log (text lines)'],
+    ['--rate realtime', 'realtime paces frames as the device would; max writes as fast as possible'],
+    ['--seed N', 'Seed of the simulated values and faults (the same seed gives the same bytes)'],
+    ['--frames N', 'Stop after N frames; default: run until --duration or Ctrl-C'],
+    ['--duration 10s', 'Stop after this long'],
+    ['--set option=value', 'Any other simulator option (see pipeline list simulator), e.g. --set faults.bit_flip=0.001'],
+    ['--out FILE', 'Write to this file instead of stdout'],
+    ['--format raw', 'raw bytes, or capture (a timed capture file whose host times the file source replays)'],
+    ['--tcp 127.0.0.1:PORT', 'Serve the bytes to TCP clients instead (produces only while one is connected)'],
+  ],
+  examples: ['pipeline simulate --tcp 127.0.0.1:7000', 'pipeline simulate --frames 40000 --out node.bin'],
+});
 
 /**
  * Runs the simulated device on its own and writes its byte stream to stdout, a file, or a TCP

@@ -1,4 +1,5 @@
 import type { Field } from '../core/batch.js';
+import { deviceSecondsText, wallClockText } from '../core/time-text.js';
 import type { DataHeader } from '../sinks/websocket/page/protocol.js';
 
 /**
@@ -55,7 +56,7 @@ export function tableFormatter(anchorWallNs: () => bigint): TapFormatter {
           const kind = kinds[i];
           if (kind === 'host_time') return wallClockText(anchorWallNs() + BigInt(Math.round(value)));
           if (kind === 'string') return String(header.dictionaries?.[name]?.[value] ?? '');
-          if (kind === 'device_time') return (value / 1e9).toFixed(6);
+          if (kind === 'device_time') return deviceSecondsText(value);
           return Number.isInteger(value) ? String(value) : value.toPrecision(6);
         });
         lines.push([header.stream, ...cells].map(cell).join(' '));
@@ -84,12 +85,4 @@ function withUnit(name: string, fields: readonly Field[] | undefined): string {
 
 function cell(text: string): string {
   return text.length >= TABLE_WIDTH ? text : text.padStart(TABLE_WIDTH);
-}
-
-/** "12:04:05.123456" in local time, microseconds shown. */
-function wallClockText(ns: bigint): string {
-  const date = new Date(Number(ns / 1_000_000n));
-  const micros = Number((ns / 1000n) % 1_000_000n);
-  const hms = [date.getHours(), date.getMinutes(), date.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
-  return `${hms}.${String(micros).padStart(6, '0')}`;
 }

@@ -3,20 +3,26 @@ import type { Field } from '../core/batch.js';
 import { parseDurationMs } from '../core/options.js';
 import { decodeDataMessage } from '../sinks/websocket/page/protocol.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { registerCommandHelp } from './help.js';
 import { type TapFormatter, jsonlFormatter, tableFormatter } from './tap-format.js';
 
 export const tapUsage = 'pipeline tap URL [--columns a,b] [--streams s] [--format jsonl|table] [--duration 10s] [--token T] [--no-history]';
 
-const HELP = `${tapUsage}
-
-Prints records from a running pipeline's websocket sink (URL: http://127.0.0.1:8080/ or ws://127.0.0.1:8080/ws).
-  --columns    only these columns (time columns always come along)
-  --streams    only these streams (the sink's input names)
-  --format     jsonl (one JSON object per record) or table; default: table on a terminal, jsonl otherwise
-  --duration   stop after this long (e.g. 10s); default: until the feed closes or Ctrl-C
-  --token      the sink's auth_token, if it has one
-  --no-history live data only, skip the recent history sent on connect
-`;
+export const tapHelp = registerCommandHelp({
+  name: 'tap',
+  usage: tapUsage,
+  summary: "Prints records from a running pipeline's websocket sink (its live view), as a table on a terminal or JSON lines for scripts.",
+  options: [
+    ['URL', 'The live view: http://127.0.0.1:8080/, ws://127.0.0.1:8080/ws or 127.0.0.1:8080'],
+    ['--columns a,b', 'Only these columns (time columns always come along)'],
+    ['--streams s', "Only these streams: the sink's input names, e.g. the transform it reads (a name it does not have is an error that lists them)"],
+    ['--format table', 'jsonl (one JSON object per record) or table; default: table on a terminal, jsonl otherwise'],
+    ['--duration 10s', 'Stop after this long; default: until the feed closes or Ctrl-C'],
+    ['--token T', "The sink's auth_token, if it has one"],
+    ['--no-history', 'Live data only: skip the recent history sent on connect'],
+  ],
+  examples: ['pipeline tap http://127.0.0.1:8080/ --streams preview --duration 5s', 'pipeline tap 127.0.0.1:8080 --format jsonl --columns voltage | jq .voltage'],
+});
 
 interface Output {
   write(text: string): boolean;
@@ -34,12 +40,7 @@ export async function tapCommand(argv: string[], out: Output = process.stdout, e
     duration: { type: 'string' },
     token: { type: 'string' },
     'no-history': { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
   });
-  if (values.help) {
-    out.write(HELP);
-    return 0;
-  }
   if (positionals.length !== 1) throw new UsageError(`tap takes one URL, got ${positionals.length}`);
   const format = values.format ?? (out.isTTY ? 'table' : 'jsonl');
   if (format !== 'jsonl' && format !== 'table') throw new UsageError(`--format must be jsonl or table, got "${format}"`);
@@ -91,6 +92,8 @@ export async function tapCommand(argv: string[], out: Output = process.stdout, e
           for (const [stream, info] of Object.entries(message.streams as Record<string, { fields: Field[] }>)) schemas.set(stream, info.fields);
           warnUnknownColumns(values.columns, schemas, err);
         } else if (message.type === 'schema') schemas.set(message.stream, message.fields);
+        // A stream the sink does not have would print nothing forever: a command-line mistake.
+        else if (message.type === 'error' && message.code === 'unknown_stream') finish(2, `--streams: ${message.message}`);
         else if (message.type === 'error') err.write(`pipeline tap: the feed says: ${message.message}\n`);
         return;
       }

@@ -29,6 +29,8 @@ export interface ComponentContext {
   /** Base directory that file paths from config are confined to. */
   readonly dataDir: string;
   readonly pipeline: PipelineInfo;
+  /** For sinks: the names in the sink's `inputs`, in file order (a batch's `input` in `write` is one of them). */
+  readonly inputs?: readonly string[];
   /**
    * Sends a batch to one of the operator's named outputs (see `outputs` in defineOperator), e.g. a
    * dead-letter output or a route branch. Throws for a name the operator did not declare.
@@ -147,8 +149,11 @@ export type SchemaProblem = (path: readonly (string | number)[], message: string
 export type { WhenFull };
 
 export interface SinkInstance {
-  /** Resolves when the batch is handled; the runner sends the next batch only after that. */
-  write(batch: Batch): Promise<void> | void;
+  /**
+   * Resolves when the batch is handled; the runner sends the next batch only after that. `input` is the
+   * name in the sink's `inputs` the batch arrived on (a transform or source id; absent in standalone use).
+   */
+  write(batch: Batch, input?: string): Promise<void> | void;
   /**
    * Makes everything written so far durable (a synced journal, a closed file); resolves when it is.
    * Never called during a write. Sinks without it count as durable once a write resolves.

@@ -3,7 +3,7 @@ import type { ComponentContext } from './component.js';
 import type { ComponentMetrics } from './metrics.js';
 
 /** Everything a context is made of; the runner and the standalone tools fill it differently. */
-export interface ContextParts extends Pick<ComponentContext, 'id' | 'registry' | 'log' | 'scheduler' | 'signal' | 'clock' | 'flow' | 'dataDir' | 'pipeline'> {
+export interface ContextParts extends Pick<ComponentContext, 'id' | 'registry' | 'log' | 'scheduler' | 'signal' | 'clock' | 'flow' | 'dataDir' | 'pipeline' | 'inputs'> {
   readonly role: ComponentMetrics['kind'];
   /** The YAML type, for metrics. */
   readonly type: string;
@@ -39,6 +39,7 @@ export function createComponentContext(parts: ContextParts): ComponentContext {
     pipeline: parts.pipeline,
     ...(parts.durable ? { durable: parts.durable } : {}),
     ...(parts.recorded ? { recorded: parts.recorded } : {}),
+    ...(parts.inputs ? { inputs: parts.inputs } : {}),
     emit(output, batch) {
       const send = outputs.get(output);
       if (send === undefined) {

@@ -16,6 +16,11 @@ export class ComponentMetrics {
   readonly errors = new Map<string, number>();
   readonly counters = new Map<string, number>();
   readonly gauges = new Map<string, number>();
+  /**
+   * Warnings worth repeating when the run ends, one per key (the end-of-run counters table prints them
+   * under the table). The text is made then, so it can give the final counts. Not in snapshots.
+   */
+  readonly notices = new Map<string, () => string>();
 
   constructor(
     readonly id: string,
@@ -31,6 +36,11 @@ export class ComponentMetrics {
   /** Counts a domain event (reconnects, injected faults, resets...). */
   count(name: string, n = 1): void {
     this.counters.set(name, (this.counters.get(name) ?? 0) + n);
+  }
+
+  /** Keeps a warning for the end-of-run table (see `notices`). */
+  notice(key: string, text: () => string): void {
+    this.notices.set(key, text);
   }
 
   gauge(name: string, value: number): void {

@@ -29,6 +29,8 @@ export interface StandaloneOptions {
   registry?: MetricsRegistry;
   /** Side outputs the component may emit to; any other name throws, as in a pipeline. */
   outputs?: readonly string[];
+  /** For sinks: the names in `inputs`, as the runner gives them. */
+  inputs?: readonly string[];
 }
 
 export function standaloneContext(id = 'test', overrides: StandaloneOptions = {}): StandaloneContext {
@@ -58,6 +60,7 @@ export function standaloneContext(id = 'test', overrides: StandaloneOptions = {}
     dataDir: overrides.dataDir ?? process.cwd(),
     pipeline: { name: 'test', file: '<inline>', configText: '' },
     outputs,
+    inputs: overrides.inputs,
   });
   return { ...context, emitted, abort, flowSignal, declareOutputs };
 }

@@ -6,9 +6,10 @@ import { z } from 'zod';
 /**
  * Dead letters: bytes and frames an operator rejected, sent with their reason and host time to a
  * named side output (`dead_letter: NAME`, addressed as `<transform>.NAME`) so they can be recorded.
- * Reasons match the error counters: resync_bytes, oversize, crc, short, decode.
+ * Reasons match the error counters: resync_bytes, oversize, crc, short, encoding (a COBS, SLIP or
+ * HDLC frame whose escaping is broken), decode (a frame the decode step cannot read).
  */
-export type RejectReason = 'resync_bytes' | 'oversize' | 'crc' | 'short' | 'decode';
+export type RejectReason = 'resync_bytes' | 'oversize' | 'crc' | 'short' | 'encoding' | 'decode';
 
 /** Schema of a dead-letter batch: reason, host time and the raw bytes of each rejected run. */
 export const DEAD_LETTER_FIELDS: readonly Field[] = [

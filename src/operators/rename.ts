@@ -1,3 +1,4 @@
+import { PipelineFileMistake } from '../core/pipeline-file-mistake.js';
 import { z } from 'zod';
 import { type ColumnData, type Field, type RecordsBatch, recordsBatch } from '../core/batch.js';
 import { defineOperator } from '../core/component.js';
@@ -48,7 +49,7 @@ export const rename = defineOperator({
       next(records: RecordsBatch, emit) {
         const names = new Set(records.schema.fields.map((f) => f.name));
         for (const old of renames.keys()) {
-          if (!names.has(old)) throw new Error(`column "${old}" does not exist (columns: ${columnList(records.schema)})`);
+          if (!names.has(old)) throw new PipelineFileMistake(`column "${old}" does not exist (columns: ${columnList(records.schema)})`);
         }
         const fields: Field[] = [];
         const columns: Record<string, ColumnData> = {};

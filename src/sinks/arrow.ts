@@ -13,7 +13,7 @@ import { declareMetrics } from '../core/metrics.js';
 export const arrowSink = defineSink({
   type: 'arrow',
   metrics: declareMetrics(RECORDING_METRICS, RESUME_METRICS),
-  summary: 'Record records to Arrow IPC stream files (appendable, same naming and rotation as parquet).',
+  summary: 'Writes records to Arrow IPC stream files (appendable, same naming and rotation as parquet).',
   input: ['records'],
   defaultWhenFull: 'block',
   options: z.strictObject(recordingOptions('arrows')),

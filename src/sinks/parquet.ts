@@ -14,7 +14,7 @@ import { declareMetrics } from '../core/metrics.js';
 export const parquetSink = defineSink({
   type: 'parquet',
   metrics: declareMetrics(RECORDING_METRICS, RESUME_METRICS),
-  summary: 'Record records to Parquet files (zstd, typed columns, rotation, partitions, crash-safe journal).',
+  summary: 'Writes records to Parquet files (zstd, typed columns, rotation, partitions, crash-safe journal).',
   input: ['records'],
   defaultWhenFull: 'block',
   options: z.strictObject({

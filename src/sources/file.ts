@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { PipelineFileMistake } from '../core/pipeline-file-mistake.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Observable } from 'rxjs';
 import { z } from 'zod';
@@ -45,7 +46,9 @@ export const fileSource = defineSource({
         try {
           handle = await open(file, 'r');
         } catch (error) {
-          throw new Error(`cannot open ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+          // A file that is not there is the pipeline file's mistake (its `path`), not a failing device.
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new PipelineFileMistake(`cannot open ${file}: no such file (the source's path)`);
+          throw new Error(`cannot open ${file}: ${(error as Error).message}`);
         }
         const head = Buffer.alloc(64 * 1024);
         const { bytesRead } = await handle.read(head, 0, head.length, 0);

@@ -25,7 +25,9 @@ describe('pipeline inspect', () => {
     expect(code).toBe(0);
     expect(text).toContain('rows: 1000');
     expect(text).toMatch(new RegExp(`voltage_raw\\s+${u32}\\s+0\\s+999\\s+0`));
-    expect(text).toMatch(/time \(time\): \d{4}-\d\d-\d\d /);
+    expect(text).toMatch(/time \(time, host\): \d{4}-\d\d-\d\d /);
+    // The device measured 9.99 ms (rows 10 us apart), whatever the host times say.
+    expect(text).toContain('device time (t_device_ns): 0.000000 s .. 0.009990 s (0.00999 s of device time)');
     expect(text).toContain('pipeline.name: test');
     expect(text).toContain('software.version: telemetry-pipeline');
     const json = JSON.parse((await run([dir, '--json', '--head', '2'])).text);
@@ -33,7 +35,11 @@ describe('pipeline inspect', () => {
     expect(json.head).toHaveLength(2);
     expect(json.head[1].voltage_raw).toBe('1');
     const anchorSeconds = new Date(Number(context.clock.anchorWallNs / 1_000_000n)).toISOString().slice(0, 19).replace('T', ' ');
-    expect(json.timeRange.first.startsWith(anchorSeconds)).toBe(true);
+    expect(json.time_range.first.startsWith(anchorSeconds)).toBe(true);
+    expect(json.device_time_range).toEqual({ column: 't_device_ns', first_ns: expect.stringMatching(/^0(\.0)?$/), last_ns: expect.stringMatching(/^9990000(\.0)?$/), span_s: 0.00999 });
+    // Every key of the report is snake_case, as the rest of the project's JSON.
+    const keys = (value: unknown): string[] => (value && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value).flatMap(([k, v]) => [k, ...(k === 'metadata' || k === 'head' ? [] : keys(v))]) : Array.isArray(value) ? value.flatMap(keys) : []);
+    expect(keys(json).filter((k) => /[A-Z]/.test(k))).toEqual([]);
   });
 
   it('reads a partitioned directory as one dataset', async () => {

@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, waitForOutput } from '../helpers/cli.js';
 
@@ -34,7 +37,9 @@ describe('pipeline run', () => {
     try {
       const result = await runCli(['run', 'pipelines/harvest.yml', '--duration', '5s', '--log-level', 'warn'], { env: { LIVE_LISTEN: `127.0.0.1:${port}` } });
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/error: component "live" failed: .*the port is in use/);
+      // harvest.yml reads the address from LIVE_LISTEN: the message gives both ways to choose another port.
+      expect(result.stderr).toMatch(/error: component "live" failed: .*the port is in use; choose another with LIVE_LISTEN=127\.0\.0\.1:PORT or --set sinks\.live\.listen=127\.0\.0\.1:PORT \(port 0 picks a free one\)/);
+      expect(result.stderr).not.toMatch(/pipeline running/);
     } finally {
       taken.close();
     }
@@ -44,6 +49,33 @@ describe('pipeline run', () => {
     const result = await runCli(['run', 'pipelines/harvest.yml', '--duration', '5s', '--log-level', 'warn'], { env: { RECORDINGS_DIR: '../outside' } });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/harvest\.yml:\d+:\d+ sinks\.recording\.path: path ".*outside.*" resolves to .* outside the data directory/);
+  });
+
+  it('exits 2 for a pipeline-file mistake found only at run time, with the message once and no stack trace', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'run-mistake-'));
+    try {
+      const file = path.join(dir, 'typo.yml');
+      // The simulator's records declare no columns, so validate cannot know that temp_raw is missing.
+      writeFileSync(file, 'sources: { dev: { type: simulator, emit: records, frames: 40, rate: max } }\ntransforms:\n  readings: { inputs: [dev], steps: [ { type: derive, fields: { t: "temp_raw * 0.01" } } ] }\nsinks: { out: { type: stdout, inputs: [readings], format: summary } }\n');
+      const result = await runCli(['run', file]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^error: component "readings\/derive" failed: field "t": expression "temp_raw \* 0\.01": column "temp_raw" does not exist \(columns: seq, /m);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      // Once in the log line (JSON here, as stderr is no terminal) and once as the last line.
+      expect(result.stderr.match(/column \\?"temp_raw\\?" does not exist/g)).toHaveLength(2);
+      expect(result.stderr).not.toMatch(/pipeline running/);
+      // The log line holds the message once (not again with the wrapped error's text appended).
+      const logLine = result.stderr.split('\n').find((l) => l.startsWith('{') && l.includes('"level":50'))!;
+      expect(JSON.parse(logLine).msg.match(/does not exist/g)).toHaveLength(1);
+      expect(JSON.parse(logLine).err).toBeUndefined();
+      const missing = path.join(dir, 'missing.yml');
+      writeFileSync(missing, `sources: { dev: { type: file, path: nothing-here.bin } }\nsinks: { out: { type: stdout, inputs: [dev], format: summary } }\n`);
+      const replay = await runCli(['run', missing, '--data-dir', dir, '--log-level', 'warn']);
+      expect(replay.code).toBe(2);
+      expect(replay.stderr).toMatch(/error: component "dev" failed: cannot open .*nothing-here\.bin: no such file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 with usage for a bad flag, and 2 for a missing file', async () => {

@@ -20,10 +20,14 @@ afterEach(async () => {
 });
 
 describe('pipeline tap', () => {
-  it('prints records from a running pipeline as JSON lines and exits after --duration', { timeout: 60_000 }, async () => {
+  it('prints records from a running pipeline as JSON lines and exits after --duration', { timeout: 120_000 }, async () => {
     const pipeline: PipelineProcess = await startPipelineProcess([HARVEST, ...harvestLiveOverrides()]);
     cleanups.push(() => pipeline.stop());
-    const { code, stdout, stderr } = await runCli(['tap', pipeline.url, '--duration', '1s', '--format', 'jsonl', '--columns', 'voltage']);
+    // A stream is what the sink reads: harvest.yml's live sink has `inputs: [preview]`, not the source `node`.
+    const wrong = await runCli(['tap', pipeline.url, '--duration', '20s', '--streams', 'node']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toBe('pipeline tap: --streams: no stream "node"; streams: preview (the sink\'s inputs)\n');
+    const { code, stdout, stderr } = await runCli(['tap', pipeline.url, '--duration', '1s', '--format', 'jsonl', '--columns', 'voltage', '--streams', 'preview']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const rows = stdout.trim().split('\n').map((line) => JSON.parse(line));
@@ -31,7 +35,7 @@ describe('pipeline tap', () => {
     expect(rows.length).toBeGreaterThan(50);
     // Time columns come along with the requested ones: harvest.yml derives t_device_ns.
     expect(Object.keys(rows[0]).sort()).toEqual(['stream', 't_device_ns', 'voltage']);
-    expect(rows[0].stream).toBe('node');
+    expect(new Set(rows.map((r) => r.stream))).toEqual(new Set(['preview']));
     for (const row of rows) {
       expect(row.voltage).toBeGreaterThanOrEqual(0);
       expect(row.voltage).toBeLessThan(2.4);

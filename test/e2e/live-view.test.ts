@@ -36,6 +36,10 @@ describe('live view in a real browser', () => {
     await page.waitForFunction(() => Array.from(document.querySelectorAll('#components tr[data-rate]')).some((r) => Number((r as HTMLElement).dataset.rate) > 0), undefined, { timeout: 30_000 });
     await page.waitForFunction(() => Number(document.getElementById('fps')!.dataset.fps) > 0 && Number(document.getElementById('feed-rate')!.dataset.rate) > 0, undefined, { timeout: 30_000 });
     expect(await page.locator('.panel canvas').count()).toBeGreaterThan(0);
+    // Panels are titled after the stream the sink reads (its input `preview`), not the source.
+    const titles = await page.locator('.panel h3').allTextContents();
+    expect(titles.length).toBeGreaterThan(0);
+    for (const title of titles) expect(title).toMatch(/^preview · /);
     expect(await page.locator('#connection').textContent()).toBe('live');
     const sourceRate = await page.locator('#components tr[data-component="node"]').getAttribute('data-rate');
     expect(Number(sourceRate)).toBeGreaterThan(0);

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'src/cli.ts');
+// By path, so the CLI also starts from a directory outside the checkout (`--import tsx` resolves from the cwd).
+const TSX = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 export interface CliResult {
   code: number | null;
@@ -23,7 +25,7 @@ export interface StartOptions {
 
 /** Starts the `pipeline` command from source (no build needed) as a real child process. */
 export function startCli(args: string[], options: StartOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
-  const command = [...(options.wrapper ?? []), process.execPath, '--import', 'tsx', CLI, ...args];
+  const command = [...(options.wrapper ?? []), process.execPath, '--import', TSX, CLI, ...args];
   const child = spawn(command[0], command.slice(1), {
     cwd: options.cwd ?? ROOT,
     // Example pipelines serve their live view on LIVE_LISTEN; an ephemeral port keeps parallel tests apart.

@@ -1,5 +1,5 @@
 /** Levenshtein distance, for "did you mean" suggestions on misspelled keys and types. */
-function distance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let diagonal = row[0];
@@ -20,7 +20,7 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   let best = '';
   let bestDistance = Infinity;
   for (const candidate of candidates) {
-    const d = distance(word.toLowerCase(), candidate.toLowerCase());
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;

@@ -1,10 +1,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Document, LineCounter, parseDocument } from 'yaml';
+import { Document, isScalar, LineCounter, parseDocument } from 'yaml';
+import { didYouMean } from './did-you-mean.js';
 import type { Registry } from '../registry.js';
 import { checkDocumentShape, firstAlias, MAX_ALIAS_COUNT, MAX_FILE_BYTES } from './document-limits.js';
 import { substituteEnv } from './env.js';
-import { ConfigError, type ConfigIssue, keyPath } from './errors.js';
+import { ConfigError, type ConfigIssue, keyPath, quoted } from './errors.js';
 import { locate } from './locate.js';
 import { applyOverrides, parseOverride, type Override } from './overrides.js';
 import type { PipelinePlan } from './plan.js';
@@ -37,7 +38,9 @@ export function loadPipelineFile(file: string, registry: Registry, options: Load
 /** As loadPipelineFile, for text already in memory (tests, `--config -`). */
 export function loadPipelineText(text: string, registry: Registry, options: LoadOptions & { file?: string } = {}): PipelinePlan {
   const file = options.file ?? '<inline>';
-  const displayFile = file === '<inline>' ? file : path.relative(process.cwd(), file) || file;
+  // Relative to the current directory when inside it; a file elsewhere keeps its own path (no ../../..).
+  const relative = file === '<inline>' ? file : path.relative(process.cwd(), file);
+  const displayFile = file === '<inline>' ? file : relative && !relative.startsWith('..') ? relative : file;
   const issues: ConfigIssue[] = [];
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_FILE_BYTES) throw new ConfigError([{ file: displayFile, line: 0, column: 0, key: '', message: tooLarge(bytes) }]);
@@ -66,7 +69,10 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
     issues.push({ file: displayFile, ...place, key: keyPath(missing.path), message: `environment variable ${missing.name} is not set and has no default (write \${${missing.name}:-default})` });
   }
   const original = new Document(plainValue(doc, counter, displayFile));
-  applyOverrides(doc, overrides);
+  const refused = overridesOfMissingComponents(original, overrides);
+  for (const problem of refused) issues.push({ file: `--set ${problem.override.text}`, line: 0, column: 0, key: keyPath(problem.override.path.slice(0, 2)), message: problem.message });
+  // A refused --set is not applied, so it causes no second problem (a component without a type).
+  applyOverrides(doc, overrides.filter((o) => !refused.some((r) => r.override === o)));
   if (overrides.length > 0) {
     const after = checkDocumentShape(doc, counter).filter((p) => p.fatal);
     for (const problem of after) issues.push({ file: '--set', line: 0, column: 0, key: problem.key, message: problem.message });
@@ -94,7 +100,8 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
     if (issues.length === 0) issues.push({ file: displayFile, line: 0, column: 0, key: '', message: 'invalid pipeline' });
     throw new ConfigError(sortIssues(issues));
   }
-  return notes.length > 0 ? { ...plan, notes } : plan;
+  const allNotes = [...notes, ...(plan.notes ?? [])];
+  return allNotes.length > 0 ? { ...plan, notes: allNotes } : plan;
 }
 
 const MAX_MESSAGE_LENGTH = 1000;
@@ -140,8 +147,9 @@ function dropKeysOfReplacedTypes(doc: Document, original: Document, overrides: r
     if (!definition || before === override.value) continue;
     const parent = path.slice(0, -1);
     const known = new Set([...Object.keys(definition.options.shape), ...(role === 'sink' ? SINK_COMMON_KEYS : ['type'])]);
-    const entry = doc.getIn(parent) as { items?: { key: { value: unknown } }[] } | undefined;
-    const keys = (entry?.items ?? []).map((item) => String(item.key?.value));
+    const entry = doc.getIn(parent) as { items?: { key: unknown }[] } | undefined;
+    // Keys read from the file are scalars; keys added by --set are plain strings.
+    const keys = (entry?.items ?? []).map((item) => String(isScalar(item.key) ? item.key.value : item.key));
     for (const key of keys) {
       const setHere = overrides.some((o) => o.path.length > parent.length && keyPath(o.path.slice(0, parent.length + 1)) === keyPath([...parent, key]));
       if (known.has(key) || setHere) continue;
@@ -150,6 +158,30 @@ function dropKeysOfReplacedTypes(doc: Document, original: Document, overrides: r
     }
   }
   return notes;
+}
+
+const SINGULAR: Record<string, string> = { sources: 'source', transforms: 'transform', sinks: 'sink' };
+
+/**
+ * `--set sinks.lve.listen=...` with a misspelt name would quietly add a half-made component. A --set
+ * may add one only together with what makes it one (its `type`; for a transform, its `inputs`).
+ */
+function overridesOfMissingComponents(original: Document, overrides: readonly Override[]): { override: Override; message: string }[] {
+  const problems: { override: Override; message: string }[] = [];
+  for (const override of overrides) {
+    const [section, name] = override.path;
+    if (!(String(section) in SINGULAR) || name === undefined || original.hasIn([section, name])) continue;
+    const defining = section === 'transforms' ? 'inputs' : 'type';
+    if (overrides.some((o) => keyPath(o.path) === keyPath([section, name, defining]))) continue;
+    const sectionValue = (original.toJS() as Record<string, unknown> | null)?.[String(section)];
+    const existing = sectionValue && typeof sectionValue === 'object' ? Object.keys(sectionValue) : [];
+    const what = SINGULAR[String(section)];
+    problems.push({
+      override,
+      message: `no ${what} ${quoted(String(name))}${didYouMean(String(name), existing)}; ${section}: ${existing.join(', ') || 'none'} (to add one, also set ${section}.${String(name)}.${defining})`,
+    });
+  }
+  return problems;
 }
 
 function startsWith(path: readonly (string | number)[], prefix: readonly (string | number)[]): boolean {

@@ -12,6 +12,8 @@ export interface PipelinePlan {
   readonly sinks: readonly SinkPlan[];
   /** Things the loader did that a user should know (options dropped by a --set of another type). */
   readonly notes?: readonly string[];
+  /** How the plan runs, for the curious (a step done inside the one before it): logged at debug level. */
+  readonly details?: readonly string[];
 }
 
 export interface SourcePlan {

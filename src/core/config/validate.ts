@@ -18,6 +18,7 @@ import { checkWithSchema, type Report } from './zod-issues.js';
 export function buildPlan(raw: unknown, registry: Registry, file: string, configText: string, report: Report, defaultName: string, dataDir?: string): PipelinePlan | undefined {
   let failed = false;
   const notes: string[] = [];
+  const details: string[] = [];
   const note: Report = (path, message) => {
     failed = true;
     report(path, message);
@@ -50,7 +51,9 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
     const shape = checkWithSchema(transformShape, value, ['transforms', id], note);
     if (!shape) continue;
     const steps = shape.steps.map((step, index) => buildStep(registry, id, step, index, shape.steps, note, dataDir));
-    if (steps.every((s): s is StepPlan => s !== undefined)) transforms.push({ id, inputs: shape.inputs, steps: absorbSteps(steps, shape.steps, notes) });
+    if (!steps.every((s): s is StepPlan => s !== undefined)) continue;
+    checkSideOutputNames(id, steps, note);
+    transforms.push({ id, inputs: shape.inputs, steps: absorbSteps(steps, shape.steps, details) });
   }
 
   const sinks: SinkPlan[] = [];
@@ -79,7 +82,7 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
   const ordered = checkGraph(sources, transforms, sinks, new Set(idsInUse), consumers, note);
   checkColumns(ordered, top.transforms, note);
   if (failed) return undefined;
-  return { name: name ?? defaultName, file, configText, sources, transforms: ordered, sinks, ...(notes.length > 0 ? { notes } : {}) };
+  return { name: name ?? defaultName, file, configText, sources, transforms: ordered, sinks, ...(notes.length > 0 ? { notes } : {}), ...(details.length > 0 ? { details } : {}) };
 }
 
 function checkId(section: string, id: string, report: Report): void {
@@ -119,6 +122,30 @@ function buildStep(registry: Registry, transformId: string, step: unknown, index
   return { id, definition: component.definition, options, input: resolveKind(component.definition.input, options), output: resolveKind(component.definition.output, options), sideOutputs };
 }
 
+/**
+ * Side outputs of one transform share its namespace (`transform.NAME`). Two steps may name the same
+ * dead-letter output: both send their rejects there (same schema: reason, host time, bytes). Any other
+ * repeat (a route branch and a dead letter, say) would mix different batches, so it is an error.
+ */
+function checkSideOutputNames(transformId: string, steps: readonly StepPlan[], report: Report): void {
+  const owners = new Map<string, { index: number; deadLetter: boolean }>();
+  steps.forEach((step, index) => {
+    const deadLetter = (step.options as { dead_letter?: unknown }).dead_letter;
+    for (const name of Object.keys(step.sideOutputs)) {
+      const first = owners.get(name);
+      const isDeadLetter = deadLetter === name;
+      if (!first) {
+        owners.set(name, { index, deadLetter: isDeadLetter });
+        continue;
+      }
+      if (first.deadLetter && isDeadLetter) continue;
+      const routes = (step.options as { routes?: Record<string, unknown> }).routes;
+      const key = isDeadLetter ? ['dead_letter'] : routes?.[name] !== undefined ? ['routes', name] : ['type'];
+      report(['transforms', transformId, 'steps', index, ...key], `output ${quoted(`${transformId}.${name}`)} is already declared by step ${first.index} (${steps[first.index].definition.type}); steps may share only a dead_letter output, so give this one another name`);
+    }
+  });
+}
+
 function inputsOf(value: unknown): unknown[] {
   const inputs = (value as { inputs?: unknown } | null)?.inputs;
   return Array.isArray(inputs) ? inputs : [];
@@ -128,7 +155,7 @@ function inputsOf(value: unknown): unknown[] {
  * Lets a step absorb the one after it (see OperatorDefinition.absorbNext). The merged options are
  * checked by the step's schema; if they do not pass, both steps stay as written.
  */
-function absorbSteps(steps: StepPlan[], raw: readonly unknown[], notes: string[]): StepPlan[] {
+function absorbSteps(steps: StepPlan[], raw: readonly unknown[], details: string[]): StepPlan[] {
   const result: StepPlan[] = [];
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i];
@@ -142,7 +169,7 @@ function absorbSteps(steps: StepPlan[], raw: readonly unknown[], notes: string[]
       continue;
     }
     result.push({ ...step, options: parsed.data });
-    notes.push(`${next.id} runs inside ${step.id}: one pass, and resync uses the ${next.definition.type} check (its counts appear on ${step.id})`);
+    details.push(`${next.id} runs inside ${step.id}: one pass, and resync uses the ${next.definition.type} check (its counts appear on ${step.id})`);
     i++;
   }
   return result;

@@ -11,16 +11,45 @@ export type Report = (path: readonly (string | number)[], message: string) => vo
 export function checkWithSchema<T extends z.ZodType>(schema: T, value: unknown, basePath: readonly (string | number)[], report: Report, extraKeys: readonly string[] = []): z.output<T> | undefined {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
+  // A misspelt key is reported once, as unknown with "did you mean": not again as the key it meant being missing.
+  const meant = new Set<string>();
+  for (const issue of result.error.issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    const known = keysAt(schema, issue.path as (string | number)[]);
+    for (const key of issue.keys) {
+      const guess = /did you mean "([^"]+)"/.exec(didYouMean(key, known))?.[1];
+      if (guess) meant.add(JSON.stringify([...issue.path, guess]));
+    }
+  }
   for (const issue of result.error.issues) {
     const path = [...basePath, ...(issue.path as (string | number)[])];
+    if (issue.code === 'invalid_type' && meant.has(JSON.stringify(issue.path)) && /received undefined/.test(issue.message)) continue;
     if (issue.code === 'unrecognized_keys') {
-      const known = [...keysAt(schema, issue.path as (string | number)[]), ...extraKeys];
+      const known = [...new Set([...keysAt(schema, issue.path as (string | number)[]), ...extraKeys])];
       for (const key of issue.keys) report([...path, key], `unknown key ${quoted(key)}${didYouMean(key, known)}; known keys: ${known.join(', ')}`);
     } else {
-      report(path, issue.message);
+      report(path, readableMessage(issue));
     }
   }
   return undefined;
+}
+
+/**
+ * zod's own wording ("Invalid input: expected number, received undefined") in the project's: a key
+ * that is absent is "missing", a wrong type says what was expected and what was given.
+ */
+export function readableMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') {
+    const received = /received (\w+)/.exec(issue.message)?.[1];
+    const key = issue.path[issue.path.length - 1];
+    if (received === 'undefined') return `missing ${typeof key === 'string' ? `key ${quoted(key)}` : 'value'} (${article(issue.expected)})`;
+    if (received) return `expected ${article(issue.expected)}, got ${article(received)}`;
+  }
+  return issue.message.replace(/^Invalid input: /, '');
+}
+
+function article(type: string): string {
+  return /^(array|object|integer)$/.test(type) ? `an ${type}` : /^(number|string|boolean|bigint|map|set|date)$/.test(type) ? `a ${type}` : type;
 }
 
 /** The keys an object schema accepts at a path inside it, looking through defaults and optionals. */

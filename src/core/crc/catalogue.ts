@@ -1,3 +1,5 @@
+import { editDistance } from '../config/did-you-mean.js';
+
 /**
  * CRC parameter sets in the Rocksoft model used by the CRC RevEng catalogue: `width`, `poly` (normal,
  * not reflected), `init`, `refin`, `refout`, `xorout`, and `check`, the CRC of the ASCII string
@@ -49,6 +51,25 @@ for (const entry of CRC_CATALOGUE) {
 /** Looks a catalogue entry up by name or alias, case-insensitively; undefined when unknown. */
 export function findCrc(name: string): CatalogueEntry | undefined {
   return BY_NAME.get(name.trim().toUpperCase());
+}
+
+/**
+ * The catalogue name a mistyped one most likely means: the same letters and digits written another
+ * way (`crc16-modbus` for CRC-16/MODBUS) or two letters off; as a sentence fragment, or "". Names
+ * differ in few letters (CRC-16/ARC, CRC-16/KERMIT), so anything further is no suggestion.
+ */
+export function suggestCrc(name: string): string {
+  const squash = (text: string) => text.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  const wanted = squash(name);
+  if (wanted.length > 100) return '';
+  let best: { entry: CatalogueEntry; distance: number } | undefined;
+  for (const entry of CRC_CATALOGUE) {
+    for (const candidate of [entry.name, ...entry.aliases]) {
+      const distance = editDistance(wanted, squash(candidate));
+      if (!best || distance < best.distance) best = { entry, distance };
+    }
+  }
+  return best && best.distance <= 2 ? ` (did you mean "${best.entry.name}"?)` : '';
 }
 
 /** Every accepted name, canonical names first with their aliases, for error messages. */

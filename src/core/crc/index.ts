@@ -5,7 +5,7 @@
 import { type CrcParams, findCrc, knownCrcNames } from './catalogue.js';
 import { type Crc, createCrc } from './engine.js';
 
-export { CRC_CATALOGUE, findCrc, knownCrcNames, type CatalogueEntry, type CrcParams } from './catalogue.js';
+export { CRC_CATALOGUE, findCrc, knownCrcNames, suggestCrc, type CatalogueEntry, type CrcParams } from './catalogue.js';
 export { createCrc, crcParamsProblem, reflectBits, type Crc } from './engine.js';
 
 const cache = new Map<string, Crc>();

@@ -1,3 +1,4 @@
+import { PipelineFileMistake } from '../pipeline-file-mistake.js';
 import {
   type ColumnData,
   type Field,
@@ -27,7 +28,7 @@ export function columnList(schema: Schema): string {
 /** The field named `name`, or an error that names the component, the option and the known columns. */
 export function requireField(batch: RecordsBatch, name: string, what?: string): Field {
   const field = findField(batch.schema, name);
-  if (!field) throw new Error(`${prefix(what)}column "${name}" does not exist (columns: ${columnList(batch.schema)})`);
+  if (!field) throw new PipelineFileMistake(`${prefix(what)}column "${name}" does not exist (columns: ${columnList(batch.schema)})`);
   return field;
 }
 
@@ -99,7 +100,7 @@ export function withColumns(batch: RecordsBatch, changes: readonly OutputColumn[
 export function resolveTimeField(schema: Schema, name: string | undefined, what?: string): Field {
   if (name !== undefined) {
     const field = findField(schema, name);
-    if (!field) throw new Error(`${prefix(what)}time column "${name}" does not exist (columns: ${columnList(schema)})`);
+    if (!field) throw new PipelineFileMistake(`${prefix(what)}time column "${name}" does not exist (columns: ${columnList(schema)})`);
     return field;
   }
   const field = schema.fields.find((f) => f.time === 'device') ?? schema.fields.find((f) => f.time === 'host');

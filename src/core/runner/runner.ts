@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type Connectable, type Observable, Subject, asyncScheduler, connectable, merge, tap, type SchedulerLike, type Subscription, catchError, throwError } from 'rxjs';
+import { type Connectable, type Observable, Subject, asyncScheduler, connectable, map, merge, tap, type SchedulerLike, type Subscription, catchError, throwError } from 'rxjs';
 import { type Batch, byteSize, itemCount } from '../batch.js';
 import { type Clock, createClock } from '../clock.js';
 import type { ComponentContext, RecordedQuery, SinkInstance } from '../component.js';
@@ -58,6 +58,11 @@ export class Runner {
     this.clock = options.clock ?? createClock();
   }
 
+  /** True once a component has failed (the run is ending). */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
   /** Builds the graph, starts the sources and resolves when every sink has closed. */
   async run(): Promise<RunResult> {
     if (this.started) throw new Error('runner: run() called twice');
@@ -67,7 +72,7 @@ export class Runner {
       for (const source of this.plan.sources) building(source.id, () => this.buildSource(source));
       for (const transform of this.plan.transforms) this.buildTransform(transform);
       for (const plan of this.plan.sinks) {
-        const context = this.context(plan.id, 'sink', plan.definition.type);
+        const context = this.context(plan.id, 'sink', plan.definition.type, undefined, undefined, undefined, undefined, plan.inputs);
         sinks.push({ plan, sink: await building(plan.id, () => plan.definition.create(plan.options as never, context)) });
       }
     } catch (error) {
@@ -120,14 +125,21 @@ export class Runner {
   private buildTransform(transform: TransformPlan): void {
     let stream: Observable<Batch> = merge(...transform.inputs.map((input) => this.ports.get(input)!));
     const sides: Subject<Batch>[] = [];
+    const sideSubjects = new Map<string, Subject<Batch>>();
     let previous: ComponentMetrics | undefined;
     for (const step of transform.steps) {
       const stepSides = new Map<string, (batch: Batch) => void>();
       for (const name of Object.keys(step.sideOutputs)) {
-        const subject = new Subject<Batch>();
-        stepSides.set(name, (batch) => subject.next(batch));
-        sides.push(subject);
-        this.ports.set(`${transform.id}.${name}`, subject.asObservable());
+        // Steps that name the same dead-letter output share it (validation allows nothing else).
+        let subject = sideSubjects.get(name);
+        if (!subject) {
+          subject = new Subject<Batch>();
+          sideSubjects.set(name, subject);
+          sides.push(subject);
+          this.ports.set(`${transform.id}.${name}`, subject.asObservable());
+        }
+        const target = subject;
+        stepSides.set(name, (batch) => target.next(batch));
       }
       const context = this.context(step.id, 'operator', step.definition.type, undefined, stepSides);
       const operator = building(step.id, () => step.definition.create(step.options as never, context));
@@ -163,10 +175,11 @@ export class Runner {
       onLossyWriteError: (error) => log.warn({ err: error }, `write failed; with when_full: ${plan.whenFull} the batch is dropped (counted as write_failed) and the sink goes on`),
     });
     this.drivers.set(plan.id, driver);
-    const input = merge(...plan.inputs.map((name) => this.ports.get(name)!));
+    // Each batch goes to the sink with the input name it came through (the live view names its streams so).
+    const input = merge(...plan.inputs.map((name) => this.ports.get(name)!.pipe(map((batch) => ({ batch, name })))));
     this.subscriptions.push(
       input.subscribe({
-        next: (batch) => driver.push(batch),
+        next: ({ batch, name }) => driver.push(batch, name),
         complete: () => driver.end(),
         error: (error) => {
           this.recordFailure(nameComponent(plan.id, error));
@@ -184,7 +197,10 @@ export class Runner {
   private recordFailure(error: Error): void {
     if (this.failure) return;
     this.failure = error;
-    this.options.log.error({ err: error }, error.message);
+    // The message is the whole story; the stack (and the wrapped error, whose message the text
+    // already holds) only at debug level, so a terminal does not get a trace for a typo.
+    this.options.log.error(error.message);
+    this.options.log.debug({ err: error }, 'failure details');
     this.abort.abort();
   }
 
@@ -245,6 +261,7 @@ export class Runner {
     outputs: ReadonlyMap<string, (batch: Batch) => void> = new Map(),
     durable?: () => Promise<void>,
     recorded?: ComponentContext['recorded'],
+    inputs?: readonly string[],
   ): ComponentContext {
     return createComponentContext({
       id,
@@ -261,6 +278,7 @@ export class Runner {
       outputs,
       durable,
       recorded,
+      inputs,
     });
   }
 }

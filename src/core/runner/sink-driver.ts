@@ -18,6 +18,8 @@ interface Entry {
   /** Position in the order batches were pushed, so a barrier knows which batches it waits for. */
   readonly seq: number;
   readonly batch: Batch;
+  /** The sink input it arrived on. */
+  readonly input: string | undefined;
   readonly items: number;
   readonly bytes: number;
 }
@@ -100,7 +102,8 @@ export class SinkDriver {
     return this.sink.sync ? new Map() : undefined;
   }
 
-  push(batch: Batch): void {
+  /** Queues a batch; `input` is the name in the sink's `inputs` it arrived on, passed on to `write`. */
+  push(batch: Batch, input?: string): void {
     if (this.ended || this.failed) return;
     const seq = ++this.pushed;
     if (this.isFull()) {
@@ -109,7 +112,7 @@ export class SinkDriver {
       if (policy === 'drop_oldest') this.countDrop(this.take(0).items);
       if (policy === 'sample') this.countDrop(this.take(this.queue.length - 1).items);
     }
-    const entry = { seq, batch, items: itemCount(batch), bytes: byteSize(batch) };
+    const entry = { seq, batch, input, items: itemCount(batch), bytes: byteSize(batch) };
     this.queue.push(entry);
     this.queuedBytes += entry.bytes;
     this.updateGauges();
@@ -162,7 +165,7 @@ export class SinkDriver {
         this.updateGauges();
         if (this.holding && this.isBelowLowWater()) this.releaseHold();
         try {
-          await this.sink.write(entry.batch);
+          await this.sink.write(entry.batch, entry.input);
         } catch (error) {
           if (this.options.whenFull === 'block') throw error;
           this.metrics.error('write_failed');

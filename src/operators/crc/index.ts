@@ -5,7 +5,8 @@ import { operate } from '../operate.js';
 import { selectFrames } from '../select-frames.js';
 import { DeadLetters, deadLetterOption, deadLetterOutputs } from '../dead-letters.js';
 import { CRC_BAD, CRC_OK, crcCheck, type CrcCheck } from './check.js';
-import { checkCrcOptions, crcObject, crcSettings } from './options.js';
+import { CrcFailureWatch } from './failure-watch.js';
+import { algorithmText, checkCrcOptions, crcObject, crcSettings } from './options.js';
 
 const options = crcObject.extend({ dead_letter: deadLetterOption() }).superRefine((value, ctx) => {
   checkCrcOptions(value, ctx);
@@ -14,6 +15,7 @@ const options = crcObject.extend({ dead_letter: deadLetterOption() }).superRefin
 /**
  * Checks each frame's CRC and passes on the frames that match. Failures are counted (`crc`, or
  * `short` when the frame cannot hold the range) and sent to the dead-letter output when one is set.
+ * When nearly every frame fails, a warning names the likely wrong setting (see CrcFailureWatch).
  * For resynchronisation on CRC failures, give `frame` the same settings in its `crc` option.
  */
 export const crcOperator = defineOperator({
@@ -25,12 +27,14 @@ export const crcOperator = defineOperator({
   output: 'frames',
   outputs: deadLetterOutputs,
   create(opts, context) {
-    const check = crcCheck(crcSettings(opts));
+    const settings = crcSettings(opts);
+    const check = crcCheck(settings);
     const dead = new DeadLetters(context, opts.dead_letter);
+    const watch = new CrcFailureWatch(settings, algorithmText(opts), context.metrics, context.log);
     return operate({
       input: 'frames',
       next(batch: FramesBatch, emit) {
-        const out = checkBatch(batch, check, dead, context.metrics);
+        const out = checkBatch(batch, check, dead, context.metrics, watch);
         dead.flush(batch.source);
         if (out) emit(out);
       },
@@ -45,7 +49,7 @@ sinks: { console: { type: stdout, inputs: [frames], format: summary } }
 });
 
 /** The batch itself when every frame passes (no allocation), a subset otherwise, undefined if none. */
-function checkBatch(batch: FramesBatch, check: CrcCheck, dead: DeadLetters, metrics: ComponentMetrics): FramesBatch | undefined {
+function checkBatch(batch: FramesBatch, check: CrcCheck, dead: DeadLetters, metrics: ComponentMetrics, watch: CrcFailureWatch): FramesBatch | undefined {
   const { buffer, offsets, lengths, count } = batch;
   let keep: Uint32Array | undefined;
   let kept = 0;
@@ -68,6 +72,7 @@ function checkBatch(batch: FramesBatch, check: CrcCheck, dead: DeadLetters, metr
   }
   if (bad) metrics.error('crc', bad);
   if (short) metrics.error('short', short);
+  watch.record(kept, bad);
   if (!keep) return batch;
   return kept === 0 ? undefined : selectFrames(batch, keep, kept);
 }

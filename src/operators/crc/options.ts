@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { crcParamsProblem, findCrc, knownCrcNames, type CrcParams } from '../../core/crc/index.js';
+import { crcParamsProblem, findCrc, knownCrcNames, suggestCrc, type CrcParams } from '../../core/crc/index.js';
 import { UINT_BYTES, UINT_TYPES, type UintType } from '../uint-field.js';
 
 /**
@@ -65,6 +65,13 @@ function defaultValueType(width: number): UintType {
   return width <= 8 ? 'u8' : width <= 16 ? 'u16le' : 'u32le';
 }
 
+/** The algorithm as the file gives it, for messages: its name, or the custom parameters. */
+export function algorithmText(options: CrcOptions): string {
+  if (typeof options.algorithm === 'string') return options.algorithm;
+  const a = options.algorithm;
+  return `custom: width ${a.width}, poly 0x${a.poly.toString(16)}, init 0x${a.init.toString(16)}, refin ${a.refin}, refout ${a.refout}, xorout 0x${a.xorout.toString(16)}`;
+}
+
 /** Fills defaults in; call after `checkCrcOptions` found no problem. */
 export function crcSettings(options: CrcOptions): CrcSettings {
   const params = typeof options.algorithm === 'string' ? findCrc(options.algorithm)! : options.algorithm;
@@ -78,7 +85,7 @@ export function crcSettings(options: CrcOptions): CrcSettings {
 export function checkCrcOptions(options: CrcOptions, ctx: z.RefinementCtx, base: (string | number)[] = []): boolean {
   if (typeof options.algorithm === 'string') {
     if (!findCrc(options.algorithm)) {
-      ctx.addIssue({ code: 'custom', path: [...base, 'algorithm'], message: `unknown CRC algorithm "${options.algorithm}"; known: ${knownCrcNames()}` });
+      ctx.addIssue({ code: 'custom', path: [...base, 'algorithm'], message: `unknown CRC algorithm "${options.algorithm}"${suggestCrc(options.algorithm)}; known: ${knownCrcNames()}` });
       return false;
     }
   } else {

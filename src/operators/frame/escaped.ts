@@ -102,7 +102,7 @@ export class EscapedScanner extends DelimiterScanner {
     if (to === from) return;
     const length = this.format.decode(buf, from, to, out.target, out.written);
     if (length < 0 || length > this.maxLength) {
-      out.reject(length < 0 ? 'decode' : 'oversize');
+      out.reject(length < 0 ? 'encoding' : 'oversize');
       out.skip(buf, from, to + 1);
       return;
     }

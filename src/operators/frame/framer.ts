@@ -134,7 +134,7 @@ export class Framer {
     if (r.oversize) metrics.error('oversize', r.oversize);
     if (r.crc) metrics.error('crc', r.crc);
     if (r.short) metrics.error('short', r.short);
-    if (r.decode) metrics.error('decode', r.decode);
+    if (r.encoding) metrics.error('encoding', r.encoding);
     if (out.unchecked) metrics.error('unchecked', out.unchecked);
   }
 }

@@ -5,11 +5,13 @@ import { DeadLetters, deadLetterOutputs } from '../dead-letters.js';
 import { Framer } from './framer.js';
 import { frameOptions } from './options.js';
 import { ScanOutput } from './output.js';
+import { CrcFailureWatch } from '../crc/failure-watch.js';
+import { algorithmText, crcSettings } from '../crc/options.js';
 import { createScanner } from './scanners.js';
 
 /**
  * Cuts a byte stream into frames. Bytes that belong to no frame are counted as `resync_bytes`;
- * rejected candidates as `oversize`, `crc`, `short` or `decode`, and candidates left unchecked by the
+ * rejected candidates as `oversize`, `crc`, `short` or `encoding` (broken COBS/SLIP/HDLC escaping), and candidates left unchecked by the
  * scan's work bounds (crafted input) as `unchecked`; the `framed_bytes` counter holds the rest, so
  * framed_bytes + resync_bytes accounts for every byte in. With `dead_letter` the rejected bytes go to
  * that output with the reason and host time. What can be recovered with and without a CRC is in
@@ -17,7 +19,7 @@ import { createScanner } from './scanners.js';
  */
 export const frameOperator = defineOperator({
   type: 'frame',
-  metrics: { errors: { resync_bytes: 'bytes', oversize: 'frames', crc: 'frames', short: 'frames', decode: 'frames', unchecked: 'frames' }, counters: { framed_bytes: 'bytes' } },
+  metrics: { errors: { resync_bytes: 'bytes', oversize: 'frames', crc: 'frames', short: 'frames', encoding: 'frames', unchecked: 'frames' }, counters: { framed_bytes: 'bytes' } },
   summary: 'Cuts bytes into frames (delimited, cobs, slip, hdlc, fixed, lines), resyncing past damage without losing good frames.',
   options: frameOptions,
   input: 'bytes',
@@ -32,6 +34,8 @@ export const frameOperator = defineOperator({
   },
   create(options, context) {
     const dead = new DeadLetters(context, options.dead_letter);
+    // Every candidate the framer checks either becomes a frame or is rejected as `crc`.
+    const watch = options.crc ? new CrcFailureWatch(crcSettings(options.crc), algorithmText(options.crc), context.metrics, context.log) : undefined;
     // One framer per stream (source, or tcp server connection): bytes of two devices never splice.
     return operate({
       input: 'bytes',
@@ -41,7 +45,13 @@ export const frameOperator = defineOperator({
       next(batch: BytesBatch, emit, stream) {
         stream.source = batch.source;
         stream.lastTimeNs = batch.hostTimeNs;
-        for (const frames of stream.framer.push(batch)) emit(frames);
+        const failedBefore = context.metrics.errors.get('crc') ?? 0;
+        let framed = 0;
+        for (const frames of stream.framer.push(batch)) {
+          framed += frames.count;
+          emit(frames);
+        }
+        watch?.record(framed, (context.metrics.errors.get('crc') ?? 0) - failedBefore);
         dead.flush(stream.source);
       },
       flush(emit, stream) {

@@ -2,7 +2,7 @@ import { framesBatch, type FramesBatch } from '../../core/batch.js';
 import type { DeadLetters, RejectReason } from '../dead-letters.js';
 
 /** Candidate-level rejections a scanner reports (bytes they held are counted as resync bytes). */
-export type CandidateReject = Exclude<RejectReason, 'resync_bytes'>;
+export type CandidateReject = Exclude<RejectReason, 'resync_bytes' | 'decode'>;
 
 /**
  * Where a scanner reports what it finds in one pass over one buffer: frames (as offset and length
@@ -21,7 +21,7 @@ export class ScanOutput {
   skipped = 0;
   /** Candidates not fully checked because the scan's work budget was spent (crafted input). */
   unchecked = 0;
-  readonly rejects: Record<CandidateReject, number> = { oversize: 0, crc: 0, short: 0, decode: 0 };
+  readonly rejects: Record<CandidateReject, number> = { oversize: 0, crc: 0, short: 0, encoding: 0 };
   private offsets = new Uint32Array(256);
   private lengths = new Uint32Array(256);
   /** Reason given to the next skipped run in dead letters: the last candidate rejection, if any. */
@@ -39,7 +39,7 @@ export class ScanOutput {
     this.need = 0;
     this.skipped = 0;
     this.unchecked = 0;
-    this.rejects.oversize = this.rejects.crc = this.rejects.short = this.rejects.decode = 0;
+    this.rejects.oversize = this.rejects.crc = this.rejects.short = this.rejects.encoding = 0;
   }
 
   frame(offset: number, length: number): void {

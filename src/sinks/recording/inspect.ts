@@ -20,8 +20,14 @@ export interface InspectReport {
   readonly files: string[];
   readonly rows: number;
   readonly columns: ColumnReport[];
-  /** First and last value of the first timestamp column. */
-  readonly timeRange?: { readonly column: string; readonly first: string; readonly last: string };
+  /** Host time: first and last value of the first timestamp column (when the data was received). */
+  readonly time_range?: { readonly column: string; readonly first: string; readonly last: string };
+  /**
+   * Device time: smallest and largest value (ns) of the first column the recording's metadata marks
+   * as device time, and the span in seconds: what the device measured, which a replay at full speed
+   * squeezes into milliseconds of host time.
+   */
+  readonly device_time_range?: { readonly column: string; readonly first_ns: string; readonly last_ns: string; readonly span_s: number };
   /** Key-value metadata of the first file (Arrow's own schema blob left out). */
   readonly metadata: Record<string, string>;
   readonly head: Record<string, string | null>[];
@@ -58,16 +64,34 @@ async function inspectParquet(files: string[], headRows: number): Promise<Inspec
     const kv = await rows(connection, `SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata(${sqlString(files[0])})`);
     const metadata = Object.fromEntries(kv.filter((m) => m.key !== 'ARROW:schema').map((m) => [m.key as string, m.value as string]));
     const head = headRows > 0 ? await rows(connection, `SELECT ${names.map((n) => `${ident(n)}::VARCHAR AS ${ident(n)}`).join(', ')} FROM ${source} LIMIT ${headRows}`) : [];
-    return { format: 'parquet', files, rows: Number(stats.n), columns, timeRange: timeRange(columns), metadata, head: head as Record<string, string | null>[] };
+    return { format: 'parquet', files, rows: Number(stats.n), columns, ...timeRanges(columns, metadata), metadata, head: head as Record<string, string | null>[] };
   } finally {
     connection.closeSync();
     instance.closeSync();
   }
 }
 
-function timeRange(columns: ColumnReport[]): InspectReport['timeRange'] {
-  const time = columns.find((c) => c.type.startsWith('TIMESTAMP') || c.type.startsWith('Timestamp'));
-  return time && time.min !== null && time.max !== null ? { column: time.name, first: time.min, last: time.max } : undefined;
+function timeRanges(columns: ColumnReport[], metadata: Record<string, string>): Pick<InspectReport, 'time_range' | 'device_time_range'> {
+  const host = columns.find((c) => c.type.startsWith('TIMESTAMP') || c.type.startsWith('Timestamp'));
+  const deviceName = deviceTimeColumn(metadata);
+  const device = columns.find((c) => c.name === deviceName);
+  return {
+    ...(host && host.min !== null && host.max !== null ? { time_range: { column: host.name, first: host.min, last: host.max } } : {}),
+    ...(device && device.min !== null && device.max !== null
+      ? { device_time_range: { column: device.name, first_ns: device.min, last_ns: device.max, span_s: (Number(device.max) - Number(device.min)) / 1e9 } }
+      : {}),
+  };
+}
+
+/** The first column `recording.columns` marks as device time, if any. */
+function deviceTimeColumn(metadata: Record<string, string>): string | undefined {
+  try {
+    const columns = JSON.parse(metadata['recording.columns'] ?? '[]') as { name?: unknown; time?: unknown }[];
+    const found = columns.find((c) => c.time === 'device' && typeof c.name === 'string');
+    return found?.name as string | undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A display string for one Arrow value: timestamps as ISO with all their digits, others as text. */
@@ -118,7 +142,8 @@ function inspectArrow(files: string[], headRows: number): InspectReport {
     }
   }
   const rowsTotal = tables.reduce((sum, t) => sum + t.numRows, 0);
-  return { format: 'arrow', files, rows: rowsTotal, columns, timeRange: timeRange(columns), metadata: Object.fromEntries(schema.metadata), head };
+  const metadata = Object.fromEntries(schema.metadata);
+  return { format: 'arrow', files, rows: rowsTotal, columns, ...timeRanges(columns, metadata), metadata, head };
 }
 
 /** The raw int64 of a timestamp row (Vector.get would turn it into ms). */

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { ComponentContext } from '../../core/component.js';
 import type { Field } from '../../core/batch.js';
 import { type TimeStorage, sqlColumnType } from './column-types.js';
@@ -66,6 +67,14 @@ export interface FileFacts {
 
 /** Key prefixes the recording itself writes; user metadata may not use them. */
 export const RESERVED_METADATA_PREFIXES = ['pipeline.', 'recording.', 'software.', 'ARROW:'] as const;
+/**
+ * The pipeline file relative to the data directory (`pipelines/harvest.yml`), so a recording does not
+ * carry the machine's absolute paths and still names the file where it was run.
+ */
+function pipelineFileText(context: ComponentContext): string {
+  const file = context.pipeline.file;
+  return path.isAbsolute(file) ? path.relative(context.dataDir, file) || file : file;
+}
 
 /** Key-value metadata for one file. */
 export function recordingMetadata(facts: FileFacts): Map<string, string> {
@@ -81,7 +90,7 @@ export function recordingMetadata(facts: FileFacts): Map<string, string> {
   }));
   return new Map([
     [META.pipelineName, context.pipeline.name],
-    [META.pipelineFile, context.pipeline.file],
+    [META.pipelineFile, pipelineFileText(context)],
     [META.pipelineConfig, context.pipeline.configText],
     [META.sink, context.id],
     [META.source, facts.source],

@@ -1,9 +1,10 @@
 import { interval } from 'rxjs';
 import { z } from 'zod';
-import { type Batch, itemCount } from '../../core/batch.js';
+import { itemCount } from '../../core/batch.js';
 import { defineSink } from '../../core/component.js';
 import { duration } from '../../core/options.js';
-import { batchRows, renderTable, rowToJson } from './rows.js';
+import { batchRows, rowToJson } from './rows.js';
+import { TableRows } from './table.js';
 import { standardOutput } from './output.js';
 import { SummaryLine } from './summary.js';
 
@@ -11,10 +12,10 @@ const options = z.strictObject({
   format: z
     .enum(['summary', 'jsonl', 'table'])
     .default('summary')
-    .meta({ description: 'summary: one status line per interval (rates, errors, drops per component); jsonl: every record as a JSON line, for jq; table: the latest rows each interval.', examples: ['summary'] }),
+    .meta({ description: 'summary: one status line per interval (rates, errors, drops per component); jsonl: every record as a JSON line, for jq; table: the rows that arrived since the previous update, each printed once (nothing when none arrived; the newest `rows` when more did), times readable.', examples: ['summary'] }),
   every: duration().default(1000).meta({ description: 'Interval of summary lines and table updates.', examples: ['1s'] }),
   columns: z.array(z.string()).optional().meta({ description: 'Columns to print (jsonl, table); all by default.', examples: [['seq', 'voltage']] }),
-  rows: z.number().int().min(1).default(5).meta({ description: 'Rows per table update.', examples: [10] }),
+  rows: z.number().int().min(1).default(5).meta({ description: 'At most this many rows per table update (the newest; a line says how many earlier ones were left out).', examples: [10] }),
 });
 
 /**
@@ -46,22 +47,23 @@ export const stdoutSink = defineSink({
         throw failure;
       }
     };
-    let latest: Batch | undefined;
+    const table = o.format === 'table' ? new TableRows(context.clock, o.rows, o.columns) : undefined;
     const summary = new SummaryLine(context.registry);
     // A timer's failure is kept and thrown by the next write or the close.
     const tick = () => {
       if (o.format === 'summary') write(summary.next() + '\n').catch(() => undefined);
-      else if (o.format === 'table' && latest) write(renderTable(batchRows(latest, context.clock, o.columns, o.rows))).catch(() => undefined);
+      else if (table) {
+        const text = table.take();
+        if (text) write(text).catch(() => undefined);
+      }
     };
     const timer = o.format === 'jsonl' ? undefined : interval(o.every, context.scheduler).subscribe(tick);
     return {
       async write(batch) {
         if (failure) throw failure;
         if (out.closed) return context.metrics.count('discarded_items', itemCount(batch));
-        if (o.format !== 'jsonl') {
-          latest = batch;
-          return;
-        }
+        if (table) return table.add(batch);
+        if (o.format === 'summary') return;
         const rows = batchRows(batch, context.clock, o.columns);
         if (rows.length > 0 && !(await write(rows.map(rowToJson).join('\n') + '\n'))) context.metrics.count('discarded_items', itemCount(batch));
       },
@@ -70,6 +72,9 @@ export const stdoutSink = defineSink({
         if (failure) throw failure;
         // A last line so a short run still shows its totals.
         if (o.format === 'summary') await write(summary.next() + '\n');
+        // Rows that arrived after the last update are still shown once.
+        const rest = table?.take();
+        if (rest) await write(rest);
       },
     };
   },

@@ -1,9 +1,13 @@
 import type { ComponentSnapshot, MetricsRegistry } from '../../core/metrics.js';
 import { traceGaugeParts } from './trace-gauges.js';
 
+/** Width of a status line, when it can be kept so (errors are never left out to fit). */
+const MAX_WIDTH = 100;
+
 /**
  * One status line from the change of every component's counters since the previous line:
- * source rates, the output rate of each transform, errors by reason, drops and sink queues.
+ * source rates, the output rate of each transform, errors by reason, drops and sink queues. A line
+ * wider than 100 columns lists only the sinks that fall behind and counts the rest.
  */
 export class SummaryLine {
   private previous = new Map<string, ComponentSnapshot>();
@@ -28,12 +32,19 @@ export class SummaryLine {
     for (const s of current) for (const [reason, n] of Object.entries(s.errors)) errors.set(reason, (errors.get(reason) ?? 0) + n);
     parts.push(...traceGaugeParts(current));
     parts.push(errors.size > 0 ? `errors ${[...errors].map(([r, n]) => `${r}=${n}`).join(' ')}` : 'errors 0');
-    for (const s of current.filter((c) => c.kind === 'sink')) {
-      parts.push(`${s.id} ${formatCount(rate(s, 'items_in'))}/s q=${s.queue_depth}${s.drops > 0 ? ` drops=${s.drops}` : ''}`);
-    }
+    const sinks = current.filter((c) => c.kind === 'sink');
+    const sinkTexts = new Map(sinks.map((s) => [s.id, `${s.id} ${formatCount(rate(s, 'items_in'))}/s q=${s.queue_depth}${s.drops > 0 ? ` drops=${s.drops}` : ''}`]));
+    const sinkPart = (s: ComponentSnapshot) => sinkTexts.get(s.id)!;
     this.previous = new Map(current.map((s) => [s.id, s]));
     this.previousAt = now;
-    return `${new Date().toISOString().slice(11, 19)} | ${parts.join(' | ')}`;
+    const time = new Date().toISOString().slice(11, 19);
+    const full = `${time} | ${[...parts, ...sinks.map(sinkPart)].join(' | ')}`;
+    if (full.length <= MAX_WIDTH) return full;
+    // Too wide for a terminal: sinks that keep up (empty queue, no drops) are counted, not listed.
+    const behind = sinks.filter((s) => s.queue_depth > 0 || s.drops > 0);
+    const keepingUp = sinks.length - behind.length;
+    const compact = [...parts, ...behind.map(sinkPart), ...(keepingUp > 0 ? [`${behind.length > 0 ? 'other ' : ''}${keepingUp} sink${keepingUp === 1 ? '' : 's'} q=0`] : [])];
+    return `${time} | ${compact.join(' | ')}`;
   }
 }
 

@@ -4,6 +4,7 @@ import type { ComponentContext } from '../../core/component.js';
 import { type ClientPolicy, FeedClient } from './client.js';
 import { encodeDataMessage, sendableColumns } from './encode.js';
 import { type FeedEntry, History } from './history.js';
+import { didYouMean } from '../../core/config/did-you-mean.js';
 
 /** Protocol version in the hello message; bumped on incompatible changes. */
 export const PROTOCOL_VERSION = 1;
@@ -12,6 +13,7 @@ export const PROTOCOL_VERSION = 1;
 const REPLAY_BUDGET_FACTOR = 4;
 
 interface StreamState {
+  name: string;
   fields: readonly Field[];
   key: string;
   sendable: string[];
@@ -32,6 +34,11 @@ export interface FeedOptions {
   readonly totalBufferBytes: number;
   /** String column whose values the page plots as separate series (told to clients in hello). */
   readonly seriesBy?: string;
+  /**
+   * The sink's input names: the streams there can be, listed in hello before their first batch, and
+   * the names a client may ask for. Without them (standalone use) streams are the ones seen so far.
+   */
+  readonly streams?: readonly string[];
 }
 
 /** What a client asks for when it connects (query string) or later (subscribe / max_rate messages). */
@@ -76,11 +83,14 @@ export class LiveFeed {
     return total;
   }
 
-  /** Publishes one batch to every client; never waits for any of them. */
-  publish(batch: RecordsBatch, nowMs = Date.now()): void {
-    const stream = this.streamFor(batch);
+  /**
+   * Publishes one batch to every client; never waits for any of them. The stream is the sink input it
+   * arrived on (what the pipeline file calls it), or the batch's source when no input is given.
+   */
+  publish(batch: RecordsBatch, nowMs = Date.now(), input = batch.source): void {
+    const stream = this.streamFor(input, batch);
     const seq = ++stream.seq;
-    this.history.add(batch.source, stream.key, seq, batch, nowMs);
+    this.history.add(input, stream.key, seq, batch, nowMs);
     const encoded = new Map<string, Buffer>();
     const budget = { bytes: this.bufferedBytes() };
     for (const client of this.clients) this.deliver(client, stream, batch, seq, nowMs, encoded, budget);
@@ -90,7 +100,6 @@ export class LiveFeed {
   /** Registers a new connection: hello, schemas, history replay, then live data. */
   attach(socket: WebSocket, remote: string, selection: FeedSelection, nowMs = Date.now()): FeedClient {
     const client = new FeedClient(this.nextClientId++, socket, remote, this.options.policy, nowMs);
-    this.applySelection(client, selection);
     this.clients.add(client);
     this.context.metrics.count('clients_connected');
     this.context.metrics.gauge('clients', this.clients.size);
@@ -100,6 +109,8 @@ export class LiveFeed {
     });
     socket.on('message', (data, isBinary) => this.onControl(client, isBinary ? null : data.toString()));
     client.sendControl(this.hello(client), true);
+    // After hello, so an unknown-stream error reaches a client that has read the protocol header.
+    this.applySelection(client, selection);
     const replay = selection.history === false ? [] : this.replayFor(client, nowMs);
     // The replay is already bounded by its budget, so it bypasses the slow-client policy.
     for (const entry of replay) client.send(this.encode(client, this.streams.get(entry.stream)!, entry.batch, entry.seq, new Map()), nowMs, true);
@@ -126,26 +137,27 @@ export class LiveFeed {
     return open;
   }
 
-  private streamFor(batch: RecordsBatch): StreamState {
+  private streamFor(name: string, batch: RecordsBatch): StreamState {
     const key = JSON.stringify(batch.schema.fields);
-    let stream = this.streams.get(batch.source);
+    let stream = this.streams.get(name);
     if (stream && stream.key === key) return stream;
     const fields = batch.schema.fields;
     stream = {
+      name,
       fields,
       key,
       sendable: sendableColumns(fields),
       timeColumns: fields.filter((f) => f.time !== undefined).map((f) => f.name),
       seq: stream?.seq ?? 0,
     };
-    this.streams.set(batch.source, stream);
+    this.streams.set(name, stream);
     // Clients must know a schema before its data arrives, so schema messages are never skipped.
-    for (const client of this.clients) client.sendControl({ type: 'schema', stream: batch.source, fields }, true);
+    for (const client of this.clients) client.sendControl({ type: 'schema', stream: name, fields }, true);
     return stream;
   }
 
   private deliver(client: FeedClient, stream: StreamState, batch: RecordsBatch, seq: number, nowMs: number, encoded: Map<string, Buffer>, budget: { bytes: number }): void {
-    if (client.streams && !client.streams.has(batch.source)) return;
+    if (client.streams && !client.streams.has(stream.name)) return;
     // A closing socket only collects bytes it will never send; it leaves the set on its close event.
     if (client.socket.readyState !== client.socket.OPEN) return;
     // Many stalled clients, each within its own limit, could still add up to a lot of memory.
@@ -169,7 +181,7 @@ export class LiveFeed {
     const columns = this.columnsFor(client, stream);
     const key = columns.join('\u0000');
     let message = encoded.get(key);
-    if (!message) encoded.set(key, (message = encodeDataMessage(batch.source, seq, batch, columns)));
+    if (!message) encoded.set(key, (message = encodeDataMessage(stream.name, seq, batch, columns)));
     return message;
   }
 
@@ -221,12 +233,35 @@ export class LiveFeed {
       anchor_wall_ns: this.context.clock.anchorWallNs.toString(),
       history_ms: this.options.historyMs,
       policy: { slow_client: this.options.policy.policy, client_buffer: this.options.policy.limitBytes, close_after_ms: this.options.policy.closeAfterMs },
-      streams: Object.fromEntries([...this.streams].map(([name, s]) => [name, { fields: s.fields }])),
+      // Every stream there can be; one that has sent nothing yet has no fields (a schema message follows).
+      streams: Object.fromEntries(this.streamNames().map((name) => [name, { fields: this.streams.get(name)?.fields ?? [] }])),
       ...(this.options.seriesBy !== undefined ? { series_by: this.options.seriesBy } : {}),
     };
   }
 
+  /** The sink's inputs (when known) and any stream seen, in that order. */
+  private streamNames(): string[] {
+    return [...new Set([...(this.options.streams ?? []), ...this.streams.keys()])];
+  }
+
+  /**
+   * A stream name that is none of the sink's inputs would silently select nothing: the client gets an
+   * error naming the streams there are (and nothing of that name). Unchecked without known inputs.
+   */
+  private unknownStreams(selection: FeedSelection): string | undefined {
+    if (!this.options.streams || !selection.streams) return undefined;
+    const known = this.streamNames();
+    const unknown = selection.streams.filter((name) => !known.includes(name));
+    if (unknown.length === 0) return undefined;
+    return `no stream ${unknown.map((n) => `"${n}"`).join(', ')}${didYouMean(unknown[0], known)}; streams: ${known.join(', ')} (the sink's inputs)`;
+  }
+
   private applySelection(client: FeedClient, selection: FeedSelection): void {
+    const unknown = this.unknownStreams(selection);
+    if (unknown) {
+      this.context.metrics.error('unknown_stream');
+      client.sendControl({ type: 'error', code: 'unknown_stream', message: unknown, streams: this.streamNames() }, true);
+    }
     if (selection.columns !== undefined) client.columns = selection.columns ? new Set(selection.columns) : null;
     if (selection.streams !== undefined) client.streams = selection.streams ? new Set(selection.streams) : null;
     if (selection.maxRate !== undefined) client.maxRate = selection.maxRate;

@@ -75,7 +75,7 @@ export interface WebsocketSinkInstance extends SinkInstance {
  */
 export const websocketSink = defineSink({
   type: 'websocket',
-  metrics: { errors: { publish_failed: 'batches', bad_control_message: 'events' }, counters: { clients_connected: 'clients', client_dropped_batches: 'batches', client_downsampled_batches: 'batches', client_rate_limited_batches: 'batches', clients_closed_slow: 'clients', client_total_buffer_dropped_batches: 'batches', 'refused_*': 'requests' }, gauges: { clients: 'clients', client_buffered_bytes: 'bytes' } },
+  metrics: { errors: { publish_failed: 'batches', bad_control_message: 'events', unknown_stream: 'requests' }, counters: { clients_connected: 'clients', client_dropped_batches: 'batches', client_downsampled_batches: 'batches', client_rate_limited_batches: 'batches', clients_closed_slow: 'clients', client_total_buffer_dropped_batches: 'batches', 'refused_*': 'requests' }, gauges: { clients: 'clients', client_buffered_bytes: 'bytes' } },
   summary: 'Live view: serves a browser page, a WebSocket feed of records, /metrics and /api/status; never slows the pipeline.',
   options,
   input: ['records'],
@@ -90,6 +90,7 @@ export const websocketSink = defineSink({
         maxClients: opts.max_clients,
         totalBufferBytes: opts.total_client_buffer,
         seriesBy: opts.series_by,
+        streams: context.inputs,
       },
       context,
     );
@@ -103,10 +104,10 @@ export const websocketSink = defineSink({
     return {
       url: server.url,
       feed,
-      write(batch) {
+      write(batch, input) {
         // A viewer problem must never fail the pipeline (and with it a recording): count, log, go on.
         try {
-          feed.publish(batch as RecordsBatch);
+          feed.publish(batch as RecordsBatch, Date.now(), input);
         } catch (error) {
           context.metrics.error('publish_failed');
           if (publishFailures++ % 1000 === 0) context.log.error({ err: error, failures: publishFailures }, 'live view: could not publish a batch');

@@ -55,7 +55,7 @@ export async function startLiveServer(host: string, port: number, access: Access
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      const hint = error.code === 'EADDRINUSE' ? ': the port is in use; choose another in `listen` (port 0 picks a free one)' : '';
+      const hint = error.code === 'EADDRINUSE' ? `: the port is in use; ${portOverrideHint(context.id, context.pipeline.configText)}` : '';
       reject(new Error(`live view cannot listen on ${host}:${port}${hint} (${error.message})`));
     });
     server.listen(port, host, () => {
@@ -162,4 +162,15 @@ export function selectionFromQuery(url: URL): FeedSelection {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
+ * The exact override to type for another port: the --set for this sink's `listen`, and the
+ * environment variable when the file takes the address from one (`listen: "${LIVE_LISTEN:-...}"`).
+ */
+export function portOverrideHint(sinkId: string, configText: string): string {
+  const line = configText.split('\n').find((l) => l.trimStart().startsWith(`${sinkId}:`) && /\blisten:/.test(l));
+  const variable = line && /\blisten:\s*["']?\$\{([A-Za-z_][A-Za-z0-9_]*)/.exec(line)?.[1];
+  const set = `--set sinks.${sinkId}.listen=127.0.0.1:PORT`;
+  return `choose another with ${variable ? `${variable}=127.0.0.1:PORT or ` : ''}${set} (port 0 picks a free one)`;
 }

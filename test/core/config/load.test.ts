@@ -132,10 +132,36 @@ sinks: { out: { type: collect, inputs: [node] } }
     });
     expect(plan.sources[0].definition.type).toBe('file');
     expect(plan.sources[0].options).toMatchObject({ path: 'dump.bin', speed: 'max' });
-    expect(plan.notes).toEqual(expect.arrayContaining([expect.stringMatching(/^sources\.node\.device dropped: simulator option that file does not have$/)]));
+    // Only the keys the file had: `path` (added by --set) is no dropped key.
+    expect(plan.notes).toEqual(['sources.node.device dropped: simulator option that file does not have', 'sources.node.rate dropped: simulator option that file does not have', 'sources.node.seed dropped: simulator option that file does not have']);
     // A key the user sets that the new type lacks is still an error.
     const issues = issuesOf('sources: { node: { type: simulator } }\nsinks: { out: { type: collect, inputs: [node] } }\n', { overrides: ['sources.node.type=file', 'sources.node.path=x', 'sources.node.device=tasks'] });
     expect(issues.map((i) => i.key)).toEqual(['sources.node.device']);
+  });
+
+  it('drops nothing but real keys when --set swaps a block-style component for hardware', () => {
+    const plan = loadPipelineText('sources:\n  node:\n    type: simulator\n    device: harvester\nsinks: { out: { type: collect, inputs: [node] } }\n', registry, {
+      overrides: ['sources.node.type=serial', 'sources.node.path=/dev/ttyACM0'],
+    });
+    expect(plan.notes).toEqual(['sources.node.device dropped: simulator option that serial does not have']);
+  });
+
+  it('refuses a --set for a component the file does not have, naming the ones it has', () => {
+    const file = 'sources: { node: { type: simulator } }\nsinks: { live: { type: collect, inputs: [node] }, recording: { type: collect, inputs: [node] } }\n';
+    const issues = issuesOf(file, { overrides: ['sinks.lve.listen=127.0.0.1:0'] });
+    expect(issues).toEqual([
+      expect.objectContaining({ file: '--set sinks.lve.listen=127.0.0.1:0', key: 'sinks.lve', message: 'no sink "lve" (did you mean "live"?); sinks: live, recording (to add one, also set sinks.lve.type)' }),
+    ]);
+    expect(issuesOf(file, { overrides: ['transforms.t.steps=[]'] })[0].message).toBe('no transform "t"; transforms: none (to add one, also set transforms.t.inputs)');
+    // With its type, a --set adds a component.
+    const plan = loadPipelineText(file, registry, { overrides: ['sinks.extra.type=collect', 'sinks.extra.inputs=[node]'] });
+    expect(plan.sinks.map((s) => s.id)).toEqual(['live', 'recording', 'extra']);
+  });
+
+  it('keeps how steps are merged out of the notes a user reads (details, logged at debug level)', () => {
+    const plan = loadPipelineText('sources: { node: { type: simulator } }\ntransforms:\n  s: { inputs: [node], steps: [ { type: frame, format: delimited, start: 0x7B, end: 0x7D, length: { offset: 8, type: u16le, adjust: 13 } }, { type: crc, algorithm: CRC-16/IBM-3740, over: [1, -3], value: { offset: -3, type: u16le } } ] }\nsinks: { out: { type: collect, inputs: [s] } }\n', registry, { overrides: ['sources.node.seed=4'] });
+    expect(plan.notes).toBeUndefined();
+    expect(plan.details).toEqual(['s/crc runs inside s/frame: one pass, and resync uses the crc check (its counts appear on s/frame)']);
   });
 
   it('reports YAML syntax errors with their line', () => {
@@ -149,6 +175,35 @@ sources: { x: { type: simulator } }
 sinks: { x: { type: collect, inputs: [x] } }
 `);
     expect(issues.map((i) => i.message)).toContainEqual(expect.stringMatching(/"x" is used by more than one component/));
+  });
+});
+
+describe('messages', () => {
+  const sensor = (field: string, crc = 'CRC-16/MODBUS') => `
+sources: { dev: { type: simulator } }
+transforms:
+  readings:
+    inputs: [dev]
+    steps:
+      - { type: frame, format: cobs, max_length: 64, crc: { algorithm: ${crc} } }
+      - { type: decode, fields: [ ${field} ] }
+sinks: { out: { type: collect, inputs: [readings] } }
+`;
+
+  it('suggests the catalogue name for a CRC written another way', () => {
+    const [issue] = issuesOf(sensor('{ name: t, type: u32le, offset: 0 }', 'crc16-modbus'));
+    expect(issue.message).toMatch(/^unknown CRC algorithm "crc16-modbus" \(did you mean "CRC-16\/MODBUS"\?\); known: CRC-8\/SMBUS/);
+    expect(issuesOf(sensor('{ name: t, type: u32le, offset: 0 }', 'CRC-16/MODBSU'))[0].message).toMatch(/\(did you mean "CRC-16\/MODBUS"\?\)/);
+  });
+
+  it('reports a misspelt key once, listing each known key once', () => {
+    const issues = issuesOf(sensor('{ name: t_us, type: u32le, offest: 0 }'));
+    expect(issues.map((i) => [i.key, i.message])).toEqual([['transforms.readings.steps[1].fields[0].offest', 'unknown key "offest" (did you mean "offset"?); known keys: name, type, unit, length, offset']]);
+  });
+
+  it('says "missing" and "expected ..., got ..." instead of zod\'s wording', () => {
+    const messages = issuesOf(sensor('{ name: t_us, type: u32le }, { name: v, type: u16le, offset: "two" }')).map((i) => i.message);
+    expect(messages).toEqual(['missing key "offset" (a number)', 'expected a number, got a string']);
   });
 });
 

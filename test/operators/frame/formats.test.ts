@@ -69,16 +69,16 @@ describe('frame: byte stuffing', () => {
     expect(Array.from(batch.hostTimeNs)).toEqual([3, 3, 3, 3]);
   });
 
-  it('counts malformed escapes and HDLC aborts as decode, and oversize frames', async () => {
+  it('counts malformed escapes and HDLC aborts as encoding, and oversize frames', async () => {
     const slipBad = Buffer.from([0xc0, 0x01, 0xdb, 0x05, 0xc0, 0x41, 0xc0]);
     const slip = await runOperator(frameOperator, { format: 'slip' }, [bytesBatch('d', slipBad, 0)]);
     expect(framesHex(slip.output)).toEqual(['41']);
-    expect(slip.context.metrics.errors.get('decode')).toBe(1);
+    expect(slip.context.metrics.errors.get('encoding')).toBe(1);
 
     const hdlcAbort = Buffer.from([0x7e, 0x01, 0x02, 0x7d, 0x7e, 0x41, 0x7e]);
     const hdlc = await runOperator(frameOperator, { format: 'hdlc' }, [bytesBatch('d', hdlcAbort, 0)]);
     expect(framesHex(hdlc.output)).toEqual(['41']);
-    expect(hdlc.context.metrics.errors.get('decode')).toBe(1);
+    expect(hdlc.context.metrics.errors.get('encoding')).toBe(1);
 
     const big = Buffer.concat([cobsEncode(Buffer.alloc(100, 1)), cobsEncode(Buffer.from([7]))]);
     const cobs = await runOperator(frameOperator, { format: 'cobs', max_length: 50 }, splitAt(big, [10, 60]));

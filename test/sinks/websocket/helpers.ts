@@ -28,9 +28,9 @@ export function sampleBatch(first: number, rows: number, source = 'samples'): Re
 
 export async function startSink(
   raw: Record<string, unknown> = {},
-  overrides: { log?: Logger; scheduler?: SchedulerLike } = {},
+  overrides: { log?: Logger; scheduler?: SchedulerLike; inputs?: readonly string[] } = {},
 ): Promise<{ sink: WebsocketSinkInstance; context: StandaloneContext }> {
-  const base = standaloneContext('live', { kind: 'sink', type: 'websocket', scheduler: overrides.scheduler });
+  const base = standaloneContext('live', { kind: 'sink', type: 'websocket', scheduler: overrides.scheduler, inputs: overrides.inputs });
   const context: StandaloneContext = overrides.log ? { ...base, log: overrides.log } : base;
   const sink = (await websocketSink.create(websocketSink.options.parse({ listen: '127.0.0.1:0', ...raw }), context)) as WebsocketSinkInstance;
   return { sink, context };

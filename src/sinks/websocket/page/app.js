@@ -101,7 +101,8 @@ function onControl(message) {
       state.anchorSeconds = Number(BigInt(message.anchor_wall_ns) / 1000000n) / 1000;
       $('pipeline-name').textContent = message.pipeline;
       document.title = `${message.pipeline} · live view`;
-      for (const [stream, { fields }] of Object.entries(message.streams)) setupStream(stream, fields);
+      // A stream that has sent nothing yet has no fields; its schema message comes before its data.
+      for (const [stream, { fields }] of Object.entries(message.streams)) if (fields.length > 0) setupStream(stream, fields);
       break;
     case 'schema':
       setupStream(message.stream, message.fields);
