@@ -2,32 +2,7 @@
 import { ConfigError } from './core/config/errors.js';
 import { ComponentError } from './core/component-error.js';
 import { UsageError } from './cli/args.js';
-import { inspectCommand, inspectUsage } from './cli/inspect.js';
-import { listCommand, listUsage } from './cli/list.js';
-import { portsCommand, portsUsage } from './cli/ports.js';
-import { recoverCommand, recoverUsage } from './cli/recover.js';
-import { runCommand, runUsage } from './cli/run.js';
-import { schemaCommand, schemaUsage } from './cli/schema.js';
-import { simulateCommand, simulateUsage } from './cli/simulate.js';
-import { tapCommand, tapUsage } from './cli/tap.js';
-import { testbedCommand, testbedUsage } from './cli/testbed.js';
-import { validateCommand, validateUsage } from './cli/validate.js';
-
-type Command = (argv: string[]) => Promise<number>;
-
-/** Subcommands: one line each; each lives in src/cli/<name>.ts. */
-const COMMANDS: Record<string, { run: Command; usage: string }> = {
-  run: { run: runCommand, usage: runUsage },
-  validate: { run: validateCommand, usage: validateUsage },
-  list: { run: listCommand, usage: listUsage },
-  schema: { run: schemaCommand, usage: schemaUsage },
-  simulate: { run: simulateCommand, usage: simulateUsage },
-  tap: { run: (argv) => tapCommand(argv), usage: tapUsage },
-  ports: { run: portsCommand, usage: portsUsage },
-  inspect: { run: inspectCommand, usage: inspectUsage },
-  recover: { run: recoverCommand, usage: recoverUsage },
-  testbed: { run: testbedCommand, usage: testbedUsage },
-};
+import { COMMANDS, type CommandEntry } from './cli/commands.js';
 
 function usage(): string {
   return 'usage:\n' + Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n') + '\n';
@@ -40,13 +15,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
+  const command: CommandEntry | undefined = Object.hasOwn(COMMANDS, name) ? COMMANDS[name as keyof typeof COMMANDS] : undefined;
   if (!command) {
     process.stderr.write(`unknown command "${name}"\n${usage()}`);
     return 2;
   }
   try {
-    return await command.run(rest);
+    return await (await command.load())(rest);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(error.message + '\n');

@@ -1,6 +1,5 @@
 import { type InspectReport, inspectRecording } from '../sinks/recording/inspect.js';
 
-export const inspectUsage = 'pipeline inspect FILE|DIR [--head N] [--json]   (schema, rows, time range, metadata, column stats of a recording)';
 
 const USAGE = `usage: pipeline inspect FILE|DIR [--head N] [--json]
   Shows a recording's schema, row count, time range, metadata and per-column min/max/null counts.

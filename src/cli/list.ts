@@ -4,7 +4,6 @@ import { didYouMean } from '../core/config/did-you-mean.js';
 import { optionRows, optionsJsonSchema, optionTypeText, sinkCommonJsonSchema, type OptionProperty } from '../core/json-schema.js';
 import { UsageError } from './args.js';
 
-export const listUsage = 'pipeline list [TYPE]   (all components, or one with its options)';
 
 /** Lists components, or one component's options with defaults and examples, from the schemas. */
 export async function listCommand(argv: string[]): Promise<number> {

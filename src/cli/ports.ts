@@ -3,7 +3,6 @@ import path from 'node:path';
 import { SerialPort } from 'serialport';
 import { parseCommandArgs } from './args.js';
 
-export const portsUsage = 'pipeline ports [--json]   (serial ports with their USB ids, for `path` or `match` of a serial source)';
 
 type PortInfo = Awaited<ReturnType<typeof SerialPort.list>>[number];
 

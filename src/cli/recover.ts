@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { recoverDirectory } from '../sinks/recording/recover.js';
 
-export const recoverUsage = 'pipeline recover DIR   (complete recordings cut short by a crash or kill -9)';
 
 const USAGE = 'usage: pipeline recover DIR\n  Completes recordings cut short by a crash or kill -9: Parquet journals become .parquet files,\n  cut Arrow streams are trimmed to their last complete batch.';
 

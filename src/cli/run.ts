@@ -10,7 +10,6 @@ import { standardOutput } from '../sinks/stdout/output.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { renderCounters } from './counters.js';
 
-export const runUsage = 'pipeline run FILE [--set key.path=value]... [--duration 30s] [--log-level info] [--data-dir DIR]';
 
 /**
  * Runs a pipeline until its sources end, --duration passes, or SIGINT/SIGTERM: then sources stop,

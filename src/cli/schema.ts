@@ -1,7 +1,6 @@
 import { defaultRegistry } from '../components.js';
 import { pipelineJsonSchema } from '../core/json-schema.js';
 
-export const schemaUsage = 'pipeline schema   (JSON Schema of pipeline files, for editors)';
 
 export async function schemaCommand(): Promise<number> {
   process.stdout.write(JSON.stringify(pipelineJsonSchema(defaultRegistry()), null, 2) + '\n');

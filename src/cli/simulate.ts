@@ -9,8 +9,6 @@ import { standaloneContext } from '../core/standalone.js';
 import { simulatorSource } from '../sources/simulator/index.js';
 import { parseCommandArgs, UsageError } from './args.js';
 
-export const simulateUsage =
-  'pipeline simulate [--device harvester|tasks|log] [--rate realtime|max] [--seed N] [--frames N] [--duration 10s] [--set option=value]... [--out FILE [--format raw|capture] | --tcp 127.0.0.1:PORT]';
 
 /**
  * Runs the simulated device on its own and writes its byte stream to stdout, a file, or a TCP

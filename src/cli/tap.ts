@@ -3,11 +3,11 @@ import type { Field } from '../core/batch.js';
 import { parseDurationMs } from '../core/options.js';
 import { decodeDataMessage } from '../sinks/websocket/page/protocol.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { COMMANDS } from './commands.js';
 import { type TapFormatter, jsonlFormatter, tableFormatter } from './tap-format.js';
 
-export const tapUsage = 'pipeline tap URL [--columns a,b] [--streams s] [--format jsonl|table] [--duration 10s] [--token T] [--no-history]';
 
-const HELP = `${tapUsage}
+const HELP = `${COMMANDS.tap.usage}
 
 Prints records from a running pipeline's websocket sink (URL: http://127.0.0.1:8080/ or ws://127.0.0.1:8080/ws).
   --columns    only these columns (time columns always come along)

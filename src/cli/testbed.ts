@@ -9,7 +9,6 @@ import { sleep } from '../core/sleep.js';
 import { NatsServerProcess } from '../core/nats/server-process.js';
 import { parseCommandArgs, UsageError } from './args.js';
 
-export const testbedUsage = 'pipeline testbed [--nodes N] [--duration 60s] [--live 127.0.0.1:8080] [--data-dir DIR]';
 
 const PIPELINES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../pipelines');
 

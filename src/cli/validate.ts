@@ -3,7 +3,6 @@ import { defaultRegistry } from '../components.js';
 import { loadPipelineFile } from '../core/config/load.js';
 import { parseCommandArgs, UsageError } from './args.js';
 
-export const validateUsage = 'pipeline validate FILE [--set key.path=value]... [--data-dir DIR]';
 
 /**
  * Checks a pipeline file and reports every problem with file, line and key; exit 2 on problems.

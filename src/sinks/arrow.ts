@@ -1,8 +1,7 @@
-import { RECORDING_METRICS } from './recording/recorder.js';
 import { z } from 'zod';
 import { defineSink } from '../core/component.js';
 import { recordingOptions, sharedConfig } from './recording/options.js';
-import { Recorder } from './recording/recorder.js';
+import { RECORDING_METRICS } from './recording/metrics.js';
 
 /**
  * Records to Arrow IPC stream files (`.arrows`): appendable, readable by apache-arrow, pyarrow,
@@ -16,7 +15,9 @@ export const arrowSink = defineSink({
   input: ['records'],
   defaultWhenFull: 'block',
   options: z.strictObject(recordingOptions('arrows')),
-  create(options, context) {
+  async create(options, context) {
+    // Imported here: the recorder brings apache-arrow and parquet-wasm, which `validate` and `list` do not need.
+    const { Recorder } = await import('./recording/recorder.js');
     return new Recorder(sharedConfig(options, 'arrow'), context);
   },
   dataPaths: ['path'],

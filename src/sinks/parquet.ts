@@ -1,9 +1,8 @@
-import { RECORDING_METRICS } from './recording/recorder.js';
 import { z } from 'zod';
 import { defineSink } from '../core/component.js';
 import { recordingOptions, sharedConfig } from './recording/options.js';
 import { PARQUET_COMPRESSIONS, PARQUET_ENCODINGS, PARQUET_STATISTICS } from './recording/parquet-settings.js';
-import { Recorder } from './recording/recorder.js';
+import { RECORDING_METRICS } from './recording/metrics.js';
 
 /**
  * Records to Parquet files that keep column types (float32 stays FLOAT, counters stay integers,
@@ -45,7 +44,9 @@ export const parquetSink = defineSink({
       .default(true)
       .meta({ description: 'Journal every batch (Arrow IPC, synced every flush_interval) so `pipeline recover` can rebuild a file cut by a crash.', examples: [true, false] }),
   }),
-  create(options, context) {
+  async create(options, context) {
+    // Imported here: the recorder brings apache-arrow and parquet-wasm, which `validate` and `list` do not need.
+    const { Recorder } = await import('./recording/recorder.js');
     return new Recorder(
       {
         ...sharedConfig(options, 'parquet'),

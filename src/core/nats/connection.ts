@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { type Backoff, backoffDelayMs } from '../backoff.js';
 import { sleep } from '../sleep.js';
 import type { ComponentContext } from '../component.js';
@@ -25,6 +25,8 @@ export function openNatsLink(url: string, backoff: Backoff, context: ComponentCo
   const { log, metrics } = context;
   let connection: NatsConnection | undefined;
   const ready = (async () => {
+    // The NATS client loads when the component starts, not with its definition (`validate`, `list`).
+    const { connect } = await import('@nats-io/transport-node');
     for (let attempt = 0; ; attempt++) {
       if (stop.aborted) throw new Error(`stopped before connecting to ${url}`);
       try {

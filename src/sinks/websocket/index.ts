@@ -5,7 +5,6 @@ import { type SinkInstance, defineSink } from '../../core/component.js';
 import { byteSizeOption, duration, parseListen } from '../../core/options.js';
 import { isLoopbackHost } from './access.js';
 import { LiveFeed } from './feed.js';
-import { startLiveServer } from './server.js';
 
 const options = z.strictObject({
   listen: z
@@ -93,6 +92,8 @@ export const websocketSink = defineSink({
       },
       context,
     );
+    // The server (ws and the page) loads when the sink starts, not with its definition.
+    const { startLiveServer } = await import('./server.js');
     const server = await startLiveServer(host, port, { token: opts.auth_token, allowedOrigins: opts.allowed_origins, listenHost: host }, feed, context);
     if (!isLoopbackHost(host) && opts.auth_token === undefined) {
       context.log.warn({ listen: opts.listen }, 'live view: listening beyond this machine without auth_token; anyone on the network can read the feed');

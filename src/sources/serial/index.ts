@@ -4,7 +4,7 @@ import { DEVICE_WRITER_METRICS, registerSessionWriter } from '../../core/device-
 import { RECONNECT_METRICS, reconnectingSource } from '../../core/reconnect.js';
 import { describeMatch, resolvePortPath } from './match.js';
 import { serialOptions } from './options.js';
-import { openSerialSession, type SerialSession } from './session.js';
+import type { SerialSession } from './session.js';
 
 /**
  * Reads a serial port (USB CDC, FTDI, CP210x, a debug probe's virtual COM port) as Bytes batches.
@@ -29,6 +29,8 @@ export const serialSource = defineSource({
       retry: options.retry,
       async connect(emit) {
         currentPath = await resolvePortPath(options);
+        // serialport (a native addon) loads at the first connect, not with the definition.
+        const { openSerialSession } = await import('./session.js');
         const session = await openSerialSession(currentPath, options, context, emit);
         current = session;
         void session.ended.then(() => {
