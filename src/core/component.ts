@@ -2,10 +2,11 @@ import type { Logger } from 'pino';
 import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
 import type { z } from 'zod';
 import type { Batch, BatchKind, Field } from './batch.js';
+import type { DeviceLink, DeviceWriter, PipelineStatus, SinkCapabilities, SourceCapabilities } from './capabilities.js';
 import type { Clock } from './clock.js';
 import type { WhenFull } from './config/pipeline-schema.js';
 import type { FlowControl } from './flow.js';
-import type { ComponentMetrics, MetricsDeclaration, MetricsRegistry } from './metrics.js';
+import type { ComponentMetrics, MetricsDeclaration } from './metrics.js';
 
 /** What every component gets from the runner. */
 export interface ComponentContext {
@@ -14,11 +15,6 @@ export interface ComponentContext {
   readonly log: Logger;
   /** This component's metrics; the runner already counts batches, items and bytes in and out. */
   readonly metrics: ComponentMetrics;
-  /**
-   * Every component's metrics in this run, for sinks that report status (stdout summary, live view,
-   * /metrics). It also identifies the run: device writers are looked up per registry.
-   */
-  readonly registry: MetricsRegistry;
   /** Time-based operators schedule through this, so tests can run them in virtual time. */
   readonly scheduler: SchedulerLike;
   /** Aborted when the pipeline stops: sources complete, long waits end. */
@@ -43,6 +39,16 @@ export interface ComponentContext {
    * durability (standalone components).
    */
   readonly durable?: () => Promise<void>;
+  /** Every component's counters, for a component whose definition declares `capabilities: { status: true }`. */
+  readonly status?: PipelineStatus;
+  /**
+   * For a source whose definition declares `capabilities: { writable: true }`: offers the writer that
+   * sinks' bytes for the device go to (while a device is connected); returns the function that
+   * withdraws it. See `offerSessionWriter` (src/core/device-writers.ts).
+   */
+  readonly offerWriter?: (writer: DeviceWriter) => () => void;
+  /** For a sink whose definition declares `capabilities: { writesTo }`: the link to that source's device. */
+  readonly device?: DeviceLink;
 }
 
 export interface PipelineInfo {
@@ -90,6 +96,8 @@ export interface PipelineExample {
 export interface SourceDefinition<S extends OptionsSchema = OptionsSchema> extends DefinitionBase<S> {
   readonly role: 'source';
   readonly output: KindSpec<z.output<S>>;
+  /** What the source offers the pipeline (a writer for its device). */
+  readonly capabilities?: SourceCapabilities;
   /** An Observable of batches that completes when `context.signal` aborts and honors `context.flow`. */
   create(options: z.output<S>, context: ComponentContext): Observable<Batch>;
 }
@@ -144,6 +152,8 @@ export interface SinkDefinition<S extends OptionsSchema = OptionsSchema> extends
   readonly input: readonly BatchKind[];
   /** The buffer policy used when the pipeline file does not set `when_full`. */
   readonly defaultWhenFull: WhenFull;
+  /** What the sink needs from the pipeline: its status, or a source's device to write to. */
+  readonly capabilities?: SinkCapabilities<keyof z.input<S> & string>;
   create(options: z.output<S>, context: ComponentContext): SinkInstance | Promise<SinkInstance>;
 }
 

@@ -1,9 +1,11 @@
 import type { Batch } from './batch.js';
 import type { ComponentContext } from './component.js';
-import type { ComponentMetrics } from './metrics.js';
+import type { ComponentMetrics, MetricsRegistry } from './metrics.js';
 
 /** Everything a context is made of; the runner and the standalone tools fill it differently. */
-export interface ContextParts extends Pick<ComponentContext, 'id' | 'registry' | 'log' | 'scheduler' | 'signal' | 'clock' | 'flow' | 'dataDir' | 'pipeline'> {
+export interface ContextParts extends Pick<ComponentContext, 'id' | 'log' | 'scheduler' | 'signal' | 'clock' | 'flow' | 'dataDir' | 'pipeline' | 'status' | 'offerWriter' | 'device'> {
+  /** Where the component's metrics are registered (the run's, or a standalone one). */
+  readonly registry: MetricsRegistry;
   readonly role: ComponentMetrics['kind'];
   /** The YAML type, for metrics. */
   readonly type: string;
@@ -28,7 +30,6 @@ export function createComponentContext(parts: ContextParts): ComponentContext {
     id: parts.id,
     log: parts.log,
     metrics,
-    registry: parts.registry,
     scheduler: parts.scheduler,
     signal: parts.signal,
     clock: parts.clock,
@@ -36,6 +37,9 @@ export function createComponentContext(parts: ContextParts): ComponentContext {
     dataDir: parts.dataDir,
     pipeline: parts.pipeline,
     ...(parts.durable ? { durable: parts.durable } : {}),
+    ...(parts.status ? { status: parts.status } : {}),
+    ...(parts.offerWriter ? { offerWriter: parts.offerWriter } : {}),
+    ...(parts.device ? { device: parts.device } : {}),
     emit(output, batch) {
       const send = outputs.get(output);
       if (send === undefined) {

@@ -30,14 +30,15 @@ function definitionFiles(): Map<string, string> {
 }
 
 /**
- * The file and every file it imports values from, transitively, inside its role's folder. Shared
- * modules in src/core declare what they count themselves (checked below); components spread those.
+ * The file and every file it imports values from, transitively, inside its role's folder: static
+ * imports, and the `import('./x.js')` that defers an implementation until the component is created.
+ * Shared modules in src/core declare what they count themselves (checked below); components spread those.
  */
 function reachable(file: string, seen = new Set<string>()): Set<string> {
   if (seen.has(file) || file.startsWith(path.join(SRC, 'core'))) return seen;
   seen.add(file);
-  for (const match of readFileSync(file, 'utf8').matchAll(/^import (?!type )[^;]*?from '(\.[^']+)\.js';/gms)) {
-    const base = path.resolve(path.dirname(file), match[1]);
+  for (const match of readFileSync(file, 'utf8').matchAll(/^import (?!type )[^;]*?from '(\.[^']+)\.js';|\bimport\('(\.[^']+)\.js'\)/gms)) {
+    const base = path.resolve(path.dirname(file), match[1] ?? match[2]);
     const source = [`${base}.ts`, `${base}.js`].find((candidate) => existsSync(candidate));
     if (source) reachable(source, seen);
   }
@@ -110,7 +111,7 @@ describe('declared metrics', () => {
     const snapshot = m.snapshot();
     expect(Object.keys(snapshot)).toEqual(['id', 'kind', 'type', ...TOTALS.map((t) => t.key), 'errors', 'counters', 'gauges']);
     expect(snapshot).toMatchObject({ batches_out: 1, items_out: 3, bytes_out: 24, queue_bytes: 0 });
-    const text = renderPrometheus(registry);
+    const text = renderPrometheus(registry.snapshot());
     for (const total of TOTALS) if (total.prometheus) expect(text).toContain(`# TYPE ${total.prometheus.name} ${total.prometheus.type}`);
     expect(text).toContain('pipeline_bytes_out_total{component="node",kind="source",type="simulator"} 24');
     expect(m).toBeInstanceOf(ComponentMetrics);

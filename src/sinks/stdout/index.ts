@@ -1,6 +1,7 @@
 import { interval } from 'rxjs';
 import { z } from 'zod';
 import { type Batch, itemCount } from '../../core/batch.js';
+import { required } from '../../core/capabilities.js';
 import { defineSink } from '../../core/component.js';
 import { duration } from '../../core/options.js';
 import { batchRows, renderTable, rowToJson } from './rows.js';
@@ -30,6 +31,7 @@ export const stdoutSink = defineSink({
   options,
   input: ['bytes', 'frames', 'records'],
   defaultWhenFull: 'block',
+  capabilities: { status: true },
   create(o, context) {
     const out = standardOutput();
     out.onReaderGone(() => {
@@ -47,7 +49,7 @@ export const stdoutSink = defineSink({
       }
     };
     let latest: Batch | undefined;
-    const summary = new SummaryLine(context.registry);
+    const summary = new SummaryLine(required(context.status, context.id, '`status: true`'));
     // A timer's failure is kept and thrown by the next write or the close.
     const tick = () => {
       if (o.format === 'summary') write(summary.next() + '\n').catch(() => undefined);

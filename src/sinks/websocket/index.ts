@@ -79,6 +79,7 @@ export const websocketSink = defineSink({
   options,
   input: ['records'],
   defaultWhenFull: 'sample',
+  capabilities: { status: true },
   async create(opts, context): Promise<WebsocketSinkInstance> {
     const { host, port } = parseListen(opts.listen);
     const feed = new LiveFeed(

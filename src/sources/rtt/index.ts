@@ -1,5 +1,5 @@
 import { defineSource } from '../../core/component.js';
-import { DEVICE_WRITER_METRICS, type SessionTarget, registerSessionWriter } from '../../core/device-writers.js';
+import { DEVICE_WRITER_METRICS, type SessionTarget, offerSessionWriter } from '../../core/device-writers.js';
 import { connectErrorReason, RECONNECT_METRICS, reconnectingSource } from '../../core/reconnect.js';
 import { declareMetrics } from '../../core/metrics.js';
 import { InvalidControlBlockError } from './control-block.js';
@@ -28,10 +28,11 @@ export const rttSource = defineSource({
   summary: 'Reads a SEGGER RTT channel through a gdbserver (QEMU, OpenOCD, J-Link, pyOCD, probe-rs) or an RTT TCP server.',
   options: rttOptions,
   output: 'bytes',
+  capabilities: { writable: true },
   create(options, context) {
     const downQueue = new DownQueue(options.write_buffer, context.metrics);
     let writer: SessionTarget | undefined;
-    registerSessionWriter(context, () => writer);
+    offerSessionWriter(context, () => writer);
     return reconnectingSource(context, {
       describe: () => `rtt ${options.connect} ${options.address}`,
       backoff: options.backoff,

@@ -1,6 +1,6 @@
 import { declareMetrics } from '../../core/metrics.js';
 import { defineSource } from '../../core/component.js';
-import { DEVICE_WRITER_METRICS, registerSessionWriter } from '../../core/device-writers.js';
+import { DEVICE_WRITER_METRICS, offerSessionWriter } from '../../core/device-writers.js';
 import { RECONNECT_METRICS, reconnectingSource } from '../../core/reconnect.js';
 import { describeMatch, resolvePortPath } from './match.js';
 import { serialOptions } from './options.js';
@@ -19,10 +19,11 @@ export const serialSource = defineSource({
   summary: 'Reads a serial port; reconnects with backoff when the device is unplugged or reset.',
   options: serialOptions,
   output: 'bytes',
+  capabilities: { writable: true },
   create(options, context) {
     let current: SerialSession | undefined;
     let currentPath = options.path ?? describeMatch(options.match ?? {});
-    registerSessionWriter(context, () => (current?.port.isOpen ? current.port : undefined));
+    offerSessionWriter(context, () => (current?.port.isOpen ? current.port : undefined));
     return reconnectingSource(context, {
       describe: () => `serial ${currentPath}`,
       backoff: options.backoff,
