@@ -1,4 +1,4 @@
-import { defaultRegistry } from '../components.js';
+import { catalogRegistry } from '../catalog.js';
 import type { ComponentDefinition } from '../core/component.js';
 import { didYouMean } from '../core/config/did-you-mean.js';
 import { optionRows, optionsJsonSchema, optionTypeText, sinkCommonJsonSchema, type OptionProperty } from '../core/json-schema.js';
@@ -7,7 +7,7 @@ import { UsageError } from './args.js';
 
 /** Lists components, or one component's options with defaults and examples, from the schemas. */
 export async function listCommand(argv: string[]): Promise<number> {
-  const registry = defaultRegistry();
+  const registry = await catalogRegistry().loadAll();
   const all = registry.all();
   if (argv.length === 0) {
     process.stdout.write(renderIndex(all));

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { LevelWithSilent } from 'pino';
-import { defaultRegistry } from '../components.js';
+import { catalogRegistry } from '../catalog.js';
 import { loadPipelineFile } from '../core/config/load.js';
 import { createLogger } from '../core/log.js';
 import { afterLongDelay } from '../core/long-timeout.js';
@@ -36,7 +36,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   // Path escapes are pipeline-file mistakes: found here, with file, line and key, like `validate` does.
   const dataDir = path.resolve(values['data-dir'] ?? process.cwd());
-  const plan = loadPipelineFile(positionals[0], defaultRegistry(), { overrides: values.set ?? [], dataDir });
+  const plan = await catalogRegistry().resolve((registry) => loadPipelineFile(positionals[0], registry, { overrides: values.set ?? [], dataDir }));
   const log = createLogger(level as LevelWithSilent);
   for (const note of plan.notes ?? []) log.info(note);
   const runner = new Runner(plan, { log, dataDir });
