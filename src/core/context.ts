@@ -14,6 +14,8 @@ export interface ContextParts extends Pick<ComponentContext, 'id' | 'log' | 'sch
    * outputs once it knows the component's options.
    */
   readonly outputs: ReadonlyMap<string, (batch: Batch) => void>;
+  /** Counting a name the component does not declare throws (standalone use). */
+  readonly strictMetrics?: boolean;
   /** For sources: resolves when what the source emitted so far is durable downstream (see ComponentContext). */
   readonly durable?: () => Promise<void>;
 }
@@ -25,6 +27,7 @@ export interface ContextParts extends Pick<ComponentContext, 'id' | 'log' | 'sch
  */
 export function createComponentContext(parts: ContextParts): ComponentContext {
   const metrics = parts.registry.register(parts.id, parts.role, parts.type);
+  metrics.strict = parts.strictMetrics === true;
   const { outputs } = parts;
   return {
     id: parts.id,

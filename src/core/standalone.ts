@@ -67,6 +67,7 @@ export function standaloneContext(id = 'test', overrides: StandaloneOptions = {}
     role,
     type: overrides.type ?? id,
     registry,
+    strictMetrics: true,
     status,
     ...(role === 'source' ? { offerWriter: (writer) => devices.offer(id, writer) } : {}),
     ...(overrides.writesTo !== undefined ? { device: devices.link(overrides.writesTo) } : {}),

@@ -16,10 +16,10 @@ export interface NatsLink {
 }
 
 /** What a NATS connection counts for the component that holds it. */
-export const NATS_LINK_METRICS: MetricsDeclaration = {
+export const NATS_LINK_METRICS = {
   errors: { server_error: 'events' },
   counters: { connect_failures: 'events', disconnects: 'events', reconnects: 'events' },
-};
+} as const satisfies MetricsDeclaration;
 
 export function openNatsLink(url: string, backoff: Backoff, context: ComponentContext, stop: AbortSignal): NatsLink {
   const { log, metrics } = context;
