@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { Observable } from 'rxjs';
+import { rx } from '../core/rx.js';
 import { z } from 'zod';
 import { type Batch, bytesBatch } from '../core/batch.js';
 import { CHUNK_HEADER_BYTES, decodeCaptureHeader, isCapture } from '../core/capture-format.js';
@@ -32,7 +32,7 @@ export const fileSource = defineSource({
   output: 'bytes',
   create(o, context) {
     const file = confinePath(context.dataDir, o.path, 'path');
-    return new Observable<Batch>((subscriber) => {
+    return new (rx().Observable<Batch>)((subscriber) => {
       let handle: FileHandle | undefined;
       let stopped = false;
       const emit: Emit = (data) => subscriber.next(bytesBatch(context.id, data, context.clock.nowNs()));

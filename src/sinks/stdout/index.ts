@@ -1,4 +1,4 @@
-import { interval } from 'rxjs';
+import { rx } from '../../core/rx.js';
 import { z } from 'zod';
 import { type Batch, itemCount } from '../../core/batch.js';
 import { required } from '../../core/capabilities.js';
@@ -55,7 +55,7 @@ export const stdoutSink = defineSink({
       if (o.format === 'summary') write(summary.next() + '\n').catch(() => undefined);
       else if (o.format === 'table' && latest) write(renderTable(batchRows(latest, context.clock, o.columns, o.rows))).catch(() => undefined);
     };
-    const timer = o.format === 'jsonl' ? undefined : interval(o.every, context.scheduler).subscribe(tick);
+    const timer = o.format === 'jsonl' ? undefined : rx().interval(o.every, context.scheduler).subscribe(tick);
     return {
       async write(batch) {
         if (failure) throw failure;

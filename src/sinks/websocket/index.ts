@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { interval } from 'rxjs';
+import { rx } from '../../core/rx.js';
 import type { RecordsBatch } from '../../core/batch.js';
 import { type SinkInstance, defineSink } from '../../core/component.js';
 import { byteSizeOption, duration, parseListen } from '../../core/options.js';
@@ -101,7 +101,7 @@ export const websocketSink = defineSink({
     }
     context.log.info({ url: server.url }, `live view at ${server.url}`);
     let publishFailures = 0;
-    const timer = interval(Math.max(50, opts.status_interval), context.scheduler).subscribe(() => feed.broadcastStatus());
+    const timer = rx().interval(Math.max(50, opts.status_interval), context.scheduler).subscribe(() => feed.broadcastStatus());
     return {
       url: server.url,
       feed,
