@@ -63,9 +63,9 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     await output.close();
   }
   const failure = output.failure();
-  if (failure) context.metrics.error('output_failed');
   const { counters, errors } = context.metrics.snapshot();
-  const figures = [...Object.entries(counters), ...Object.entries(errors)].map(([k, v]) => `${k}=${v}`);
+  // The output's failure is this command's, not the simulator's, so it is not one of its metrics.
+  const figures = [...Object.entries(counters), ...Object.entries(errors), ...(failure ? [['output_failed', 1]] : [])].map(([k, v]) => `${k}=${v}`);
   process.stderr.write(`simulator stopped: ${figures.join(' ') || 'no frames'}\n`);
   if (failure) {
     process.stderr.write(`error: cannot write to ${values.out ?? 'stdout'} any more (${failure.message}); the simulator stopped\n`);
