@@ -3,6 +3,7 @@ import { DEVICE_WRITER_METRICS, type SessionTarget, offerSessionWriter } from '.
 import { connectErrorReason, RECONNECT_METRICS, reconnectingSource } from '../../core/reconnect.js';
 import { declareMetrics } from '../../core/metrics.js';
 import { InvalidControlBlockError } from './control-block.js';
+import { GDB_CLIENT_METRICS } from './gdb-client.js';
 import { DownQueue } from './down-queue.js';
 import { openGdbSession } from './gdb-session.js';
 import { rttOptions } from './options.js';
@@ -20,8 +21,8 @@ import { openTcpSession } from './tcp-session.js';
  */
 export const rttSource = defineSource({
   type: 'rtt',
-  metrics: declareMetrics(RECONNECT_METRICS, DEVICE_WRITER_METRICS, {
-    errors: { write_dropped_bytes: 'bytes', banner_too_long: 'events' },
+  metrics: declareMetrics(RECONNECT_METRICS, DEVICE_WRITER_METRICS, GDB_CLIENT_METRICS, {
+    errors: { write_dropped_bytes: 'bytes', banner_too_long: 'events', invalid_control_block: 'events' },
     counters: { bytes: 'bytes', polls: 'polls', halted_ns: 'ns', rescans: 'events', block_changes: 'events', written_bytes: 'bytes', paused_polling: 'events', banner_bytes: 'bytes' },
     gauges: { halted_us: 'us' },
   }),
