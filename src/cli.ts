@@ -6,34 +6,7 @@ import { UsageError } from './cli/args.js';
 import { asksForHelp, commandHelp, renderCommandHelp } from './cli/help.js';
 import { didYouMean } from './core/config/did-you-mean.js';
 import { softwareVersion } from './sinks/recording/metadata.js';
-import { inspectCommand, inspectUsage } from './cli/inspect.js';
-import { listCommand, listUsage } from './cli/list.js';
-import { portsCommand, portsUsage } from './cli/ports.js';
-import { recoverCommand, recoverUsage } from './cli/recover.js';
-import { runCommand, runUsage } from './cli/run.js';
-import { schemaCommand, schemaUsage } from './cli/schema.js';
-import { simulateCommand, simulateUsage } from './cli/simulate.js';
-import { tapCommand, tapUsage } from './cli/tap.js';
-import { testCommand, testUsage } from './cli/test.js';
-import { testbedCommand, testbedUsage } from './cli/testbed.js';
-import { validateCommand, validateUsage } from './cli/validate.js';
-
-type Command = (argv: string[]) => Promise<number>;
-
-/** Subcommands: one line each; each lives in src/cli/<name>.ts. */
-const COMMANDS: Record<string, { run: Command; usage: string }> = {
-  run: { run: runCommand, usage: runUsage },
-  validate: { run: validateCommand, usage: validateUsage },
-  list: { run: listCommand, usage: listUsage },
-  schema: { run: schemaCommand, usage: schemaUsage },
-  simulate: { run: simulateCommand, usage: simulateUsage },
-  tap: { run: (argv) => tapCommand(argv), usage: tapUsage },
-  ports: { run: portsCommand, usage: portsUsage },
-  inspect: { run: inspectCommand, usage: inspectUsage },
-  recover: { run: recoverCommand, usage: recoverUsage },
-  testbed: { run: testbedCommand, usage: testbedUsage },
-  test: { run: testCommand, usage: testUsage },
-};
+import { COMMANDS, type CommandEntry } from './cli/commands.js';
 
 function usage(): string {
   return 'usage:\n' + Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n') + '\n\n"pipeline help COMMAND" (or "pipeline COMMAND --help") describes one; "pipeline --version" prints the version.\n';
@@ -46,9 +19,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${softwareVersion()}\n`);
     return 0;
   }
-  if ((name === 'help' && rest.length > 0) || (name && COMMANDS[name] && asksForHelp(rest))) {
+  if ((name === 'help' && rest.length > 0) || (name && Object.hasOwn(COMMANDS, name) && asksForHelp(rest))) {
     const wanted = name === 'help' ? rest[0] : name;
-    const help = COMMANDS[wanted] ? commandHelp(wanted) : undefined;
+    // A command registers its help when its module loads, so load it (and only it) first.
+    const entry: CommandEntry | undefined = Object.hasOwn(COMMANDS, wanted) ? COMMANDS[wanted as keyof typeof COMMANDS] : undefined;
+    if (entry) await entry.load();
+    const help = entry ? commandHelp(wanted) : undefined;
     if (!help) {
       process.stderr.write(`no command "${wanted}"${didYouMean(wanted, Object.keys(COMMANDS))}\n${usage()}`);
       return 2;
@@ -60,13 +36,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
+  const command: CommandEntry | undefined = Object.hasOwn(COMMANDS, name) ? COMMANDS[name as keyof typeof COMMANDS] : undefined;
   if (!command) {
     process.stderr.write(`unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}\n${usage()}`);
     return 2;
   }
   try {
-    return await command.run(rest);
+    return await (await command.load())(rest);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(error.message + '\n');

@@ -2,7 +2,6 @@ import { registerCommandHelp } from './help.js';
 import { deviceSecondsText } from '../core/time-text.js';
 import { type InspectReport, inspectRecording } from '../sinks/recording/inspect.js';
 
-export const inspectUsage = 'pipeline inspect FILE|DIR [--head N] [--json]   (schema, rows, time range, metadata, column stats of a recording)';
 
 export const inspectHelp = registerCommandHelp({
   name: 'inspect',

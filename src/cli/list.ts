@@ -1,11 +1,10 @@
-import { defaultRegistry } from '../components.js';
+import { catalogRegistry } from '../catalog.js';
 import type { ComponentDefinition } from '../core/component.js';
 import { didYouMean } from '../core/config/did-you-mean.js';
 import { optionRows, optionsJsonSchema, optionTypeText, sinkCommonJsonSchema, type OptionProperty } from '../core/json-schema.js';
 import { UsageError } from './args.js';
 import { registerCommandHelp } from './help.js';
 
-export const listUsage = 'pipeline list [TYPE]   (all components, or one with its options)';
 
 export const listHelp = registerCommandHelp({
   name: 'list',
@@ -17,7 +16,7 @@ export const listHelp = registerCommandHelp({
 
 /** Lists components, or one component's options with defaults and examples, from the schemas. */
 export async function listCommand(argv: string[]): Promise<number> {
-  const registry = defaultRegistry();
+  const registry = await catalogRegistry().loadAll();
   const all = registry.all();
   if (argv.length === 0) {
     process.stdout.write(renderIndex(all));

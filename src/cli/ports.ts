@@ -4,7 +4,6 @@ import { SerialPort } from 'serialport';
 import { parseCommandArgs } from './args.js';
 import { registerCommandHelp } from './help.js';
 
-export const portsUsage = 'pipeline ports [--json]   (serial ports with their USB ids, for `path` or `match` of a serial source)';
 
 export const portsHelp = registerCommandHelp({
   name: 'ports',

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import { recoverDirectory } from '../sinks/recording/recover.js';
 import { registerCommandHelp } from './help.js';
 
-export const recoverUsage = 'pipeline recover DIR   (complete recordings cut short by a crash or kill -9)';
 
 export const recoverHelp = registerCommandHelp({
   name: 'recover',

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { LevelWithSilent } from 'pino';
-import { defaultRegistry } from '../components.js';
+import { catalogRegistry } from '../catalog.js';
 import { loadPipelineFile } from '../core/config/load.js';
 import { createLogger } from '../core/log.js';
 import { afterLongDelay } from '../core/long-timeout.js';
@@ -13,12 +13,11 @@ import { renderCounters } from './counters.js';
 import { parseTags, withTags } from './run-tags.js';
 import { registerCommandHelp } from './help.js';
 import { resolvePipelineFile } from './pipeline-file.js';
-
-export const runUsage = 'pipeline run FILE [--set key.path=value]... [--tag key=value]... [--duration 30s] [--log-level info] [--data-dir DIR]';
+import { COMMANDS } from './commands.js';
 
 export const runHelp = registerCommandHelp({
   name: 'run',
-  usage: runUsage,
+  usage: COMMANDS.run.usage,
   summary: 'Runs a pipeline until its sources end, --duration passes, or Ctrl-C (which flushes and closes every sink first). FILE is a pipeline file; a bare name such as harvest.yml that is no file here is the example of that name in pipelines/. Exit codes: 0 finished, 1 a component failed, 2 a mistake in the command line or pipeline file.',
   options: [
     ['FILE', 'The pipeline file (YAML), or the name of a shipped example (harvest.yml, cobs.yml...)'],
@@ -63,7 +62,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const dataDir = path.resolve(values['data-dir'] ?? process.cwd());
   const tags = parseTags(values.tag ?? []);
   const { file, note: fileNote } = resolvePipelineFile(positionals[0]);
-  const plan = withTags(loadPipelineFile(file, defaultRegistry(), { overrides: values.set ?? [], dataDir }), tags);
+  const plan = withTags(await catalogRegistry().resolve((registry) => loadPipelineFile(file, registry, { overrides: values.set ?? [], dataDir })), tags);
   const log = createLogger(level as LevelWithSilent);
   if (fileNote) log.info(fileNote);
   for (const note of plan.notes ?? []) log.info(note);

@@ -1,8 +1,7 @@
-import { defaultRegistry } from '../components.js';
+import { catalogRegistry } from '../catalog.js';
 import { registerCommandHelp } from './help.js';
 import { pipelineJsonSchema } from '../core/json-schema.js';
 
-export const schemaUsage = 'pipeline schema   (JSON Schema of pipeline files, for editors)';
 
 export const schemaHelp = registerCommandHelp({
   name: 'schema',
@@ -12,6 +11,6 @@ export const schemaHelp = registerCommandHelp({
 });
 
 export async function schemaCommand(): Promise<number> {
-  process.stdout.write(JSON.stringify(pipelineJsonSchema(defaultRegistry()), null, 2) + '\n');
+  process.stdout.write(JSON.stringify(pipelineJsonSchema(await catalogRegistry().loadAll()), null, 2) + '\n');
   return 0;
 }

@@ -8,14 +8,13 @@ import { parseDurationMs, parseListen } from '../core/options.js';
 import { standaloneContext } from '../core/standalone.js';
 import { simulatorSource } from '../sources/simulator/index.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { COMMANDS } from './commands.js';
 import { registerCommandHelp } from './help.js';
 
-export const simulateUsage =
-  'pipeline simulate [--device harvester|tasks|log] [--rate realtime|max] [--seed N] [--frames N] [--duration 10s] [--set option=value]... [--out FILE [--format raw|capture] | --tcp 127.0.0.1:PORT]';
 
 export const simulateHelp = registerCommandHelp({
   name: 'simulate',
-  usage: simulateUsage,
+  usage: COMMANDS.simulate.usage,
   summary: 'Runs the simulated device on its own and writes its bytes to stdout, a file or a TCP listener, to test sources and tools against it.',
   options: [
     ['--device harvester', 'Which device: harvester (voltage/current samples), tasks (FreeRTOS-like task trace) or log (text lines)'],
@@ -84,9 +83,9 @@ export async function simulateCommand(argv: string[]): Promise<number> {
     await output.close();
   }
   const failure = output.failure();
-  if (failure) context.metrics.error('output_failed');
   const { counters, errors } = context.metrics.snapshot();
-  const figures = [...Object.entries(counters), ...Object.entries(errors)].map(([k, v]) => `${k}=${v}`);
+  // The output's failure is this command's, not the simulator's, so it is not one of its metrics.
+  const figures = [...Object.entries(counters), ...Object.entries(errors), ...(failure ? [['output_failed', 1]] : [])].map(([k, v]) => `${k}=${v}`);
   process.stderr.write(`simulator stopped: ${figures.join(' ') || 'no frames'}\n`);
   if (failure) {
     process.stderr.write(`error: cannot write to ${values.out ?? 'stdout'} any more (${failure.message}); the simulator stopped\n`);

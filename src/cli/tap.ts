@@ -3,14 +3,14 @@ import type { Field } from '../core/batch.js';
 import { parseDurationMs } from '../core/options.js';
 import { decodeDataMessage } from '../sinks/websocket/page/protocol.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { COMMANDS } from './commands.js';
 import { registerCommandHelp } from './help.js';
 import { type TapFormatter, jsonlFormatter, tableFormatter } from './tap-format.js';
 
-export const tapUsage = 'pipeline tap URL [--columns a,b] [--streams s] [--format jsonl|table] [--duration 10s] [--token T] [--no-history]';
 
 export const tapHelp = registerCommandHelp({
   name: 'tap',
-  usage: tapUsage,
+  usage: COMMANDS.tap.usage,
   summary: "Prints records from a running pipeline's websocket sink (its live view), as a table on a terminal or JSON lines for scripts.",
   options: [
     ['URL', 'The live view: http://127.0.0.1:8080/, ws://127.0.0.1:8080/ws or 127.0.0.1:8080'],

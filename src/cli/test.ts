@@ -6,34 +6,25 @@ import { loadPipelineFile } from '../core/config/load.js';
 import { loadPipelineTests } from '../core/pipeline-test/load.js';
 import { runPipelineTest } from '../core/pipeline-test/run.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { COMMANDS } from './commands.js';
+import { registerCommandHelp } from './help.js';
 
-export const testUsage = 'pipeline test FILE|DIR... [--name TEXT] [--data-dir DIR]';
-
-export const testHelp = `${testUsage}
-
-Runs the tests a pipeline carries: its \`tests:\` block and those in a sibling NAME.test.yml.
-Each test replaces sources with its inputs (hex, a file, rows, or the simulator with a fixed
-seed and frame count), captures what reaches the places it names instead of starting sinks,
-and checks conditions on it (count, equals, sum, every). No device, network or clock is used.
-
-  FILE      a pipeline file (NAME.yml) or its test file (NAME.test.yml)
-  DIR       every NAME.yml below it, with its tests
-  --name    run only the tests whose name contains TEXT (exit 1 when none does)
-  --data-dir  the data directory pipeline paths are checked against (default: the current one)
-
-Prints PASS or FAIL per test, with the first difference of a failing one (expected and got,
-row and column), then a summary. Exit 0: all passed; 1: a test failed, or a pipeline has no
-tests; 2: a mistake in a pipeline or test file (file, line and key are printed).
-See docs/pipeline-tests.md.
-`;
+export const testHelp = registerCommandHelp({
+  name: 'test',
+  usage: COMMANDS.test.usage,
+  summary: 'Runs the tests a pipeline carries: its `tests:` block and those in a sibling NAME.test.yml. Each test replaces sources with its inputs (hex, a file, rows, or the simulator with a fixed seed and frame count), captures what reaches the places it names instead of starting sinks, and checks conditions on it (count, equals, sum, every). No device, network or clock is used. Prints PASS or FAIL per test, with the first difference of a failing one (expected and got, row and column), then a summary. Exit 0: all passed; 1: a test failed, or a pipeline has no tests; 2: a mistake in a pipeline or test file (file, line and key are printed). See docs/pipeline-tests.md.',
+  options: [
+    ['FILE', 'A pipeline file (NAME.yml) or its test file (NAME.test.yml)'],
+    ['DIR', 'Every NAME.yml below it, with its tests'],
+    ['--name TEXT', 'Run only the tests whose name contains TEXT (exit 1 when none does)'],
+    ['--data-dir DIR', 'The data directory pipeline paths are checked against; default: the current directory'],
+  ],
+  examples: ['pipeline test pipelines/', 'pipeline test pipelines/harvest.yml --name rollover'],
+});
 
 /** `pipeline test`: runs pipeline-carried tests and prints one line per test and a summary. */
 export async function testCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { name: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
-  if (values.help) {
-    process.stdout.write(testHelp);
-    return 0;
-  }
+  const { values, positionals } = parseCommandArgs(argv, { name: { type: 'string' }, 'data-dir': { type: 'string' } });
   if (positionals.length === 0) throw new UsageError('test takes pipeline files or directories');
   const dataDir = path.resolve(values['data-dir'] ?? process.cwd());
   const registry = defaultRegistry();

@@ -8,13 +8,13 @@ import { connect } from '@nats-io/transport-node';
 import { sleep } from '../core/sleep.js';
 import { NatsServerProcess } from '../core/nats/server-process.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { COMMANDS } from './commands.js';
 import { registerCommandHelp } from './help.js';
 
-export const testbedUsage = 'pipeline testbed [--nodes N] [--duration 60s] [--live 127.0.0.1:8080] [--data-dir DIR]';
 
 export const testbedHelp = registerCommandHelp({
   name: 'testbed',
-  usage: testbedUsage,
+  usage: COMMANDS.testbed.usage,
   summary: 'A whole testbed on this machine: a local NATS JetStream broker, N simulated nodes and the central recorder with its live page (docs/scale-out.md). Ctrl-C stops everything in order.',
   options: [
     ['--nodes 3', 'How many simulated nodes (1 to 100)'],

@@ -1,16 +1,16 @@
 import path from 'node:path';
-import { defaultRegistry } from '../components.js';
+import { catalogRegistry } from '../catalog.js';
 import { loadPipelineFile } from '../core/config/load.js';
 import { loadPipelineTests } from '../core/pipeline-test/load.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { COMMANDS } from './commands.js';
 import { registerCommandHelp } from './help.js';
 import { resolvePipelineFile } from './pipeline-file.js';
 
-export const validateUsage = 'pipeline validate FILE [--set key.path=value]... [--data-dir DIR]';
 
 export const validateHelp = registerCommandHelp({
   name: 'validate',
-  usage: validateUsage,
+  usage: COMMANDS.validate.usage,
   summary: 'Checks a pipeline file without running it and reports every problem with file, line, column and key. Exit code 0 when it is fine, 2 when it is not.',
   options: [
     ['FILE', 'The pipeline file, or the name of a shipped example'],
@@ -30,10 +30,11 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const dataDir = path.resolve(values['data-dir'] ?? process.cwd());
   const { file, note } = resolvePipelineFile(positionals[0]);
   if (note) process.stdout.write(`${note}\n`);
-  const registry = defaultRegistry();
-  const plan = loadPipelineFile(file, registry, { overrides: values.set ?? [], dataDir });
+  // Loads the definitions of the components the file names, and only those.
+  const registry = catalogRegistry();
+  const plan = await registry.resolve((resolved) => loadPipelineFile(file, resolved, { overrides: values.set ?? [], dataDir }));
   // The tests it carries (its tests: block and NAME.test.yml) are checked against the same plan.
-  const tests = loadPipelineTests(file, plan, registry);
+  const tests = await registry.resolve((resolved) => loadPipelineTests(file, plan, resolved));
   const steps = plan.transforms.reduce((n, t) => n + t.steps.length, 0);
   const tested = tests.length > 0 ? `, ${tests.length} test${tests.length === 1 ? '' : 's'}` : '';
   process.stdout.write(`${note ? file : positionals[0]}: ok (pipeline "${plan.name}": ${plan.sources.length} sources, ${plan.transforms.length} transforms with ${steps} steps, ${plan.sinks.length} sinks${tested})\n`);

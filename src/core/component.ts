@@ -2,23 +2,22 @@ import type { Logger } from 'pino';
 import type { Observable, OperatorFunction, SchedulerLike } from 'rxjs';
 import type { z } from 'zod';
 import type { Batch, BatchKind, Field } from './batch.js';
+import type { DeviceLink, DeviceWriter, PipelineStatus, SinkCapabilities, SourceCapabilities } from './capabilities.js';
 import type { Clock } from './clock.js';
 import type { WhenFull } from './config/pipeline-schema.js';
 import type { FlowControl } from './flow.js';
-import type { ComponentMetrics, MetricsDeclaration, MetricsRegistry } from './metrics.js';
+import type { ComponentMetrics, MetricsDeclaration } from './metrics.js';
 
-/** What every component gets from the runner. */
-export interface ComponentContext {
+/**
+ * What every component gets from the runner. `D` is the component's metrics declaration, so its
+ * `metrics` take only the names it declares.
+ */
+export interface ComponentContext<D extends MetricsDeclaration = MetricsDeclaration> {
   /** The component id: a source or sink name, or `transform/step` for an operator step. */
   readonly id: string;
   readonly log: Logger;
   /** This component's metrics; the runner already counts batches, items and bytes in and out. */
-  readonly metrics: ComponentMetrics;
-  /**
-   * Every component's metrics in this run, for sinks that report status (stdout summary, live view,
-   * /metrics). It also identifies the run: device writers are looked up per registry.
-   */
-  readonly registry: MetricsRegistry;
+  readonly metrics: ComponentMetrics<D>;
   /** Time-based operators schedule through this, so tests can run them in virtual time. */
   readonly scheduler: SchedulerLike;
   /** Aborted when the pipeline stops: sources complete, long waits end. */
@@ -45,6 +44,16 @@ export interface ComponentContext {
    * durability (standalone components).
    */
   readonly durable?: () => Promise<void>;
+  /** Every component's counters, for a component whose definition declares `capabilities: { status: true }`. */
+  readonly status?: PipelineStatus;
+  /**
+   * For a source whose definition declares `capabilities: { writable: true }`: offers the writer that
+   * sinks' bytes for the device go to (while a device is connected); returns the function that
+   * withdraws it. See `offerSessionWriter` (src/core/device-writers.ts).
+   */
+  readonly offerWriter?: (writer: DeviceWriter) => () => void;
+  /** For a sink whose definition declares `capabilities: { writesTo }`: the link to that source's device. */
+  readonly device?: DeviceLink;
   /**
    * For sources that resume from a broker after a crash: the values of `column` between `from` and
    * `to` (inclusive) that every durable sink downstream already holds from an earlier run, each with
@@ -81,7 +90,7 @@ export type KindSpec<O> = BatchKind | ((options: O) => BatchKind);
 /** A strict zod object; every field carries a description and an example (checked by a test). */
 export type OptionsSchema = z.ZodObject<z.ZodRawShape>;
 
-interface DefinitionBase<S extends OptionsSchema> {
+interface DefinitionBase<S extends OptionsSchema, D extends MetricsDeclaration> {
   /** The YAML `type` name, snake_case. */
   readonly type: string;
   /** One line for `pipeline list` and the generated reference. */
@@ -90,9 +99,10 @@ interface DefinitionBase<S extends OptionsSchema> {
   /**
    * The error reasons, counters and gauges this component counts itself, each with its unit
    * (`{ errors: { crc: 'frames' } }`); the engine's own are in ENGINE_METRICS. A test checks that
-   * every name counted in the component's code is declared here.
+   * every name counted in the component's code is declared here, and `context.metrics` in `create`
+   * takes only these names (a type error otherwise; a thrown error in a standalone context).
    */
-  readonly metrics?: MetricsDeclaration;
+  readonly metrics?: D;
   /**
    * Whole pipeline files that use the component, shown in the reference and by `pipeline list
    * TYPE`; a test validates each one in full. Every component has at least one.
@@ -109,14 +119,16 @@ export interface PipelineExample {
   readonly yaml: string;
 }
 
-export interface SourceDefinition<S extends OptionsSchema = OptionsSchema> extends DefinitionBase<S> {
+export interface SourceDefinition<S extends OptionsSchema = OptionsSchema, D extends MetricsDeclaration = MetricsDeclaration> extends DefinitionBase<S, D> {
   readonly role: 'source';
   readonly output: KindSpec<z.output<S>>;
+  /** What the source offers the pipeline (a writer for its device). */
+  readonly capabilities?: SourceCapabilities;
   /** An Observable of batches that completes when `context.signal` aborts and honors `context.flow`. */
-  create(options: z.output<S>, context: ComponentContext): Observable<Batch>;
+  create(options: z.output<S>, context: ComponentContext<D>): Observable<Batch>;
 }
 
-export interface OperatorDefinition<S extends OptionsSchema = OptionsSchema> extends DefinitionBase<S> {
+export interface OperatorDefinition<S extends OptionsSchema = OptionsSchema, D extends MetricsDeclaration = MetricsDeclaration> extends DefinitionBase<S, D> {
   readonly role: 'operator';
   readonly input: KindSpec<z.output<S>>;
   readonly output: KindSpec<z.output<S>>;
@@ -139,7 +151,7 @@ export interface OperatorDefinition<S extends OptionsSchema = OptionsSchema> ext
    * Maps batches of the input kind to batches of the output kind. Must not mutate input batches;
    * flushes partial state when the input completes.
    */
-  create(options: z.output<S>, context: ComponentContext): OperatorFunction<Batch, Batch>;
+  create(options: z.output<S>, context: ComponentContext<D>): OperatorFunction<Batch, Batch>;
 }
 
 /** Reports a problem with one option of a step: its key path inside the step, and what is wrong. */
@@ -168,27 +180,41 @@ export interface SinkInstance {
   close(ending?: SinkEnding): Promise<void>;
 }
 
-export interface SinkDefinition<S extends OptionsSchema = OptionsSchema> extends DefinitionBase<S> {
+export interface SinkDefinition<S extends OptionsSchema = OptionsSchema, D extends MetricsDeclaration = MetricsDeclaration> extends DefinitionBase<S, D> {
   readonly role: 'sink';
   /** Kinds the sink accepts. */
   readonly input: readonly BatchKind[];
   /** The buffer policy used when the pipeline file does not set `when_full`. */
   readonly defaultWhenFull: WhenFull;
-  create(options: z.output<S>, context: ComponentContext): SinkInstance | Promise<SinkInstance>;
+  /** What the sink needs from the pipeline: its status, or a source's device to write to. */
+  readonly capabilities?: SinkCapabilities<keyof z.input<S> & string>;
+  create(options: z.output<S>, context: ComponentContext<D>): SinkInstance | Promise<SinkInstance>;
 }
 
 export type ComponentDefinition = SourceDefinition | OperatorDefinition | SinkDefinition;
 
-export function defineSource<S extends OptionsSchema>(def: Omit<SourceDefinition<S>, 'role'>): SourceDefinition<S> {
-  return Object.freeze({ ...def, role: 'source' as const });
+/** Declares no metrics of its own: a component that counts nothing itself. */
+type None = Record<never, never>;
+
+export function defineSource<S extends OptionsSchema, D extends MetricsDeclaration = None>(def: Omit<SourceDefinition<S, D>, 'role'>): SourceDefinition<S, D> {
+  return Object.freeze({ ...def, role: 'source' as const, create: withDeclaredMetrics(def) });
 }
 
-export function defineOperator<S extends OptionsSchema>(def: Omit<OperatorDefinition<S>, 'role'>): OperatorDefinition<S> {
-  return Object.freeze({ ...def, role: 'operator' as const });
+export function defineOperator<S extends OptionsSchema, D extends MetricsDeclaration = None>(def: Omit<OperatorDefinition<S, D>, 'role'>): OperatorDefinition<S, D> {
+  return Object.freeze({ ...def, role: 'operator' as const, create: withDeclaredMetrics(def) });
 }
 
-export function defineSink<S extends OptionsSchema>(def: Omit<SinkDefinition<S>, 'role'>): SinkDefinition<S> {
-  return Object.freeze({ ...def, role: 'sink' as const });
+export function defineSink<S extends OptionsSchema, D extends MetricsDeclaration = None>(def: Omit<SinkDefinition<S, D>, 'role'>): SinkDefinition<S, D> {
+  return Object.freeze({ ...def, role: 'sink' as const, create: withDeclaredMetrics(def) });
+}
+
+/** `create`, first handing the component's metrics declaration to its metrics (checked in standalone use). */
+function withDeclaredMetrics<A extends unknown[], C extends { metrics: { declare(d: MetricsDeclaration): void } }, R>(def: { metrics?: MetricsDeclaration; create(options: A[0], context: C): R }) {
+  const declaration = def.metrics ?? {};
+  return (options: A[0], context: C): R => {
+    context.metrics.declare(declaration);
+    return def.create(options, context);
+  };
 }
 
 export function resolveKind<O>(spec: KindSpec<O>, options: O): BatchKind {

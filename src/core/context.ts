@@ -1,9 +1,11 @@
 import type { Batch } from './batch.js';
 import type { ComponentContext } from './component.js';
-import type { ComponentMetrics } from './metrics.js';
+import type { ComponentMetrics, MetricsRegistry } from './metrics.js';
 
 /** Everything a context is made of; the runner and the standalone tools fill it differently. */
-export interface ContextParts extends Pick<ComponentContext, 'id' | 'registry' | 'log' | 'scheduler' | 'signal' | 'clock' | 'flow' | 'dataDir' | 'pipeline' | 'inputs'> {
+export interface ContextParts extends Pick<ComponentContext, 'id' | 'log' | 'scheduler' | 'signal' | 'clock' | 'flow' | 'dataDir' | 'pipeline' | 'inputs' | 'status' | 'offerWriter' | 'device'> {
+  /** Where the component's metrics are registered (the run's, or a standalone one). */
+  readonly registry: MetricsRegistry;
   readonly role: ComponentMetrics['kind'];
   /** The YAML type, for metrics. */
   readonly type: string;
@@ -12,6 +14,8 @@ export interface ContextParts extends Pick<ComponentContext, 'id' | 'registry' |
    * outputs once it knows the component's options.
    */
   readonly outputs: ReadonlyMap<string, (batch: Batch) => void>;
+  /** Counting a name the component does not declare throws (standalone use). */
+  readonly strictMetrics?: boolean;
   /** For sources: resolves when what the source emitted so far is durable downstream (see ComponentContext). */
   readonly durable?: () => Promise<void>;
   /** For sources: what durable sinks downstream hold from earlier runs (see ComponentContext). */
@@ -25,12 +29,12 @@ export interface ContextParts extends Pick<ComponentContext, 'id' | 'registry' |
  */
 export function createComponentContext(parts: ContextParts): ComponentContext {
   const metrics = parts.registry.register(parts.id, parts.role, parts.type);
+  metrics.strict = parts.strictMetrics === true;
   const { outputs } = parts;
   return {
     id: parts.id,
     log: parts.log,
     metrics,
-    registry: parts.registry,
     scheduler: parts.scheduler,
     signal: parts.signal,
     clock: parts.clock,
@@ -40,6 +44,9 @@ export function createComponentContext(parts: ContextParts): ComponentContext {
     ...(parts.durable ? { durable: parts.durable } : {}),
     ...(parts.recorded ? { recorded: parts.recorded } : {}),
     ...(parts.inputs ? { inputs: parts.inputs } : {}),
+    ...(parts.status ? { status: parts.status } : {}),
+    ...(parts.offerWriter ? { offerWriter: parts.offerWriter } : {}),
+    ...(parts.device ? { device: parts.device } : {}),
     emit(output, batch) {
       const send = outputs.get(output);
       if (send === undefined) {

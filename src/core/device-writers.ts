@@ -1,20 +1,9 @@
+import type { DeviceWriter } from './capabilities.js';
+import { required } from './capabilities.js';
 import type { ComponentContext } from './component.js';
-import type { MetricsDeclaration, MetricsRegistry } from './metrics.js';
+import type { MetricsDeclaration } from './metrics.js';
 
-/**
- * Lets a sink send bytes back to a device (the relay's write-through). The component contract gives
- * a sink no handle on a source, so sources that can write register a writer here under their id, in
- * a table scoped to the pipeline run (keyed by the run's metrics registry, which every component of
- * one run shares); sinks look the writer up by source id. Nothing here outlives the run.
- */
-export interface DeviceWriter {
-  /** Queues bytes for the device; returns false when they were not accepted (device not connected). */
-  write(data: Buffer): boolean;
-  /** Bytes accepted but still waiting in this process for the device (a slow or stalled device). */
-  pendingBytes(): number;
-  /** Calls `callback` once, when the waiting bytes have gone out or the connection is gone. */
-  onDrain(callback: () => void): void;
-}
+export type { DeviceWriter };
 
 /** The open port or socket of a connection: a Node writable stream. */
 export interface SessionTarget {
@@ -26,30 +15,15 @@ export interface SessionTarget {
   off(event: 'drain' | 'close', listener: () => void): unknown;
 }
 
-const tables = new WeakMap<MetricsRegistry, Map<string, DeviceWriter>>();
-
-/** Registers `writer` for the calling source; returns the function that unregisters it. */
-export function registerDeviceWriter(context: ComponentContext, writer: DeviceWriter): () => void {
-  let table = tables.get(context.registry);
-  if (table === undefined) tables.set(context.registry, (table = new Map()));
-  table.set(context.id, writer);
-  return () => {
-    if (table.get(context.id) === writer) table.delete(context.id);
-  };
-}
-
-/** The writer of source `sourceId` in the caller's pipeline run, if that source can write. */
-export function findDeviceWriter(context: ComponentContext, sourceId: string): DeviceWriter | undefined {
-  return tables.get(context.registry)?.get(sourceId);
-}
-
 /**
- * Registers a writer that sends to whatever `current()` returns (the open port or socket of the
- * present connection) and counts bytes offered while there is none as `write_while_disconnected`.
- * Unregisters itself when the pipeline stops.
+ * Offers, for the calling source (whose definition declares `capabilities: { writable: true }`), a
+ * writer that sends to whatever `current()` returns (the open port or socket of the present
+ * connection) and counts bytes offered while there is none as `write_while_disconnected`. Withdrawn
+ * when the pipeline stops.
  */
-export function registerSessionWriter(context: ComponentContext, current: () => SessionTarget | undefined): void {
-  const unregister = registerDeviceWriter(context, {
+export function offerSessionWriter(context: ComponentContext, current: () => SessionTarget | undefined): void {
+  const offer = required(context.offerWriter, context.id, '`writable: true`');
+  const withdraw = offer({
     write(data) {
       const target = current();
       if (target === undefined) {
@@ -73,8 +47,8 @@ export function registerSessionWriter(context: ComponentContext, current: () => 
       target.once('close', done);
     },
   });
-  context.signal.addEventListener('abort', unregister, { once: true });
+  context.signal.addEventListener('abort', withdraw, { once: true });
 }
 
 /** What a session writer counts for its source: bytes offered while no device was connected. */
-export const DEVICE_WRITER_METRICS: MetricsDeclaration = { errors: { write_while_disconnected: 'bytes' } };
+export const DEVICE_WRITER_METRICS = { errors: { write_while_disconnected: 'bytes' } } as const satisfies MetricsDeclaration;

@@ -3,7 +3,7 @@
  * and the drops and queue depth of every sink edge, so components only count what they alone know:
  * errors by reason (`crc`, `resync_bytes`, ...) and domain counters (`reconnects`, `injected_crc`).
  */
-export class ComponentMetrics {
+export class ComponentMetrics<D extends MetricsDeclaration = MetricsDeclaration> {
   batchesIn = 0;
   itemsIn = 0;
   bytesIn = 0;
@@ -21,6 +21,10 @@ export class ComponentMetrics {
    * under the table). The text is made then, so it can give the final counts. Not in snapshots.
    */
   readonly notices = new Map<string, () => string>();
+  /** What the component declares (set when it is created); checked at every count when `strict`. */
+  private declared: MetricsDeclaration | undefined;
+  /** Standalone contexts (tests, tools) make counting an undeclared name throw; the runner does not, so a miss never stops a pipeline. */
+  strict = false;
 
   constructor(
     readonly id: string,
@@ -28,13 +32,15 @@ export class ComponentMetrics {
     readonly type: string,
   ) {}
 
-  /** Counts rejected input by reason (bad CRC, resync bytes, decode failure...). */
-  error(reason: string, n = 1): void {
+  /** Counts rejected input by reason (bad CRC, resync bytes, decode failure...): a reason of the declaration's `errors`. */
+  error(reason: DeclaredName<D, 'errors'>, n = 1): void {
+    this.check('errors', reason);
     this.errors.set(reason, (this.errors.get(reason) ?? 0) + n);
   }
 
-  /** Counts a domain event (reconnects, injected faults, resets...). */
-  count(name: string, n = 1): void {
+  /** Counts a domain event (reconnects, injected faults, resets...): a name of the declaration's `counters`. */
+  count(name: DeclaredName<D, 'counters'>, n = 1): void {
+    this.check('counters', name);
     this.counters.set(name, (this.counters.get(name) ?? 0) + n);
   }
 
@@ -43,8 +49,19 @@ export class ComponentMetrics {
     this.notices.set(key, text);
   }
 
-  gauge(name: string, value: number): void {
+  gauge(name: DeclaredName<D, 'gauges'>, value: number): void {
+    this.check('gauges', name);
     this.gauges.set(name, value);
+  }
+
+  /** Takes the component's declaration; `create` of every definition calls it (src/core/component.ts). */
+  declare(declaration: MetricsDeclaration): void {
+    this.declared = declaration;
+  }
+
+  private check(table: keyof MetricsDeclaration, name: string): void {
+    if (!this.strict || this.declared === undefined || isDeclared(this.declared[table], name) || isDeclared(ENGINE_METRICS[this.kind][table], name)) return;
+    throw new Error(`component "${this.id}" counted ${table}.${name}, which its definition's metrics do not declare`);
   }
 
   /** Counts data lost on purpose (a drop policy); `n` in batches is the runner's unit. */
@@ -134,8 +151,21 @@ export interface MetricsDeclaration {
   readonly gauges?: Readonly<Record<string, MetricUnit>>;
 }
 
+/**
+ * The names a declaration allows in one table, as a type: its keys, a `prefix*` family as any name
+ * with that prefix; `string` for a declaration whose names are not known (a plain MetricsDeclaration),
+ * `never` for a table it does not have. So `context.metrics.error('crc')` in a component that does not
+ * declare `crc` is a type error.
+ */
+export type DeclaredName<D extends MetricsDeclaration, T extends keyof MetricsDeclaration> = D extends { readonly [K in T]?: infer Table } ? NamesOf<Table> : never;
+type NamesOf<Table> = Table extends undefined ? never : string extends keyof Table ? string : { [K in keyof Table & string]: K extends `${infer Prefix}*` ? `${Prefix}${string}` : K }[keyof Table & string];
+
+/** The declaration `declareMetrics` returns: every name of every part, in its table. */
+type Joined<P extends MetricsDeclaration> = { readonly [T in keyof MetricsDeclaration]-?: Readonly<Record<KeysOf<P, T>, MetricUnit>> };
+type KeysOf<P, T extends keyof MetricsDeclaration> = P extends { readonly [K in T]?: infer Table } ? (Table extends undefined ? never : keyof Table & string) : never;
+
 /** Joins the declarations of shared parts (the reconnect loop, a device writer) with a component's own. */
-export function declareMetrics(...parts: readonly MetricsDeclaration[]): MetricsDeclaration {
+export function declareMetrics<P extends readonly MetricsDeclaration[]>(...parts: P): Joined<P[number]> {
   return {
     errors: Object.assign({}, ...parts.map((p) => p.errors ?? {})),
     counters: Object.assign({}, ...parts.map((p) => p.counters ?? {})),

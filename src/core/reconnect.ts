@@ -42,7 +42,7 @@ export interface ReconnectOptions {
   classify?(error: Error): string;
 }
 
-const REASONS: ReadonlyArray<[RegExp, string]> = [
+const REASONS = [
   [/E_LIST_PORTS/, 'list_failed'],
   [/ENOENT|No such file/i, 'not_found'],
   [/EACCES|Permission denied/i, 'permission'],
@@ -53,20 +53,23 @@ const REASONS: ReadonlyArray<[RegExp, string]> = [
   [/ECONNRESET|EPIPE/, 'reset'],
   [/EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN/, 'unreachable'],
   [/timed out|ETIMEDOUT/i, 'timeout'],
-];
+] as const satisfies ReadonlyArray<readonly [RegExp, string]>;
+
+/** A reason `connectErrorReason` gives. */
+export type ConnectErrorReason = (typeof REASONS)[number][1] | 'connect_failed';
 
 /** Every reason `connectErrorReason` can give. */
-export const CONNECT_ERROR_REASONS: readonly string[] = [...REASONS.map(([, reason]) => reason), 'connect_failed'];
+export const CONNECT_ERROR_REASONS: readonly ConnectErrorReason[] = [...REASONS.map(([, reason]) => reason), 'connect_failed'];
 
 /** What the loop counts for the source that runs it; device sources spread this into their own. */
-export const RECONNECT_METRICS: MetricsDeclaration = {
-  errors: Object.fromEntries(CONNECT_ERROR_REASONS.map((reason) => [reason, 'events'])),
+export const RECONNECT_METRICS = {
+  errors: Object.fromEntries(CONNECT_ERROR_REASONS.map((reason) => [reason, 'events'])) as Record<ConnectErrorReason, 'events'>,
   counters: { disconnects: 'events', reconnects: 'events', disconnected_ms: 'ms', empty_connections: 'connections' },
   gauges: { connected: 'state', connection: 'connections' },
-};
+} as const satisfies MetricsDeclaration;
 
 /** Maps a connect error to a short reason for metrics (`not_found`, `timeout`, `refused`...). */
-export function connectErrorReason(error: Error): string {
+export function connectErrorReason(error: Error): ConnectErrorReason {
   const text = `${(error as NodeJS.ErrnoException).code ?? ''} ${error.message}`;
   for (const [pattern, reason] of REASONS) if (pattern.test(text)) return reason;
   return 'connect_failed';

@@ -1,4 +1,5 @@
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
+import { rx } from './rx.js';
 
 export interface SleepOptions {
   /** Ends the wait early; the promise then resolves with false. */
@@ -13,7 +14,7 @@ export interface SleepOptions {
  * stopped pipeline's process alive.
  */
 export function sleep(ms: number, options: SleepOptions = {}): Promise<boolean> {
-  const { signal, scheduler = asyncScheduler } = options;
+  const { signal, scheduler = rx().asyncScheduler } = options;
   if (signal?.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const onAbort = () => {

@@ -1,4 +1,5 @@
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { rx } from './rx.js';
 import type { Batch } from './batch.js';
 import type { ComponentContext } from './component.js';
 
@@ -7,7 +8,7 @@ import type { ComponentContext } from './component.js';
  * stops, or the subscriber leaves) and resolves to complete the source or rejects to fail it.
  */
 export function loopSource<B extends Batch>(context: ComponentContext, run: (emit: (batch: B) => void, signal: AbortSignal) => Promise<void>): Observable<Batch> {
-  return new Observable<Batch>((subscriber) => {
+  return new (rx().Observable<Batch>)((subscriber) => {
     const stop = new AbortController();
     const onAbort = () => stop.abort();
     context.signal.addEventListener('abort', onAbort, { once: true });

@@ -1,6 +1,7 @@
 import { asyncScheduler, lastValueFrom, from, toArray, type SchedulerLike } from 'rxjs';
 import type { z } from 'zod';
 import type { Batch } from './batch.js';
+import { DeviceWriters, type PipelineStatus } from './capabilities.js';
 import { createClock } from './clock.js';
 import type { ComponentContext, OperatorDefinition, OptionsSchema } from './component.js';
 import { createComponentContext } from './context.js';
@@ -17,6 +18,10 @@ export interface StandaloneContext extends ComponentContext {
   readonly emitted: ReadonlyMap<string, Batch[]>;
   readonly abort: AbortController;
   readonly flowSignal: FlowSignal;
+  /** The metrics of this component (and of any other context sharing it); what `status` reports. */
+  readonly registry: MetricsRegistry;
+  /** Where a standalone source offers its device writer, by its id (see StandaloneOptions.devices). */
+  readonly devices: DeviceWriters;
   /** Declares side outputs once the component's options are known (buildOperator does this). */
   declareOutputs(names: Iterable<string>): void;
 }
@@ -26,7 +31,15 @@ export interface StandaloneOptions {
   dataDir?: string;
   kind?: 'source' | 'operator' | 'sink';
   type?: string;
+  /** Where the component's metrics go; also what `context.status` reports. */
   registry?: MetricsRegistry;
+  /**
+   * The device writers that standalone sources offer theirs to and that a sink's `device` link reads;
+   * share one between a source's and a sink's contexts to wire them as a pipeline would.
+   */
+  devices?: DeviceWriters;
+  /** For a sink that declares `capabilities.writesTo`: the source it writes to (the option's value). */
+  writesTo?: string;
   /** Side outputs the component may emit to; any other name throws, as in a pipeline. */
   outputs?: readonly string[];
   /** For sinks: the names in `inputs`, as the runner gives them. */
@@ -47,11 +60,19 @@ export function standaloneContext(id = 'test', overrides: StandaloneOptions = {}
     }
   };
   declareOutputs(overrides.outputs ?? []);
+  const registry = overrides.registry ?? new MetricsRegistry();
+  const devices = overrides.devices ?? new DeviceWriters();
+  const role = overrides.kind ?? 'operator';
+  const status: PipelineStatus = { startedAtMs: registry.startedAtMs, snapshot: () => registry.snapshot() };
   const context = createComponentContext({
     id,
-    role: overrides.kind ?? 'operator',
+    role,
     type: overrides.type ?? id,
-    registry: overrides.registry ?? new MetricsRegistry(),
+    registry,
+    strictMetrics: true,
+    status,
+    ...(role === 'source' ? { offerWriter: (writer) => devices.offer(id, writer) } : {}),
+    ...(overrides.writesTo !== undefined ? { device: devices.link(overrides.writesTo) } : {}),
     log: silentLogger,
     scheduler: overrides.scheduler ?? asyncScheduler,
     signal: abort.signal,
@@ -62,7 +83,7 @@ export function standaloneContext(id = 'test', overrides: StandaloneOptions = {}
     outputs,
     inputs: overrides.inputs,
   });
-  return { ...context, emitted, abort, flowSignal, declareOutputs };
+  return { ...context, emitted, abort, flowSignal, registry, devices, declareOutputs };
 }
 
 /**

@@ -1,15 +1,20 @@
 import type { BatchKind, Field } from '../core/batch.js';
 import { recordsBatch } from '../core/batch.js';
 import type { ComponentContext } from '../core/component.js';
+import type { MetricUnit } from '../core/metrics.js';
 import { z } from 'zod';
 
 /**
  * Dead letters: bytes and frames an operator rejected, sent with their reason and host time to a
  * named side output (`dead_letter: NAME`, addressed as `<transform>.NAME`) so they can be recorded.
- * Reasons match the error counters: resync_bytes, oversize, crc, short, encoding (a COBS, SLIP or
- * HDLC frame whose escaping is broken), decode (a frame the decode step cannot read).
+ * Its reasons are these error counters, declared once with their units; `frame` declares them all,
+ * `crc` and `decode` the ones they can give. `encoding` is a COBS, SLIP or HDLC frame whose escaping
+ * is broken; `decode` a frame the decode step cannot read.
  */
-export type RejectReason = 'resync_bytes' | 'oversize' | 'crc' | 'short' | 'encoding' | 'decode';
+export const REJECT_ERRORS = { resync_bytes: 'bytes', oversize: 'frames', crc: 'frames', short: 'frames', encoding: 'frames', decode: 'frames' } as const satisfies Record<string, MetricUnit>;
+
+/** A reason bytes are rejected for: an error counter of the operator that rejects them (REJECT_ERRORS). */
+export type RejectReason = keyof typeof REJECT_ERRORS;
 
 /** Schema of a dead-letter batch: reason, host time and the raw bytes of each rejected run. */
 export const DEAD_LETTER_FIELDS: readonly Field[] = [

@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { rx } from '../core/rx.js';
 import type { Batch, BatchKind } from '../core/batch.js';
 import type { ComponentMetrics } from '../core/metrics.js';
 
@@ -40,7 +41,7 @@ export const bySource = (batch: Batch): string => batch.source;
  */
 export function operate<K extends Batch, S = undefined>(spec: OperatorSpec<K, S>): OperatorFunction<Batch, Batch> {
   return (input) =>
-    new Observable<Batch>((subscriber) => {
+    new (rx().Observable<Batch>)((subscriber) => {
       const emit: Emit = (batch) => subscriber.next(batch);
       const streams = new Map<string, S>();
       const limit = spec.maxStreams ?? MAX_STREAMS;

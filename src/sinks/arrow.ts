@@ -1,9 +1,8 @@
-import { RECORDING_METRICS } from './recording/recorder.js';
 import { z } from 'zod';
 import { defineSink } from '../core/component.js';
 import { recordingOptions, sharedConfig } from './recording/options.js';
-import { RESUME_METRICS, openRecording } from './recording/resume.js';
 import { declareMetrics } from '../core/metrics.js';
+import { RECORDING_METRICS, RESUME_METRICS } from './recording/metrics.js';
 
 /**
  * Records to Arrow IPC stream files (`.arrows`): appendable, readable by apache-arrow, pyarrow,
@@ -17,7 +16,9 @@ export const arrowSink = defineSink({
   input: ['records'],
   defaultWhenFull: 'block',
   options: z.strictObject(recordingOptions('arrows')),
-  create(options, context) {
+  async create(options, context) {
+    // Imported here: the recorder brings apache-arrow, parquet-wasm and DuckDB, which `validate` and `list` do not need.
+    const { openRecording } = await import('./recording/resume.js');
     return openRecording(sharedConfig(options, 'arrow'), context);
   },
   dataPaths: ['path'],

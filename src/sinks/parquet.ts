@@ -1,10 +1,9 @@
-import { RECORDING_METRICS } from './recording/recorder.js';
 import { z } from 'zod';
 import { defineSink } from '../core/component.js';
 import { recordingOptions, sharedConfig } from './recording/options.js';
 import { PARQUET_COMPRESSIONS, PARQUET_ENCODINGS, PARQUET_STATISTICS } from './recording/parquet-settings.js';
-import { RESUME_METRICS, openRecording } from './recording/resume.js';
 import { declareMetrics } from '../core/metrics.js';
+import { RECORDING_METRICS, RESUME_METRICS } from './recording/metrics.js';
 
 /**
  * Records to Parquet files that keep column types (float32 stays FLOAT, counters stay integers,
@@ -46,7 +45,9 @@ export const parquetSink = defineSink({
       .default(true)
       .meta({ description: 'Journal every batch (Arrow IPC, synced every flush_interval) so `pipeline recover` can rebuild a file cut by a crash.', examples: [true, false] }),
   }),
-  create(options, context) {
+  async create(options, context) {
+    // Imported here: the recorder brings apache-arrow, parquet-wasm and DuckDB, which `validate` and `list` do not need.
+    const { openRecording } = await import('./recording/resume.js');
     return openRecording(
       {
         ...sharedConfig(options, 'parquet'),

@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { PipelineFileMistake } from '../core/pipeline-file-mistake.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { Observable } from 'rxjs';
+import { rx } from '../core/rx.js';
 import { z } from 'zod';
 import { type Batch, bytesBatch } from '../core/batch.js';
 import { CHUNK_HEADER_BYTES, decodeCaptureHeader, isCapture } from '../core/capture-format.js';
@@ -33,7 +33,7 @@ export const fileSource = defineSource({
   output: 'bytes',
   create(o, context) {
     const file = confinePath(context.dataDir, o.path, 'path');
-    return new Observable<Batch>((subscriber) => {
+    return new (rx().Observable<Batch>)((subscriber) => {
       let handle: FileHandle | undefined;
       let stopped = false;
       const emit: Emit = (data) => subscriber.next(bytesBatch(context.id, data, context.clock.nowNs()));
@@ -57,7 +57,7 @@ export const fileSource = defineSource({
           throw new Error(`${o.path} is a raw dump without timing; set bytes_per_second for speed: realtime, or replay a capture file`);
         }
         // Pacing runs across loops, so a looped replay keeps the configured rate.
-        const pace: Pace = { startMs: performance.now(), sent: 0 };
+        const pace: Pace = { startMs: context.scheduler.now(), sent: 0 };
         do {
           if (capture) await replayCapture(handle, decodeCaptureHeader(head.subarray(0, bytesRead)).dataOffset, o, context, emit, () => stopped);
           else await replayRaw(handle, o, context, emit, () => stopped, pace);
@@ -101,8 +101,8 @@ async function replayRaw(handle: FileHandle, o: Options, context: ComponentConte
     if (bytesRead === 0 || stopped()) return;
     position += bytesRead;
     if (paced) {
-      const dueMs = (pace.sent / o.bytes_per_second!) * 1000 - (performance.now() - pace.startMs);
-      if (dueMs > 1) await sleep(dueMs, { signal: context.signal });
+      const dueMs = (pace.sent / o.bytes_per_second!) * 1000 - (context.scheduler.now() - pace.startMs);
+      if (dueMs > 1) await sleep(dueMs, { signal: context.signal, scheduler: context.scheduler });
     }
     pace.sent += bytesRead;
     emit(chunk.subarray(0, bytesRead));
@@ -116,7 +116,7 @@ async function replayCapture(handle: FileHandle, dataOffset: number, o: Options,
   let carry = Buffer.alloc(0);
   let position = dataOffset;
   let firstTime: number | undefined;
-  const startMs = performance.now();
+  const startMs = context.scheduler.now();
   const pending: Buffer[] = [];
   let pendingBytes = 0;
   const flush = () => {
@@ -140,8 +140,8 @@ async function replayCapture(handle: FileHandle, dataOffset: number, o: Options,
       at += CHUNK_HEADER_BYTES + length;
       if (o.speed === 'realtime') {
         firstTime ??= time;
-        const dueMs = (time - firstTime) / 1e6 - (performance.now() - startMs);
-        if (dueMs > 1) await sleep(dueMs, { signal: context.signal });
+        const dueMs = (time - firstTime) / 1e6 - (context.scheduler.now() - startMs);
+        if (dueMs > 1) await sleep(dueMs, { signal: context.signal, scheduler: context.scheduler });
         if (stopped()) return;
         emit(bytes);
       } else {

@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { Observable } from 'rxjs';
+import { rx } from '../core/rx.js';
 import { z } from 'zod';
 import { type Batch, framesBatch } from '../core/batch.js';
 import { defineSource } from '../core/component.js';
@@ -40,7 +40,7 @@ export const udpSource = defineSource({
   options: udpOptions,
   output: 'frames',
   create(options, context) {
-    return new Observable<Batch>((subscriber) => {
+    return new (rx().Observable<Batch>)((subscriber) => {
       const socket = dgram.createSocket({ type: 'udp4', reuseAddr: options.multicast_group !== undefined, recvBufferSize: options.receive_buffer });
       const pending = new DatagramQueue(options, context.metrics);
       let scheduled: NodeJS.Immediate | undefined;

@@ -8,6 +8,7 @@ import { RECONNECT_METRICS } from '../../src/core/reconnect.js';
 import { DEVICE_WRITER_METRICS } from '../../src/core/device-writers.js';
 import { NATS_LINK_METRICS } from '../../src/core/nats/connection.js';
 import { MetricsRegistry } from '../../src/core/metrics.js';
+import { GDB_CLIENT_METRICS } from '../../src/sources/rtt/gdb-client.js';
 
 const SRC = path.resolve('src');
 
@@ -30,14 +31,15 @@ function definitionFiles(): Map<string, string> {
 }
 
 /**
- * The file and every file it imports values from, transitively, inside its role's folder. Shared
- * modules in src/core declare what they count themselves (checked below); components spread those.
+ * The file and every file it imports values from, transitively, inside its role's folder: static
+ * imports, and the `import('./x.js')` that defers an implementation until the component is created.
+ * Shared modules in src/core declare what they count themselves (checked below); components spread those.
  */
 function reachable(file: string, seen = new Set<string>()): Set<string> {
   if (seen.has(file) || file.startsWith(path.join(SRC, 'core'))) return seen;
   seen.add(file);
-  for (const match of readFileSync(file, 'utf8').matchAll(/^import (?!type )[^;]*?from '(\.[^']+)\.js';/gms)) {
-    const base = path.resolve(path.dirname(file), match[1]);
+  for (const match of readFileSync(file, 'utf8').matchAll(/^import (?!type )[^;]*?from '(\.[^']+)\.js';|\bimport\('(\.[^']+)\.js'\)/gms)) {
+    const base = path.resolve(path.dirname(file), match[1] ?? match[2]);
     const source = [`${base}.ts`, `${base}.js`].find((candidate) => existsSync(candidate));
     if (source) reachable(source, seen);
   }
@@ -54,6 +56,8 @@ function countedNames(files: Iterable<string>): { table: keyof MetricsDeclaratio
       const name = match[2] === '`' && match[3].includes('${') ? `${match[3].slice(0, match[3].indexOf('${'))}*` : match[3];
       names.push({ table: TABLE[match[1] as keyof typeof TABLE], name, file: path.relative(SRC, file) });
     }
+    // A reconnecting source's own connect-error reasons, which the loop counts as errors.
+    for (const match of readFileSync(file, 'utf8').matchAll(/classify: [^\n]*?'([a-z_]+)'/g)) names.push({ table: 'errors' as const, name: match[1], file: path.relative(SRC, file) });
   }
   return names;
 }
@@ -85,11 +89,14 @@ describe('declared metrics', () => {
       countedNames([path.join(SRC, 'core', file)]).filter(({ table, name }) => !isDeclared(declaration[table], name)).map(({ table, name }) => `${file}: ${table}.${name}`);
     expect([...undeclared('reconnect.ts', RECONNECT_METRICS), ...undeclared('device-writers.ts', DEVICE_WRITER_METRICS), ...undeclared('nats/connection.ts', NATS_LINK_METRICS)]).toEqual([]);
     expect(countedNames([path.join(SRC, 'core', 'reconnect.ts')]).length).toBeGreaterThan(0);
+    // The GDB client reports irregularities through its `irregular` callback, each a declared error.
+    const irregular = [...readFileSync(path.join(SRC, 'sources/rtt/gdb-client.ts'), 'utf8').matchAll(/\.irregular\('([a-z_]+)'\)/g)].map((m) => m[1]);
+    expect(irregular.sort()).toEqual(Object.keys(GDB_CLIENT_METRICS.errors).sort());
   });
 
   it('declares nothing a component never counts (a declared name is a promise to count it)', () => {
     // Names of the shared modules are checked against their code above (reconnect reasons are picked at run time).
-    const shared = declareMetrics(RECONNECT_METRICS, DEVICE_WRITER_METRICS, NATS_LINK_METRICS);
+    const shared = declareMetrics(RECONNECT_METRICS, DEVICE_WRITER_METRICS, NATS_LINK_METRICS, GDB_CLIENT_METRICS);
     const unused: string[] = [];
     for (const definition of COMPONENTS) {
       const counted = countedNames(reachable(files.get(`${definition.role}/${definition.type}`)!));
@@ -110,7 +117,7 @@ describe('declared metrics', () => {
     const snapshot = m.snapshot();
     expect(Object.keys(snapshot)).toEqual(['id', 'kind', 'type', ...TOTALS.map((t) => t.key), 'errors', 'counters', 'gauges']);
     expect(snapshot).toMatchObject({ batches_out: 1, items_out: 3, bytes_out: 24, queue_bytes: 0 });
-    const text = renderPrometheus(registry);
+    const text = renderPrometheus(registry.snapshot());
     for (const total of TOTALS) if (total.prometheus) expect(text).toContain(`# TYPE ${total.prometheus.name} ${total.prometheus.type}`);
     expect(text).toContain('pipeline_bytes_out_total{component="node",kind="source",type="simulator"} 24');
     expect(m).toBeInstanceOf(ComponentMetrics);

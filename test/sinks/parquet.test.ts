@@ -125,8 +125,8 @@ describe('parquet sink rotation and naming', () => {
   it('refuses paths outside the data directory, also through partition values', async () => {
     const dir = dataDir();
     const context = standaloneContext('parquet', { dataDir: dir, kind: 'sink' });
-    expect(() => parquetSink.create(parquetSink.options.parse({ path: '../escape.parquet' }), context)).toThrow(/outside the data directory/);
-    expect(() => parquetSink.create(parquetSink.options.parse({ path: 'x/{nope}.parquet' }), context)).toThrow(/unknown placeholder \{nope\}/);
+    await expect(parquetSink.create(parquetSink.options.parse({ path: '../escape.parquet' }), context)).rejects.toThrow(/outside the data directory/);
+    await expect(parquetSink.create(parquetSink.options.parse({ path: 'x/{nope}.parquet' }), context)).rejects.toThrow(/unknown placeholder \{nope\}/);
     const evil = recordsBatch('node', [{ name: 'node', type: 'string' }, { name: 'v', type: 'f32' }], { node: { codes: Int32Array.of(0), dictionary: ['../../etc'] }, v: Float32Array.of(1) }, 1);
     await record(parquetSink, { path: '{node}.parquet', partition_by: ['node'] }, [evil], dir);
     const files = filesEndingWith(dir, '.parquet');

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bytesBatch, type Batch } from '../../src/core/batch.js';
 import type { SinkInstance } from '../../src/core/component.js';
-import { MetricsRegistry } from '../../src/core/metrics.js';
+import { DeviceWriters } from '../../src/core/capabilities.js';
 import { standaloneContext, type StandaloneContext } from '../../src/core/standalone.js';
 import { relaySink } from '../../src/sinks/relay/index.js';
 import { serialSource } from '../../src/sources/serial/index.js';
@@ -35,8 +35,9 @@ describe('relay sink', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function relay(options: Record<string, unknown>, registry = new MetricsRegistry()) {
-    const context = standaloneContext('relay', { kind: 'sink', type: 'relay', registry });
+  async function relay(options: Record<string, unknown>, devices = new DeviceWriters()) {
+    const writesTo = typeof options.write_through === 'string' ? options.write_through : undefined;
+    const context = standaloneContext('relay', { kind: 'sink', type: 'relay', devices, writesTo });
     const sink: SinkInstance = await relaySink.create(relaySink.options.parse({ listen: '127.0.0.1:0', ...options }), context);
     cleanups.push(() => sink.close());
     return { sink, context, port: context.metrics.gauges.get('port')! };
@@ -101,12 +102,12 @@ describe('relay sink', () => {
     const dev = new TcpDevice();
     await dev.start();
     cleanups.push(() => dev.stop());
-    const registry = new MetricsRegistry();
-    const sourceContext = standaloneContext('node', { kind: 'source', type: 'tcp', registry });
+    const devices = new DeviceWriters();
+    const sourceContext = standaloneContext('node', { kind: 'source', type: 'tcp', devices });
     cleanups.push(() => sourceContext.abort.abort());
     collect(tcpSource.create(tcpSource.options.parse({ port: dev.port }), sourceContext));
     await waitFor(() => dev.sockets.size === 1, 'tcp source connected');
-    const { context, port } = await relay({ write_through: 'node' }, registry);
+    const { context, port } = await relay({ write_through: 'node' }, devices);
     const c = await connect(port);
     c.socket.write('PING');
     await waitFor(() => dev.received.toString() === 'PING', 'bytes at the device');
@@ -135,13 +136,13 @@ describe('relay sink', () => {
     }));
     const devicePort = (device.address() as net.AddressInfo).port;
 
-    const registry = new MetricsRegistry();
-    const sourceContext = standaloneContext('link', { kind: 'source', type: 'tcp', registry });
+    const devices = new DeviceWriters();
+    const sourceContext = standaloneContext('link', { kind: 'source', type: 'tcp', devices });
     cleanups.push(() => sourceContext.abort.abort());
     collect(tcpSource.create(tcpSource.options.parse({ port: devicePort, idle_timeout: 0 }), sourceContext));
     await waitFor(() => deviceSocket !== undefined, 'tcp source connected');
     const HIGH_WATER = 256 * 1024; // the default write_through_buffer
-    const { context, port } = await relay({ write_through: 'link' }, registry);
+    const { context, port } = await relay({ write_through: 'link' }, devices);
 
     // The client sends 48 MB as fast as the relay lets it, honouring its own socket's backpressure.
     const TOTAL = 48 * 1024 * 1024;
@@ -182,12 +183,12 @@ describe('relay sink', () => {
   it('counts client bytes the device cannot take while it is disconnected', async () => {
     const dev = new TcpDevice();
     await dev.start();
-    const registry = new MetricsRegistry();
-    const sourceContext = standaloneContext('node', { kind: 'source', type: 'tcp', registry });
+    const devices = new DeviceWriters();
+    const sourceContext = standaloneContext('node', { kind: 'source', type: 'tcp', devices });
     cleanups.push(() => sourceContext.abort.abort());
     collect(tcpSource.create(tcpSource.options.parse({ port: dev.port, backoff: { initial: '10s' } }), sourceContext));
     await waitFor(() => dev.sockets.size === 1, 'tcp source connected');
-    const { context, port } = await relay({ write_through: 'node' }, registry);
+    const { context, port } = await relay({ write_through: 'node' }, devices);
     await dev.stop();
     await waitFor(() => sourceContext.metrics.gauges.get('connected') === 0, 'device gone');
     const c = await connect(port);
@@ -196,7 +197,7 @@ describe('relay sink', () => {
     expect(sourceContext.metrics.errors.get('write_while_disconnected')).toBe(4);
   });
 
-  it('counts client bytes when the write_through source cannot write', async () => {
+  it('counts client bytes while the write_through source offers no writer (not running)', async () => {
     const { context, port } = await relay({ write_through: 'missing' });
     const c = await connect(port);
     c.socket.write('PING');
@@ -216,9 +217,9 @@ describe('relay write-through to a serial device', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'relay-'));
     pty = new PtyPair(dir);
     await pty.start();
-    const registry = new MetricsRegistry();
-    const sourceContext: StandaloneContext = standaloneContext('node', { kind: 'source', type: 'serial', registry });
-    const sinkContext = standaloneContext('relay', { kind: 'sink', type: 'relay', registry });
+    const devices = new DeviceWriters();
+    const sourceContext: StandaloneContext = standaloneContext('node', { kind: 'source', type: 'serial', devices });
+    const sinkContext = standaloneContext('relay', { kind: 'sink', type: 'relay', devices, writesTo: 'node' });
     const sink = await relaySink.create(relaySink.options.parse({ listen: '127.0.0.1:0', write_through: 'node' }), sinkContext);
     const host = await open(pty.host, 'r+');
     let tool: net.Socket | undefined;

@@ -1,8 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { type Observable, VirtualTimeScheduler } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bytesBatch } from '../../src/core/batch.js';
+import { type Batch, bytesBatch } from '../../src/core/batch.js';
 import { standaloneContext } from '../../src/core/standalone.js';
 import { captureSink } from '../../src/sinks/capture.js';
 import { fileSource } from '../../src/sources/file.js';
@@ -15,6 +17,22 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const context = () => standaloneContext('replay', { kind: 'source', type: 'file', dataDir: dir });
+
+/**
+ * Runs a source on a virtual clock: whenever it waits, the clock jumps to its next wake-up. File reads
+ * are real I/O, so the loop lets them finish between jumps; bounded in turns, not in time.
+ */
+async function inVirtualTime(scheduler: VirtualTimeScheduler, source: Observable<Batch>, next: (batch: Batch) => void): Promise<void> {
+  let done = false;
+  let failure: unknown;
+  source.subscribe({ next, complete: () => (done = true), error: (error) => ((failure = error), (done = true)) });
+  for (let turn = 0; !done && turn < 100_000; turn++) {
+    await yieldToLoop();
+    scheduler.flush();
+  }
+  if (failure) throw failure;
+  expect(done).toBe(true);
+}
 
 async function writeCapture(chunks: { data: Buffer; atNs: number }[]): Promise<string> {
   const sinkContext = standaloneContext('capture', { kind: 'sink', type: 'capture', dataDir: dir });
@@ -41,34 +59,30 @@ describe('file source', () => {
     expect(batches).toHaveLength(5);
   });
 
-  it('replays a capture chunk by chunk at speed: realtime, in order', async () => {
+  it('replays a capture chunk by chunk at speed: realtime, in order, at the recorded times', async () => {
     const chunks = Array.from({ length: 5 }, (_, i) => ({ data: Buffer.from([i]), atNs: i * 20e6 }));
     const file = await writeCapture(chunks);
-    const { batches } = await collectSource(fileSource, { path: file, speed: 'realtime' }, context());
-    expect(batches.map((b) => (b.kind === 'bytes' ? b.data[0] : -1))).toEqual([0, 1, 2, 3, 4]);
-    const times = batches.map((b) => (b.kind === 'bytes' ? b.hostTimeNs : 0));
-    // Paced: the last chunk comes after the recorded 80 ms (allowing a coarse timer).
-    expect(times[4] - times[0]).toBeGreaterThan(70e6);
+    const scheduler = new VirtualTimeScheduler();
+    const ctx = standaloneContext('replay', { kind: 'source', type: 'file', dataDir: dir, scheduler });
+    const seen: { byte: number; atMs: number }[] = [];
+    await inVirtualTime(scheduler, fileSource.create(fileSource.options.parse({ path: file, speed: 'realtime' }), ctx), (b) => {
+      if (b.kind === 'bytes') seen.push({ byte: b.data[0], atMs: scheduler.now() });
+    });
+    // Each chunk goes out at its recorded offset from the first: 0, 20, 40, 60, 80 ms.
+    expect(seen).toEqual(chunks.map((c, i) => ({ byte: i, atMs: c.atNs / 1e6 })));
   });
 
   it('paces a raw dump at bytes_per_second in 10 ms slices, across loops', async () => {
     writeFileSync(path.join(dir, 'dump.bin'), Buffer.alloc(1000, 7));
-    const ctx = context();
-    const sizes: number[] = [];
-    const started = performance.now();
-    await new Promise<void>((resolve) => {
-      const sub = fileSource.create(fileSource.options.parse({ path: 'dump.bin', speed: 'realtime', bytes_per_second: 20_000, loop: true }), ctx).subscribe((b) => {
-        sizes.push(b.kind === 'bytes' ? b.data.length : 0);
-        if (sizes.reduce((a, n) => a + n, 0) >= 3000) {
-          ctx.abort.abort();
-          sub.unsubscribe();
-          resolve();
-        }
-      });
+    const scheduler = new VirtualTimeScheduler();
+    const ctx = standaloneContext('replay', { kind: 'source', type: 'file', dataDir: dir, scheduler });
+    const slices: { bytes: number; atMs: number }[] = [];
+    await inVirtualTime(scheduler, fileSource.create(fileSource.options.parse({ path: 'dump.bin', speed: 'realtime', bytes_per_second: 20_000, loop: true }), ctx), (b) => {
+      slices.push({ bytes: b.kind === 'bytes' ? b.data.length : 0, atMs: scheduler.now() });
+      if (slices.length === 15) ctx.abort.abort();
     });
-    expect(sizes.every((n) => n === 200)).toBe(true);
-    // 3000 bytes at 20 kB/s: the first 200 go out at once, the rest take at least 140 ms.
-    expect(performance.now() - started).toBeGreaterThan(130);
+    // 200 bytes per 10 ms at 20 kB/s: slice n goes out at n x 10 ms, through the loop's restart at 1000 bytes.
+    expect(slices).toEqual(Array.from({ length: 15 }, (_, n) => ({ bytes: 200, atMs: n * 10 })));
   });
 
   it('counts a chunk cut short by a crash and replays everything before it', async () => {

@@ -49,4 +49,6 @@ export interface SinkPlan {
   readonly whenFull: WhenFull;
   readonly maxBatches: number;
   readonly maxBytes: number;
+  /** The writable source this sink sends bytes to, from the option its definition's `capabilities.writesTo` names. */
+  readonly writesTo?: string;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { BatchKind } from '../batch.js';
 import { resolveKind, type WhenFull } from '../component.js';
 import type { Registry } from '../registry.js';
+import { checkWritesTo } from './capabilities.js';
 import { checkDataPaths } from './data-paths.js';
 import { didYouMean } from './did-you-mean.js';
 import { quoted } from './errors.js';
@@ -68,7 +69,9 @@ export function buildPlan(raw: unknown, registry: Registry, file: string, config
     if (!common || options === undefined) continue;
     if (dataDir !== undefined) checkDataPaths(component.definition, options, ['sinks', id], dataDir, note);
     const whenFull: WhenFull = common.when_full ?? component.definition.defaultWhenFull;
-    sinks.push({ id, definition: component.definition, options, inputs: common.inputs, whenFull, maxBatches: common.buffer.max_batches, maxBytes: common.buffer.max_bytes });
+    const otherIds = [...Object.keys(top.transforms), ...Object.keys(top.sinks)];
+    const writesTo = checkWritesTo(id, component.definition, options, sources, Object.keys(top.sources), otherIds, registry, note);
+    sinks.push({ id, definition: component.definition, options, inputs: common.inputs, whenFull, maxBatches: common.buffer.max_batches, maxBytes: common.buffer.max_bytes, ...(writesTo !== undefined ? { writesTo } : {}) });
   }
 
   const idsInUse = [...Object.keys(top.sources), ...Object.keys(top.transforms), ...Object.keys(top.sinks)];

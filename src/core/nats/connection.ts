@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { type Backoff, backoffDelayMs } from '../backoff.js';
 import { sleep } from '../sleep.js';
 import type { ComponentContext } from '../component.js';
@@ -16,15 +16,17 @@ export interface NatsLink {
 }
 
 /** What a NATS connection counts for the component that holds it. */
-export const NATS_LINK_METRICS: MetricsDeclaration = {
+export const NATS_LINK_METRICS = {
   errors: { server_error: 'events' },
   counters: { connect_failures: 'events', disconnects: 'events', reconnects: 'events' },
-};
+} as const satisfies MetricsDeclaration;
 
 export function openNatsLink(url: string, backoff: Backoff, context: ComponentContext, stop: AbortSignal): NatsLink {
   const { log, metrics } = context;
   let connection: NatsConnection | undefined;
   const ready = (async () => {
+    // The NATS client loads when the component starts, not with its definition (`validate`, `list`).
+    const { connect } = await import('@nats-io/transport-node');
     for (let attempt = 0; ; attempt++) {
       if (stop.aborted) throw new Error(`stopped before connecting to ${url}`);
       try {

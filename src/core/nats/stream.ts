@@ -1,5 +1,4 @@
-import { type JetStreamManager, StorageType } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 
 export interface StreamRequirements {
@@ -21,6 +20,8 @@ export interface StreamRequirements {
  * data across a broker restart or a long retry.
  */
 export async function ensureStream(jsm: JetStreamManager, want: StreamRequirements, log: Logger): Promise<void> {
+  // The NATS client loads when the component starts, not with its definition (`validate`, `list`).
+  const [{ StorageType }, { nanos }] = await Promise.all([import('@nats-io/jetstream'), import('@nats-io/transport-node')]);
   let info = await jsm.streams.info(want.name).catch((error: Error) => {
     if (/not found/i.test(error.message)) return undefined;
     throw error;

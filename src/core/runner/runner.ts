@@ -2,10 +2,11 @@ import type { Logger } from 'pino';
 import { type Connectable, type Observable, Subject, asyncScheduler, connectable, map, merge, tap, type SchedulerLike, type Subscription, catchError, throwError } from 'rxjs';
 import { type Batch, byteSize, itemCount } from '../batch.js';
 import { type Clock, createClock } from '../clock.js';
+import { DeviceWriters, type PipelineStatus } from '../capabilities.js';
 import type { ComponentContext, RecordedQuery, SinkInstance } from '../component.js';
 import { nameComponent } from '../component-error.js';
 import type { PipelinePlan, SinkPlan, SourcePlan, TransformPlan } from '../config/plan.js';
-import { createComponentContext } from '../context.js';
+import { type ContextParts, createComponentContext } from '../context.js';
 import { FlowSignal } from '../flow.js';
 import { type ComponentMetrics, MetricsRegistry } from '../metrics.js';
 import { SinkDriver } from './sink-driver.js';
@@ -43,6 +44,10 @@ export class Runner {
   /** The sink drivers downstream of each source, found at the first durability request. */
   private readonly downstream = new Map<string, SinkDriver[]>();
   private readonly subscriptions: Subscription[] = [];
+  /** The writers that writable sources offer, for the sinks that declared they write to them. */
+  private readonly devices = new DeviceWriters();
+  /** What sinks that declare `capabilities.status` read. */
+  private readonly status: PipelineStatus;
   private failure: Error | undefined;
   private stopRequested = false;
   private started = false;
@@ -56,6 +61,8 @@ export class Runner {
   ) {
     this.metrics = options.metrics ?? new MetricsRegistry();
     this.clock = options.clock ?? createClock();
+    const metrics = this.metrics;
+    this.status = { startedAtMs: metrics.startedAtMs, snapshot: () => metrics.snapshot() };
   }
 
   /** True once a component has failed (the run is ending). */
@@ -72,7 +79,11 @@ export class Runner {
       for (const source of this.plan.sources) building(source.id, () => this.buildSource(source));
       for (const transform of this.plan.transforms) this.buildTransform(transform);
       for (const plan of this.plan.sinks) {
-        const context = this.context(plan.id, 'sink', plan.definition.type, undefined, undefined, undefined, undefined, plan.inputs);
+        const context = this.context(plan.id, 'sink', plan.definition.type, {
+          ...(plan.definition.capabilities?.status ? { status: this.status } : {}),
+          ...(plan.writesTo !== undefined ? { device: this.devices.link(plan.writesTo) } : {}),
+          inputs: plan.inputs,
+        });
         sinks.push({ plan, sink: await building(plan.id, () => plan.definition.create(plan.options as never, context)) });
       }
     } catch (error) {
@@ -112,7 +123,12 @@ export class Runner {
   private buildSource(source: SourcePlan): void {
     const flow = new FlowSignal();
     this.flows.set(source.id, flow);
-    const context = this.context(source.id, 'source', source.definition.type, flow, undefined, () => this.durableDownstreamOf(source.id), (query) => this.recordedDownstreamOf(source.id, query));
+    const context = this.context(source.id, 'source', source.definition.type, {
+      flow,
+      durable: () => this.durableDownstreamOf(source.id),
+      recorded: (query) => this.recordedDownstreamOf(source.id, query),
+      ...(source.definition.capabilities?.writable ? { offerWriter: (writer) => this.devices.offer(source.id, writer) } : {}),
+    });
     const output = source.definition.create(source.options as never, context).pipe(
       countBetween(context.metrics, undefined),
       catchError((error) => throwError(() => nameComponent(source.id, error))),
@@ -141,7 +157,7 @@ export class Runner {
         const target = subject;
         stepSides.set(name, (batch) => target.next(batch));
       }
-      const context = this.context(step.id, 'operator', step.definition.type, undefined, stepSides);
+      const context = this.context(step.id, 'operator', step.definition.type, { outputs: stepSides });
       const operator = building(step.id, () => step.definition.create(step.options as never, context));
       stream = stream.pipe(
         countBetween(previous, context.metrics),
@@ -253,17 +269,12 @@ export class Runner {
     return [...found];
   }
 
-  private context(
-    id: string,
-    role: ComponentMetrics['kind'],
-    type: string,
-    flow: FlowSignal = new FlowSignal(),
-    outputs: ReadonlyMap<string, (batch: Batch) => void> = new Map(),
-    durable?: () => Promise<void>,
-    recorded?: ComponentContext['recorded'],
-    inputs?: readonly string[],
-  ): ComponentContext {
+  /** A component's context: what every component gets, and what its role and declarations add (`parts`). */
+  private context(id: string, role: ComponentMetrics['kind'], type: string, parts: Partial<Pick<ContextParts, 'flow' | 'outputs' | 'durable' | 'recorded' | 'inputs' | 'status' | 'offerWriter' | 'device'>> = {}): ComponentContext {
     return createComponentContext({
+      flow: new FlowSignal(),
+      outputs: new Map(),
+      ...parts,
       id,
       role,
       type,
@@ -272,13 +283,8 @@ export class Runner {
       scheduler: this.options.scheduler ?? asyncScheduler,
       signal: this.abort.signal,
       clock: this.clock,
-      flow,
       dataDir: this.options.dataDir ?? process.cwd(),
       pipeline: { name: this.plan.name, file: this.plan.file, configText: this.plan.configText },
-      outputs,
-      durable,
-      recorded,
-      inputs,
     });
   }
 }

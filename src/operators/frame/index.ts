@@ -1,7 +1,7 @@
 import type { BytesBatch } from '../../core/batch.js';
 import { defineOperator } from '../../core/component.js';
 import { bySource, operate } from '../operate.js';
-import { DeadLetters, deadLetterOutputs } from '../dead-letters.js';
+import { DeadLetters, deadLetterOutputs, REJECT_ERRORS } from '../dead-letters.js';
 import { Framer } from './framer.js';
 import { frameOptions } from './options.js';
 import { ScanOutput } from './output.js';
@@ -19,7 +19,7 @@ import { createScanner } from './scanners.js';
  */
 export const frameOperator = defineOperator({
   type: 'frame',
-  metrics: { errors: { resync_bytes: 'bytes', oversize: 'frames', crc: 'frames', short: 'frames', encoding: 'frames', unchecked: 'frames' }, counters: { framed_bytes: 'bytes' } },
+  metrics: { errors: { ...REJECT_ERRORS, unchecked: 'frames' }, counters: { framed_bytes: 'bytes' } },
   summary: 'Cuts bytes into frames (delimited, cobs, slip, hdlc, fixed, lines), resyncing past damage without losing good frames.',
   options: frameOptions,
   input: 'bytes',

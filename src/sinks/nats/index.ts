@@ -1,6 +1,4 @@
 import os from 'node:os';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { encodeRecordsMessage, schemaFingerprint } from '../../core/arrow-message.js';
 import type { Batch, RecordsBatch } from '../../core/batch.js';
 import { defineSink } from '../../core/component.js';
 import { declareMetrics } from '../../core/metrics.js';
@@ -30,12 +28,17 @@ export const natsSink = defineSink({
   input: ['records'],
   defaultWhenFull: 'block',
   create(options, context) {
+    // The NATS client and apache-arrow load when the sink starts, not with its definition (`validate`, `list`).
+    const jetstreamModule = import('@nats-io/jetstream');
+    const arrowMessage = import('../../core/arrow-message.js');
+    arrowMessage.catch(() => undefined);
     const stop = new AbortController();
     const node = options.node ?? subjectToken(os.hostname());
     const run = newRunId();
     const link = openNatsLink(options.url, options.backoff, context, stop.signal);
     const pipeline = subjectToken(context.pipeline.name);
     const client = link.ready.then(async (nc) => {
+      const { jetstream, jetstreamManager } = await jetstreamModule;
       const probe = renderSubject(options.subject, { pipeline, node, stream: 'probe' });
       await ensureStream(await jetstreamManager(nc), { name: options.stream, subjects: [streamSubject(options.subject)], probe, create: options.create_stream, duplicateWindowMs: options.duplicate_window }, context.log);
       return jetstream(nc);
@@ -46,7 +49,7 @@ export const natsSink = defineSink({
     // Rows per message, learned from the encoded sizes so most batches are encoded once.
     let rowsPerMessage = Number.POSITIVE_INFINITY;
 
-    const encode = (batch: RecordsBatch): { data: Uint8Array; rows: number }[] => {
+    const encode = (batch: RecordsBatch, encodeRecordsMessage: (batch: RecordsBatch, clock: typeof context.clock) => Uint8Array): { data: Uint8Array; rows: number }[] => {
       const out: { data: Uint8Array; rows: number }[] = [];
       for (let start = 0; start < batch.length; ) {
         const end = Math.min(batch.length, start + rowsPerMessage);
@@ -71,8 +74,9 @@ export const natsSink = defineSink({
         if (batch.kind !== 'records') throw new Error(`nats: takes records batches, got ${batch.kind}`);
         if (batch.length === 0) return;
         const subject = renderSubject(options.subject, { pipeline, node, stream: subjectToken(batch.source) });
+        const { encodeRecordsMessage, schemaFingerprint } = await arrowMessage;
         const fingerprint = schemaFingerprint(batch);
-        for (const { data, rows } of encode(batch)) {
+        for (const { data, rows } of encode(batch, encodeRecordsMessage)) {
           const seq = sequence++;
           const message: OutgoingMessage = {
             subject,

@@ -1,5 +1,4 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { headers } from '@nats-io/transport-node';
 import { backoffDelayMs } from '../../core/backoff.js';
 import { sleep } from '../../core/sleep.js';
 import type { ComponentContext } from '../../core/component.js';
@@ -85,6 +84,7 @@ export class PublishWindow {
   private async publish(message: OutgoingMessage): Promise<void> {
     const { metrics, log } = this.context;
     const js = await this.js();
+    const { headers } = await import('@nats-io/transport-node');
     const h = headers();
     for (const [key, value] of Object.entries(message.headers)) h.set(key, value);
     for (let attempt = 0; ; attempt++) {

@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileError } from '../../core/file-error.js';
 import { END_OF_STREAM, chunkBody } from './ipc.js';
+
+export { fileError };
 
 /**
  * One Arrow IPC stream on disk, written with plain appends: the `arrow` sink's file and the Parquet
@@ -73,14 +76,6 @@ export function writeFully(fd: number, data: Uint8Array, file: string): void {
   }
 }
 
-/** An error whose message names the file and the cause, keeping the system error code. */
-export function fileError(action: string, file: string, cause: unknown): Error & { code?: string } {
-  const code = (cause as NodeJS.ErrnoException).code;
-  const reason = code === 'ENOSPC' ? 'disk full' : code === 'EFBIG' ? 'file size limit reached' : (cause as Error).message;
-  const error: Error & { code?: string } = new Error(`cannot ${action} ${file}: ${reason}${code ? ` (${code})` : ''}`, { cause });
-  error.code = code;
-  return error;
-}
 
 /** Renames a finished `.partial` to its final name and syncs the directory so the rename survives a crash. */
 export function publish(partialPath: string, finalPath: string): void {

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import * as pw from 'parquet-wasm';
 import { fileError, writeFully } from './ipc-file.js';
-import { type ParquetSettings, writerProperties } from './parquet-settings.js';
+import { writerProperties } from './parquet-properties.js';
+import type { ParquetSettings } from './parquet-settings.js';
 
 /**
  * A Parquet file written as batches arrive: parquet-wasm's streaming writer pulls record batches from

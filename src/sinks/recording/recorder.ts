@@ -1,4 +1,3 @@
-import type { MetricsDeclaration } from '../../core/metrics.js';
 import os from 'node:os';
 import type * as arrow from 'apache-arrow';
 import { arrowSchema, recordsToArrow, schemaKey } from '../../core/arrow.js';
@@ -375,12 +374,4 @@ export class Recorder implements SinkInstance {
   }
 }
 
-/**
- * What a recording sink counts. `write_failed_rows` is rows whose file could not be written (the
- * sink driver's `write_failed` counts batches, when a lossy sink's write throws).
- */
-export const RECORDING_METRICS: MetricsDeclaration = {
-  errors: { write_failed_rows: 'rows', partition_limit_rows: 'rows' },
-  counters: { schema_changes: 'events', files_closed: 'files', files_evicted: 'files' },
-  gauges: { durable_rows: 'rows' },
-};
+export { RECORDING_METRICS } from './metrics.js';

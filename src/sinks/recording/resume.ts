@@ -3,7 +3,6 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Batch } from '../../core/batch.js';
 import type { ComponentContext, RecordedQuery, SinkEnding, SinkInstance } from '../../core/component.js';
-import type { MetricsDeclaration } from '../../core/metrics.js';
 import { confinePath } from '../../core/paths.js';
 import { scanIpcStream } from './ipc.js';
 import { META } from './metadata.js';
@@ -50,7 +49,6 @@ export function openRecording(config: RecorderConfig, context: ComponentContext)
 }
 
 /** What starting a recording counts, on top of RECORDING_METRICS. */
-export const RESUME_METRICS: MetricsDeclaration = { errors: { marker_failed: 'events' }, counters: { leftovers_completed: 'files' } };
 
 /** The directory a path template writes below: the part before its first placeholder. */
 export function recordingDirectory(dataDir: string, template: string): string {

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { z } from 'zod';
 import type { Batch } from '../../core/batch.js';
+import { required } from '../../core/capabilities.js';
 import { defineSink } from '../../core/component.js';
 import { byteSizeOption, parseListen } from '../../core/options.js';
 import { RelayClient } from './client.js';
@@ -37,7 +38,8 @@ const relayOptions = z.strictObject({
  * Serves the byte stream it receives to any number of TCP clients, like ser2net or a link server
  * that lets several tools share one device. Each client has its own bounded queue and drop policy, so
  * a slow tool never slows the device or the others; with `write_through`, bytes from clients go to
- * the named source's device (sources that can write register themselves; see core/device-writers).
+ * the named source's device: the sink declares that it writes to the source `write_through` names,
+ * `validate` checks that source can write, and the runner links the two (src/core/capabilities.ts).
  */
 export const relaySink = defineSink({
   type: 'relay',
@@ -46,11 +48,12 @@ export const relaySink = defineSink({
   options: relayOptions,
   input: ['bytes', 'frames'],
   defaultWhenFull: 'drop_newest',
+  capabilities: { writesTo: 'write_through' },
   async create(options, context) {
     const { log, metrics } = context;
     const { host, port } = parseListen(options.listen);
     const clients = new Set<RelayClient>();
-    const writeThrough = options.write_through === undefined ? undefined : new WriteThrough(options.write_through, options.write_through_buffer, context);
+    const writeThrough = options.write_through === undefined ? undefined : new WriteThrough(required(context.device, context.id, '`writesTo: write_through`'), options.write_through_buffer, context);
 
     const server = net.createServer((socket) => {
       const peer = `${socket.remoteAddress}:${socket.remotePort}`;

@@ -1,6 +1,6 @@
 import type net from 'node:net';
 import type { ComponentContext } from '../../core/component.js';
-import { type DeviceWriter, findDeviceWriter } from '../../core/device-writers.js';
+import type { DeviceLink, DeviceWriter } from '../../core/capabilities.js';
 
 /**
  * Sends bytes from relay clients to a source's device (`write_through`), with backpressure: once the
@@ -10,7 +10,8 @@ import { type DeviceWriter, findDeviceWriter } from '../../core/device-writers.j
  * much the clients send. Bytes the device cannot take (not connected) are counted as refused.
  *
  * Metrics: `written_through_bytes`, `write_through_refused_bytes`, `write_through_pauses`, the gauge
- * `write_through_pending_bytes`, and the error `write_through_unavailable` (no such writer).
+ * `write_through_pending_bytes`, and the error `write_through_unavailable` (the source offers no
+ * writer: not started yet, or stopped).
  */
 export class WriteThrough {
   private readonly paused = new Set<net.Socket>();
@@ -18,7 +19,7 @@ export class WriteThrough {
   private warnedNoWriter = false;
 
   constructor(
-    private readonly sourceId: string,
+    private readonly device: DeviceLink,
     private readonly highWaterBytes: number,
     private readonly context: ComponentContext,
   ) {}
@@ -31,10 +32,10 @@ export class WriteThrough {
 
   private offer(data: Buffer, socket: net.Socket): void {
     const { metrics } = this.context;
-    const writer = findDeviceWriter(this.context, this.sourceId);
+    const writer = this.device.current();
     if (writer === undefined) {
       metrics.error('write_through_unavailable', data.length);
-      if (!this.warnedNoWriter) this.context.log.warn(`relay: source "${this.sourceId}" does not accept writes (or is not running); client bytes are counted and discarded`);
+      if (!this.warnedNoWriter) this.context.log.warn(`relay: source "${this.device.sourceId}" is not running; client bytes are counted and discarded`);
       this.warnedNoWriter = true;
       return;
     }

@@ -1,6 +1,7 @@
-import { interval } from 'rxjs';
+import { rx } from '../../core/rx.js';
 import { z } from 'zod';
 import { itemCount } from '../../core/batch.js';
+import { required } from '../../core/capabilities.js';
 import { defineSink } from '../../core/component.js';
 import { duration } from '../../core/options.js';
 import { batchRows, rowToJson } from './rows.js';
@@ -31,6 +32,7 @@ export const stdoutSink = defineSink({
   options,
   input: ['bytes', 'frames', 'records'],
   defaultWhenFull: 'block',
+  capabilities: { status: true },
   create(o, context) {
     const out = standardOutput();
     out.onReaderGone(() => {
@@ -48,7 +50,7 @@ export const stdoutSink = defineSink({
       }
     };
     const table = o.format === 'table' ? new TableRows(context.clock, o.rows, o.columns) : undefined;
-    const summary = new SummaryLine(context.registry);
+    const summary = new SummaryLine(required(context.status, context.id, '`status: true`'));
     // A timer's failure is kept and thrown by the next write or the close.
     const tick = () => {
       if (o.format === 'summary') write(summary.next() + '\n').catch(() => undefined);
@@ -57,7 +59,7 @@ export const stdoutSink = defineSink({
         if (text) write(text).catch(() => undefined);
       }
     };
-    const timer = o.format === 'jsonl' ? undefined : interval(o.every, context.scheduler).subscribe(tick);
+    const timer = o.format === 'jsonl' ? undefined : rx().interval(o.every, context.scheduler).subscribe(tick);
     return {
       async write(batch) {
         if (failure) throw failure;

@@ -1,4 +1,4 @@
-import { fileError } from '../recording/ipc-file.js';
+import { fileError } from '../../core/file-error.js';
 
 /**
  * Standard output as the stdout sinks share it. A reader that goes away (`| head -1`, `| less` quit

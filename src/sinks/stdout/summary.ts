@@ -1,4 +1,5 @@
-import type { ComponentSnapshot, MetricsRegistry } from '../../core/metrics.js';
+import type { PipelineStatus } from '../../core/capabilities.js';
+import type { ComponentSnapshot } from '../../core/metrics.js';
 import { traceGaugeParts } from './trace-gauges.js';
 
 /** Width of a status line, when it can be kept so (errors are never left out to fit). */
@@ -13,11 +14,11 @@ export class SummaryLine {
   private previous = new Map<string, ComponentSnapshot>();
   private previousAt = performance.now();
 
-  constructor(private readonly registry: MetricsRegistry) {}
+  constructor(private readonly status: PipelineStatus) {}
 
   next(now = performance.now()): string {
     const seconds = Math.max(1e-3, (now - this.previousAt) / 1000);
-    const current = this.registry.snapshot();
+    const current = this.status.snapshot();
     const rate = (s: ComponentSnapshot, key: 'items_out' | 'bytes_out' | 'items_in') => (s[key] - (this.previous.get(s.id)?.[key] ?? 0)) / seconds;
     const parts: string[] = [];
     for (const s of current.filter((c) => c.kind === 'source')) {

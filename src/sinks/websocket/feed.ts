@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { Field, RecordsBatch } from '../../core/batch.js';
+import { type PipelineStatus, required } from '../../core/capabilities.js';
 import type { ComponentContext } from '../../core/component.js';
 import { type ClientPolicy, FeedClient } from './client.js';
 import { encodeDataMessage, sendableColumns } from './encode.js';
@@ -58,12 +59,15 @@ export class LiveFeed {
   private readonly streams = new Map<string, StreamState>();
   private readonly history: History;
   private nextClientId = 1;
+  /** Every component's counters, for the status messages and the server's /api/status and /metrics. */
+  readonly status: PipelineStatus;
 
   constructor(
     private readonly options: FeedOptions,
     private readonly context: ComponentContext,
   ) {
     this.history = new History(options.historyMs, options.historyMaxBytes);
+    this.status = required(context.status, context.id, '`status: true`');
   }
 
   get clientCount(): number {
@@ -122,7 +126,7 @@ export class LiveFeed {
   broadcastStatus(nowMs = Date.now()): void {
     if (this.clients.size === 0) return;
     // The component list is the same for every client: serialize it once.
-    const shared = `{"type":"status","time_ms":${nowMs},"uptime_s":${(nowMs - this.context.registry.startedAtMs) / 1000},"components":${JSON.stringify(this.context.registry.snapshot())}`;
+    const shared = `{"type":"status","time_ms":${nowMs},"uptime_s":${(nowMs - this.status.startedAtMs) / 1000},"components":${JSON.stringify(this.status.snapshot())}`;
     for (const client of this.clients) client.sendControlText(`${shared},"client":${JSON.stringify(client.snapshot(nowMs))}}`);
   }
 

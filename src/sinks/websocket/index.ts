@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { interval } from 'rxjs';
+import { rx } from '../../core/rx.js';
 import type { RecordsBatch } from '../../core/batch.js';
 import { type SinkInstance, defineSink } from '../../core/component.js';
 import { byteSizeOption, duration, parseListen } from '../../core/options.js';
 import { isLoopbackHost } from './access.js';
 import { LiveFeed } from './feed.js';
-import { startLiveServer } from './server.js';
 
 const options = z.strictObject({
   listen: z
@@ -80,6 +79,7 @@ export const websocketSink = defineSink({
   options,
   input: ['records'],
   defaultWhenFull: 'sample',
+  capabilities: { status: true },
   async create(opts, context): Promise<WebsocketSinkInstance> {
     const { host, port } = parseListen(opts.listen);
     const feed = new LiveFeed(
@@ -94,13 +94,15 @@ export const websocketSink = defineSink({
       },
       context,
     );
+    // The server (ws and the page) loads when the sink starts, not with its definition.
+    const { startLiveServer } = await import('./server.js');
     const server = await startLiveServer(host, port, { token: opts.auth_token, allowedOrigins: opts.allowed_origins, listenHost: host }, feed, context);
     if (!isLoopbackHost(host) && opts.auth_token === undefined) {
       context.log.warn({ listen: opts.listen }, 'live view: listening beyond this machine without auth_token; anyone on the network can read the feed');
     }
     context.log.info({ url: server.url }, `live view at ${server.url}`);
     let publishFailures = 0;
-    const timer = interval(Math.max(50, opts.status_interval), context.scheduler).subscribe(() => feed.broadcastStatus());
+    const timer = rx().interval(Math.max(50, opts.status_interval), context.scheduler).subscribe(() => feed.broadcastStatus());
     return {
       url: server.url,
       feed,

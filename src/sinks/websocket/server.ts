@@ -106,13 +106,14 @@ function handleHttp(
   if (url.pathname !== '/metrics' && url.pathname !== '/api/status') return reply(response, 404, 'text/plain', 'not found\n');
   const origin = request.headers.origin;
   if (origin !== undefined && originAllowed(access, origin, request.headers.host)) response.setHeader('access-control-allow-origin', origin);
-  if (url.pathname === '/metrics') return reply(response, 200, 'text/plain; version=0.0.4; charset=utf-8', renderPrometheus(context.registry));
+  const pipelineStatus = feed.status;
+  if (url.pathname === '/metrics') return reply(response, 200, 'text/plain; version=0.0.4; charset=utf-8', renderPrometheus(pipelineStatus.snapshot()));
   const now = Date.now();
   const status = {
     pipeline: context.pipeline.name,
     time_ms: now,
-    uptime_s: (now - context.registry.startedAtMs) / 1000,
-    components: context.registry.snapshot(),
+    uptime_s: (now - pipelineStatus.startedAtMs) / 1000,
+    components: pipelineStatus.snapshot(),
     clients: feed.clientSnapshots(now),
   };
   reply(response, 200, 'application/json; charset=utf-8', JSON.stringify(status));

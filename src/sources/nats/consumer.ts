@@ -1,5 +1,4 @@
-import { AckPolicy, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
+import type { ConsumerInfo, JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { NatsSourceOptions } from './options.js';
 
@@ -9,6 +8,8 @@ import type { NatsSourceOptions } from './options.js';
  * acknowledged before they are durable or never delivered at all.
  */
 export async function ensureConsumer(jsm: JetStreamManager, options: NatsSourceOptions, log: Logger): Promise<ConsumerInfo> {
+  // The NATS client loads when the component starts, not with its definition (`validate`, `list`).
+  const [{ AckPolicy }, { nanos }] = await Promise.all([import('@nats-io/jetstream'), import('@nats-io/transport-node')]);
   const config = {
     durable_name: options.consumer,
     ack_policy: AckPolicy.Explicit,

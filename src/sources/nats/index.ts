@@ -1,6 +1,4 @@
-import { type ConsumerInfo, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
-import { headers as natsHeaders } from '@nats-io/transport-node';
-import { decodeRecordsMessage } from '../../core/arrow-message.js';
+import type { ConsumerInfo, JsMsg } from '@nats-io/jetstream';
 import { type RecordsBatch, recordsBatch } from '../../core/batch.js';
 import { sleep } from '../../core/sleep.js';
 import { defineSource, type ComponentContext } from '../../core/component.js';
@@ -41,6 +39,12 @@ sinks: { recording: { type: parquet, inputs: [nodes], path: "recordings/testbed/
 
 async function consume(options: NatsSourceOptions, context: ComponentContext, emit: (batch: RecordsBatch) => void, stop: AbortSignal): Promise<void> {
   const { log, metrics } = context;
+  // The NATS client and apache-arrow load when the source starts, not with its definition (`validate`, `list`).
+  const [{ jetstream, jetstreamManager }, { headers: natsHeaders }, { decodeRecordsMessage }] = await Promise.all([
+    import('@nats-io/jetstream'),
+    import('@nats-io/transport-node'),
+    import('../../core/arrow-message.js'),
+  ]);
   const link = openNatsLink(options.url, options.backoff, context, stop);
   let nc;
   try {

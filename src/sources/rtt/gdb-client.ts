@@ -1,11 +1,17 @@
 import net from 'node:net';
 import { withTimeout } from '../../core/backoff.js';
+import type { MetricsDeclaration } from '../../core/metrics.js';
 import { checksum, decodePayload, encodePacket, GdbError, isStopReply } from './gdb-packets.js';
+
+/** The protocol irregularities the client counts, as errors of the source that holds it. */
+export const GDB_CLIENT_METRICS = {
+  errors: { retransmit: 'events', checksum: 'events', notification: 'events', console_output: 'events', unsolicited_stop: 'events', unexpected_reply: 'events' },
+} as const satisfies MetricsDeclaration;
 
 /** What the client reports to the source's metrics. */
 export interface GdbEvents {
-  /** A protocol irregularity worth counting: `checksum`, `retransmit`, `unexpected_reply`, `console_output`. */
-  irregular(reason: string): void;
+  /** A protocol irregularity worth counting. */
+  irregular(reason: keyof typeof GDB_CLIENT_METRICS.errors): void;
 }
 
 interface Waiter {

@@ -1,8 +1,9 @@
 import { defineSource } from '../../core/component.js';
-import { DEVICE_WRITER_METRICS, type SessionTarget, registerSessionWriter } from '../../core/device-writers.js';
+import { DEVICE_WRITER_METRICS, type SessionTarget, offerSessionWriter } from '../../core/device-writers.js';
 import { connectErrorReason, RECONNECT_METRICS, reconnectingSource } from '../../core/reconnect.js';
 import { declareMetrics } from '../../core/metrics.js';
 import { InvalidControlBlockError } from './control-block.js';
+import { GDB_CLIENT_METRICS } from './gdb-client.js';
 import { DownQueue } from './down-queue.js';
 import { openGdbSession } from './gdb-session.js';
 import { rttOptions } from './options.js';
@@ -20,18 +21,19 @@ import { openTcpSession } from './tcp-session.js';
  */
 export const rttSource = defineSource({
   type: 'rtt',
-  metrics: declareMetrics(RECONNECT_METRICS, DEVICE_WRITER_METRICS, {
-    errors: { write_dropped_bytes: 'bytes', banner_too_long: 'events' },
+  metrics: declareMetrics(RECONNECT_METRICS, DEVICE_WRITER_METRICS, GDB_CLIENT_METRICS, {
+    errors: { write_dropped_bytes: 'bytes', banner_too_long: 'events', invalid_control_block: 'events' },
     counters: { bytes: 'bytes', polls: 'polls', halted_ns: 'ns', rescans: 'events', block_changes: 'events', written_bytes: 'bytes', paused_polling: 'events', banner_bytes: 'bytes' },
     gauges: { halted_us: 'us' },
   }),
   summary: 'Reads a SEGGER RTT channel through a gdbserver (QEMU, OpenOCD, J-Link, pyOCD, probe-rs) or an RTT TCP server.',
   options: rttOptions,
   output: 'bytes',
+  capabilities: { writable: true },
   create(options, context) {
     const downQueue = new DownQueue(options.write_buffer, context.metrics);
     let writer: SessionTarget | undefined;
-    registerSessionWriter(context, () => writer);
+    offerSessionWriter(context, () => writer);
     return reconnectingSource(context, {
       describe: () => `rtt ${options.connect} ${options.address}`,
       backoff: options.backoff,

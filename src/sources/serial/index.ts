@@ -1,10 +1,10 @@
 import { declareMetrics } from '../../core/metrics.js';
 import { defineSource } from '../../core/component.js';
-import { DEVICE_WRITER_METRICS, registerSessionWriter } from '../../core/device-writers.js';
+import { DEVICE_WRITER_METRICS, offerSessionWriter } from '../../core/device-writers.js';
 import { RECONNECT_METRICS, reconnectingSource } from '../../core/reconnect.js';
 import { describeMatch, resolvePortPath } from './match.js';
 import { serialOptions } from './options.js';
-import { openSerialSession, type SerialSession } from './session.js';
+import type { SerialSession } from './session.js';
 
 /**
  * Reads a serial port (USB CDC, FTDI, CP210x, a debug probe's virtual COM port) as Bytes batches.
@@ -19,16 +19,19 @@ export const serialSource = defineSource({
   summary: 'Reads a serial port; reconnects with backoff when the device is unplugged or reset.',
   options: serialOptions,
   output: 'bytes',
+  capabilities: { writable: true },
   create(options, context) {
     let current: SerialSession | undefined;
     let currentPath = options.path ?? describeMatch(options.match ?? {});
-    registerSessionWriter(context, () => (current?.port.isOpen ? current.port : undefined));
+    offerSessionWriter(context, () => (current?.port.isOpen ? current.port : undefined));
     return reconnectingSource(context, {
       describe: () => `serial ${currentPath}`,
       backoff: options.backoff,
       retry: options.retry,
       async connect(emit) {
         currentPath = await resolvePortPath(options);
+        // serialport (a native addon) loads at the first connect, not with the definition.
+        const { openSerialSession } = await import('./session.js');
         const session = await openSerialSession(currentPath, options, context, emit);
         current = session;
         void session.ended.then(() => {

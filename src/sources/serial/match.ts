@@ -1,4 +1,4 @@
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import type { SerialOptions } from './options.js';
 
 type PortInfo = Awaited<ReturnType<typeof SerialPort.list>>[number];
@@ -20,7 +20,7 @@ export function describeMatch(match: Match): string {
  * The path to open: the port matching the USB ids when `match` is set (looked up anew on every
  * connect, so a device that comes back under another name is found), else `path`.
  */
-export async function resolvePortPath(options: SerialOptions, list: () => Promise<PortInfo[]> = () => SerialPort.list()): Promise<string> {
+export async function resolvePortPath(options: SerialOptions, list: () => Promise<PortInfo[]> = listPorts): Promise<string> {
   if (options.match === undefined) return options.path as string;
   let ports: PortInfo[];
   try {
@@ -33,4 +33,10 @@ export async function resolvePortPath(options: SerialOptions, list: () => Promis
   if (found !== undefined) return found.path;
   if (options.path !== undefined) return options.path;
   throw Object.assign(new Error(`no serial port matches ${describeMatch(options.match)}`), { code: 'ENOENT' });
+}
+
+/** The system's serial ports; serialport (a native addon) loads at the first connect, not with the definition. */
+async function listPorts(): Promise<PortInfo[]> {
+  const { SerialPort } = await import('serialport');
+  return SerialPort.list();
 }

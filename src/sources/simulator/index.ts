@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { rx } from '../../core/rx.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { z } from 'zod';
 import { type Batch, bytesBatch } from '../../core/batch.js';
@@ -63,7 +63,7 @@ export const simulatorSource = defineSource({
   output: (o: Options) => (o.emit === 'records' ? 'records' : 'bytes'),
   create(o, context) {
     if (o.emit === 'records' && o.device !== 'harvester') throw new Error(`emit: records is only available for device: harvester (got device: ${o.device})`);
-    return new Observable<Batch>((subscriber) => {
+    return new (rx().Observable<Batch>)((subscriber) => {
       const prng = new Prng(o.seed);
       const device = makeDevice(o, prng);
       const generator = new FrameGenerator(device, prng, o.faults, context.metrics, { seq: o.start_seq, ticks: o.start_ticks });

@@ -1,7 +1,7 @@
 import { declareMetrics } from '../../core/metrics.js';
 import type net from 'node:net';
 import { defineSource } from '../../core/component.js';
-import { DEVICE_WRITER_METRICS, registerSessionWriter, type SessionTarget } from '../../core/device-writers.js';
+import { DEVICE_WRITER_METRICS, offerSessionWriter, type SessionTarget } from '../../core/device-writers.js';
 import { RECONNECT_METRICS, reconnectingSource } from '../../core/reconnect.js';
 import { connectClient } from './client.js';
 import { tcpOptions } from './options.js';
@@ -20,9 +20,10 @@ export const tcpSource = defineSource({
   summary: 'Reads bytes over TCP as a client (with reconnect) or as a server (one sub-stream per peer).',
   options: tcpOptions,
   output: 'bytes',
+  capabilities: { writable: true },
   create(options, context) {
     let targets: () => Iterable<net.Socket> = () => [];
-    registerSessionWriter(context, () => {
+    offerSessionWriter(context, () => {
       const sockets = [...targets()].filter((s) => !s.destroyed);
       if (sockets.length === 0) return undefined;
       return sockets.length === 1 ? sockets[0] : allSockets(sockets);

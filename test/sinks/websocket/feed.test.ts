@@ -101,7 +101,7 @@ describe('websocket sink feed', () => {
 
   it('serves the page, uPlot, /metrics and /api/status', async () => {
     const { sink: live, context } = await sink();
-    context.metrics.count('reconnects', 3);
+    context.metrics.count('client_dropped_batches', 3);
     live.write(sampleBatch(0, 5));
     const page = await fetch(live.url);
     expect(page.status).toBe(200);
@@ -116,10 +116,10 @@ describe('websocket sink feed', () => {
 
     const metrics = await (await fetch(new URL('metrics', live.url))).text();
     expect(metrics).toMatch(/pipeline_items_in_total\{component="live",kind="sink",type="websocket"\} 0/);
-    expect(metrics).toMatch(/pipeline_events_total\{component="live",kind="sink",type="websocket",event="reconnects"\} 3/);
+    expect(metrics).toMatch(/pipeline_events_total\{component="live",kind="sink",type="websocket",event="client_dropped_batches"\} 3/);
     const status = await (await fetch(new URL('api/status', live.url))).json();
     expect(status).toMatchObject({ pipeline: 'test', clients: [] });
-    expect(status.components[0]).toMatchObject({ id: 'live', counters: { reconnects: 3 } });
+    expect(status.components[0]).toMatchObject({ id: 'live', counters: { client_dropped_batches: 3 } });
   });
 
   it('closes clients with "going away" when the pipeline stops', async () => {

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findDeviceWriter } from '../../../src/core/device-writers.js';
 import { standaloneContext } from '../../../src/core/standalone.js';
 import { rttSource } from '../../../src/sources/rtt/index.js';
 import { ROOT } from '../../helpers/cli.js';
@@ -100,7 +99,7 @@ describe('rtt source (connect: gdb) on the QEMU test target', () => {
       write: { channel: 0, on_connect: harvestCommand(0, 500) },
     });
     await waitFor(() => state.bytes > 20 * FRAME_BYTES, 'data before the reset', 15_000);
-    expect(findDeviceWriter(context, 'rtt')!.write(Buffer.from([0x52, 0, 0, 0, 0, 0, 0, 0, 0]))).toBe(true);
+    expect(context.devices.link('rtt').current()!.write(Buffer.from([0x52, 0, 0, 0, 0, 0, 0, 0, 0]))).toBe(true);
     await waitFor(() => (metrics.counters.get('block_changes') ?? 0) >= 1, 'the block change', 15_000);
     const before = state.bytes;
     await waitFor(() => state.bytes > before + 20 * FRAME_BYTES, 'data after the reset', 15_000);

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { findDeviceWriter } from '../../../src/core/device-writers.js';
 import { standaloneContext } from '../../../src/core/standalone.js';
 import { rttSource } from '../../../src/sources/rtt/index.js';
 import { collect } from '../../helpers/collect.js';
@@ -37,7 +36,7 @@ describe('rtt source (connect: tcp)', () => {
     expect(state.data().equals(data)).toBe(true);
     expect(context.metrics.counters.get('banner_bytes')).toBe(BANNER.length);
 
-    expect(findDeviceWriter(context, 'rtt')!.write(Buffer.from('T'))).toBe(true);
+    expect(context.devices.link('rtt').current()!.write(Buffer.from('T'))).toBe(true);
     await waitFor(() => device.received.toString('latin1').endsWith('S\0T'), 'the written-through byte');
 
     // The server goes away and comes back: a new connection, with its own banner skipped again.
