@@ -7,8 +7,8 @@ import { z } from 'zod';
 /**
  * Dead letters: bytes and frames an operator rejected, sent with their reason and host time to a
  * named side output (`dead_letter: NAME`, addressed as `<transform>.NAME`) so they can be recorded.
- * Its reasons are these error counters, declared once with their units; `frame` declares them all,
- * `crc` and `decode` the ones they can give. `encoding` is a COBS, SLIP or HDLC frame whose escaping
+ * Its reasons are these error counters, declared once with their units; `frame` declares all but
+ * `decode`, `crc` and `decode` the ones they can give. `encoding` is a COBS, SLIP or HDLC frame whose escaping
  * is broken; `decode` a frame the decode step cannot read.
  */
 export const REJECT_ERRORS = { resync_bytes: 'bytes', oversize: 'frames', crc: 'frames', short: 'frames', encoding: 'frames', decode: 'frames' } as const satisfies Record<string, MetricUnit>;

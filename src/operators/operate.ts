@@ -30,6 +30,28 @@ export interface OperatorSpec<K extends Batch, S> {
 
 const MAX_STREAMS = 1024;
 
+/** Per-stream state that returns what to emit: `next` gives any number of batches, `flush` what it still holds. */
+export interface BatchStream<K extends Batch> {
+  next(batch: K): Batch | readonly Batch[] | undefined;
+  flush(): Batch | undefined;
+}
+
+/** `operate` for an operator whose per-stream state is a BatchStream (downsample, window). */
+export function operateStreams<K extends Batch>(spec: Omit<OperatorSpec<K, BatchStream<K>>, 'next' | 'flush' | 'state'> & { readonly state: () => BatchStream<K> }): OperatorFunction<Batch, Batch> {
+  return operate<K, BatchStream<K>>({
+    ...spec,
+    next(batch, emit, stream) {
+      const out = stream.next(batch);
+      if (Array.isArray(out)) for (const b of out as readonly Batch[]) emit(b);
+      else if (out) emit(out as Batch);
+    },
+    flush(emit, stream) {
+      const out = stream.flush();
+      if (out) emit(out);
+    },
+  });
+}
+
 /** The stream key of batches that come from one device: the id of the source (or connection) that read them. */
 export const bySource = (batch: Batch): string => batch.source;
 

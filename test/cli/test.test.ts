@@ -111,7 +111,7 @@ describe('pipeline test', () => {
   it('prints its help with --help', async () => {
     const result = await runCli(['test', '--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^pipeline test FILE\|DIR\.\.\./);
+    expect(result.stdout).toMatch(/^usage: pipeline test FILE\|DIR\.\.\./);
     expect(result.stdout).toContain('Exit 0: all passed; 1: a test failed');
   });
 });

@@ -7,7 +7,7 @@ import { type RowSegment, gatherRows, sameLayout } from '../../core/records/gath
 import { MinMax, Mean, type Output, type Reducer } from './aggregate.js';
 import { type BucketMode, Bucketer } from './buckets.js';
 import { Lttb, type RowPick } from './lttb.js';
-import { bySource, operate } from '../operate.js';
+import { bySource, operateStreams } from '../operate.js';
 import { needColumn, needTimeColumn } from '../schema.js';
 
 const options = z
@@ -66,19 +66,7 @@ export const downsample = defineOperator({
     const mode: BucketMode = opts.every !== undefined ? { everyNs: opts.every * 1e6 } : { factor: opts.factor! };
     const openStream = opts.method === 'minmax' || opts.method === 'mean' ? () => reduceColumns(opts, mode) : () => selectRows(opts, mode);
     // Buckets per stream: a bucket never mixes rows of two devices.
-    return operate({
-      input: 'records',
-      streamKey: bySource,
-      metrics: context.metrics,
-      state: openStream,
-      next(records: RecordsBatch, emit, stream) {
-        for (const out of stream.next(records)) emit(out);
-      },
-      flush(emit, stream) {
-        const out = stream.flush();
-        if (out) emit(out);
-      },
-    });
+    return operateStreams<RecordsBatch>({ input: 'records', streamKey: bySource, metrics: context.metrics, state: openStream });
   },
   examples: [{ title: 'Min/max preview for the live view, keeping every spike', yaml: `
 sources: { node: { type: simulator, emit: records } }

@@ -17,9 +17,12 @@ import { createScanner } from './scanners.js';
  * that output with the reason and host time. What can be recovered with and without a CRC is in
  * docs/hardware.md ("Framing garbled bytes").
  */
+// Every reject reason but `decode`, which only the decode step gives.
+const { decode: _onlyDecode, ...FRAME_REJECTS } = REJECT_ERRORS;
+
 export const frameOperator = defineOperator({
   type: 'frame',
-  metrics: { errors: { ...REJECT_ERRORS, unchecked: 'frames' }, counters: { framed_bytes: 'bytes' } },
+  metrics: { errors: { ...FRAME_REJECTS, unchecked: 'frames' }, counters: { framed_bytes: 'bytes' } },
   summary: 'Cuts bytes into frames (delimited, cobs, slip, hdlc, fixed, lines), resyncing past damage without losing good frames.',
   options: frameOptions,
   input: 'bytes',

@@ -4,7 +4,7 @@ import { defineOperator } from '../../core/component.js';
 import { duration } from '../../core/options.js';
 import { numberColumn, requireField, resolveTimeField } from '../../core/records/columns.js';
 import { Bucketer } from '../downsample/buckets.js';
-import { bySource, operate } from '../operate.js';
+import { bySource, operateStreams } from '../operate.js';
 import { needColumn, needTimeColumn } from '../schema.js';
 import { formatNs, timeStep } from './granularity.js';
 import { WindowTable, STATS, type Stat } from './output.js';
@@ -150,20 +150,7 @@ export const window = defineOperator({
     };
 
     // Windows per stream: two devices' data times are two timelines.
-    return operate({
-      input: 'records',
-      streamKey: bySource,
-      metrics: context.metrics,
-      state: openStream,
-      next(records: RecordsBatch, emit, stream) {
-        const out = stream.next(records);
-        if (out) emit(out);
-      },
-      flush(emit, stream) {
-        const out = stream.flush();
-        if (out) emit(out);
-      },
-    });
+    return operateStreams<RecordsBatch>({ input: 'records', streamKey: bySource, metrics: context.metrics, state: openStream });
   },
   examples: [{ title: 'Per-second statistics of the voltage', yaml: `
 sources: { node: { type: simulator, emit: records } }
