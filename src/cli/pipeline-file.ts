@@ -23,7 +23,7 @@ export function resolvePipelineFile(arg: string, examplesDir = EXAMPLES_DIR): Re
   const candidates = /\.ya?ml$/.test(arg) ? [arg] : [`${arg}.yml`, `${arg}.yaml`];
   for (const name of candidates) {
     const example = path.join(examplesDir, name);
-    if (existsSync(example)) return { file: example, note: `${arg} is no file here: running the shipped example ${shown(example)}` };
+    if (existsSync(example)) return { file: example, note: `${arg} is no file here: using the shipped example ${shown(example)}` };
   }
   throw new UsageError(`no file ${arg} here, and no shipped example of that name; examples: ${exampleNames(examplesDir).join(', ') || 'none'}`);
 }

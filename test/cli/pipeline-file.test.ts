@@ -22,7 +22,7 @@ describe('pipeline file argument', () => {
     expect(EXAMPLES_DIR).toBe(path.join(ROOT, 'pipelines'));
     const resolved = resolvePipelineFile('harvest.yml');
     expect(resolved.file).toBe(path.join(ROOT, 'pipelines', 'harvest.yml'));
-    expect(resolved.note).toMatch(/^harvest\.yml is no file here: running the shipped example .*pipelines\/harvest\.yml$/);
+    expect(resolved.note).toMatch(/^harvest\.yml is no file here: using the shipped example .*pipelines\/harvest\.yml$/);
     expect(resolvePipelineFile('cobs').file).toBe(path.join(ROOT, 'pipelines', 'cobs.yml'));
   });
 
@@ -43,6 +43,6 @@ describe('pipeline file argument', () => {
     const dir = scratch();
     const result = await runCli(['validate', 'harvest.yml'], { cwd: dir });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^harvest\.yml is no file here: running the shipped example .*pipelines\/harvest\.yml\n.*harvest\.yml: ok \(pipeline "harvest"/);
+    expect(result.stdout).toMatch(/^harvest\.yml is no file here: using the shipped example .*pipelines\/harvest\.yml\n.*harvest\.yml: ok \(pipeline "harvest"/);
   });
 });

@@ -60,7 +60,9 @@ export function loadPipelineText(text: string, registry: Registry, options: Load
     try {
       overrides.push(parseOverride(text));
     } catch (error) {
-      issues.push({ file: '--set', line: 0, column: 0, key: '', message: (error as Error).message });
+      // The message starts with the --set it is about, so that is its place.
+      const [where, ...rest] = (error as Error).message.split(': ');
+      issues.push({ file: '--set', line: 0, column: 0, key: where.replace(/^--set /, ''), message: rest.join(': ') });
     }
   }
   const missingEnv = substituteEnv(doc, options.env ?? process.env);

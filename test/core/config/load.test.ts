@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRegistry, COMPONENTS } from '../../../src/components.js';
-import { ConfigError } from '../../../src/core/config/errors.js';
+import { ConfigError, formatIssue } from '../../../src/core/config/errors.js';
 import { loadPipelineText } from '../../../src/core/config/load.js';
 import { Registry } from '../../../src/core/registry.js';
 import { runCli } from '../../helpers/cli.js';
@@ -124,6 +124,9 @@ sinks: { out: { type: collect, inputs: [node] } }
     expect(plan.configText).toMatch(/seed: 99/);
     const issues = issuesOf(text, { env: { DEVICE: 'tasks' }, overrides: ['sources.node.sed=1'] });
     expect(issues).toEqual([expect.objectContaining({ file: '--set sources.node.sed=1', key: 'sources.node.sed', message: expect.stringMatching(/unknown key "sed" \(did you mean "seed"\?\)/) })]);
+    // A --set that is no key=value is named once, not as "--set --set ...".
+    const [malformed] = issuesOf(text, { env: { DEVICE: 'tasks' }, overrides: ['a[1]=2'] });
+    expect(formatIssue(malformed)).toBe('--set "a[1]=2": "a[1]" is not a dotted key path (example: sources.node.path)');
   });
 
   it('drops the old type\'s options when --set replaces a component type, keeping the new ones', () => {
