@@ -33,7 +33,7 @@ describe('live view of a FreeRTOS trace in a real browser', () => {
 
     // The contexts of the sample (test/operators/trace-recorder/sample.ts): IDLE, then sensor,
     // interrupted by the timer ISR, then radio, in each 10 ms period.
-    const title = 'trace · cpu_utilization by context';    // streams are named after their source
+    const title = 'cpu · cpu_utilization by context';    // streams are named after the sink input (the transform cpu)
     const panel = page.locator('.panel', { has: page.locator('h3', { hasText: title }) });
     await page.waitForFunction(
       (t) => {

@@ -45,8 +45,9 @@ describe('testbed over JetStream with real processes: every row exactly once', (
     cleanups.push(() => nc.close());
     const env = { NATS_URL: nats.url, RECORDINGS_DIR: 'rec' };
     const central = () => track(new CliProcess(['run', CENTRAL_PIPELINE, '--data-dir', dir], { env }));
-    const node = (name: string, seed: number) =>
-      track(new CliProcess(['run', NODE_PIPELINE, '--data-dir', dir, '--set', `sources.node.frames=${FRAMES}`, '--set', 'sources.node.sample_rate_hz=20000'], { env: { ...env, NODE: name, SEED: String(seed) } }));
+    // `rateHz` sets how long a run lasts (FRAMES frames at that rate), not how many rows it makes.
+    const node = (name: string, seed: number, rateHz = 20_000) =>
+      track(new CliProcess(['run', NODE_PIPELINE, '--data-dir', dir, '--set', `sources.node.frames=${FRAMES}`, '--set', `sources.node.sample_rate_hz=${rateHz}`], { env: { ...env, NODE: name, SEED: String(seed) } }));
     return { dir, nats, nc, central, node };
   }
 
@@ -164,8 +165,14 @@ describe('testbed over JetStream with real processes: every row exactly once', (
   it('the same with a kill -9 of the central pipeline mid-run and a restart', async () => {
     const { dir, nats, nc, central, node } = await setup();
     const first = central();
-    const nodes = await startNodes(nc, node);
-    await until(async () => ((await consumerInfo(nc))?.ack_floor.stream_seq ?? 0) >= 10, 'messages acknowledged');
+    // Half the rate, so the runs last long enough (15 s) to kill the central while they publish.
+    const nodes = await startNodes(nc, (name, seed) => node(name, seed, 10_000));
+    // Killed while it has written and acknowledged some messages and holds more it has not acknowledged
+    // yet: those are what the restart must not record twice.
+    await until(async () => {
+      const info = await consumerInfo(nc);
+      return info !== undefined && info.ack_floor.stream_seq >= 3 && info.num_ack_pending > 0;
+    }, 'messages acknowledged and more delivered');
     // Mid-run: the nodes are still publishing.
     expect(nodes.every((n) => n.child.exitCode === null)).toBe(true);
     process.kill(first.child.pid!, 'SIGKILL');

@@ -222,19 +222,24 @@ export class Recorder implements SinkInstance {
       // Most recently written last: the first entry is the one to close when too many are open.
       this.files.delete(slice.key);
       this.files.set(slice.key, file);
-    } else {
+    }
+    let opened = false;
+    if (!file) {
       this.evictLeastRecentlyWritten();
       file = this.openFile(slice);
       if (this.failedFiles.has(file.id)) {
         this.context.metrics.error('write_failed_rows', slice.batch.length);
         return;
       }
+      opened = true;
     }
     const last = file.pending.at(-1);
     if (last && !canJoin(last, slice.batch)) this.send(file);
     file.pending.push(slice.batch);
     file.pendingRows += slice.batch.length;
-    if (this.inFlight.size < MAX_IN_FLIGHT && file.pendingRows >= this.sendRows) this.send(file);
+    // A new file's first rows go at once, so its journal holds the schema (and who writes it) from the
+    // start: a kill -9 then leaves a journal its owner can recognise, not an empty claim.
+    if (opened || (this.inFlight.size < MAX_IN_FLIGHT && file.pendingRows >= this.sendRows)) this.send(file);
     else this.holdPending();
   }
 
