@@ -101,7 +101,7 @@ async function runOnce(nodes: number): Promise<{ row: Record<string, string | nu
     procs.push(central);
     await until(async () => (await jsm.consumers.info('TESTBED', 'central').catch(() => undefined)) !== undefined, 60);
     const nodeProcs = Array.from({ length: nodes }, (_, i) =>
-      startPipeline(['run', path.join(ROOT, 'pipelines/testbed-node.yml'), '--data-dir', dir, '--log-level', 'warn'], { ...env, NODE: `node-${i + 1}`, SEED: String(i + 1) }),
+      startPipeline(['run', path.join(ROOT, 'pipelines/testbed-node.yml'), '--data-dir', dir, '--log-level', 'warn'], { ...env, NODE_NAME: `node-${i + 1}`, SEED: String(i + 1) }),
     );
     procs.push(...nodeProcs);
     if (!(await until(async () => (await nodesPublishing(jsm)) === nodes, 180))) throw new Error(`only ${await nodesPublishing(jsm)} of ${nodes} nodes published within 180 s`);

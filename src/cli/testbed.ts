@@ -52,7 +52,7 @@ export async function testbedCommand(argv: string[]): Promise<number> {
   // Only the nodes run for --duration; the central pipeline stops once it has recorded all they sent.
   const central = start('central', ['run', path.join(PIPELINES, 'testbed-central.yml'), ...dataDir], { ...env, LIVE_LISTEN: values.live });
   const nodeArgs = ['run', path.join(PIPELINES, 'testbed-node.yml'), ...(values.duration ? ['--duration', values.duration] : []), ...dataDir];
-  const children = Array.from({ length: nodes }, (_, i) => start(`node-${i + 1}`, nodeArgs, { ...env, NODE: `node-${i + 1}`, SEED: String(i + 1) }));
+  const children = Array.from({ length: nodes }, (_, i) => start(`node-${i + 1}`, nodeArgs, { ...env, NODE_NAME: `node-${i + 1}`, SEED: String(i + 1) }));
 
   let stopping = false;
   const stop = async () => {

@@ -47,7 +47,7 @@ describe('testbed over JetStream with real processes: every row exactly once', (
     const central = () => track(new CliProcess(['run', CENTRAL_PIPELINE, '--data-dir', dir], { env }));
     // `rateHz` sets how long a run lasts (FRAMES frames at that rate), not how many rows it makes.
     const node = (name: string, seed: number, rateHz = 20_000) =>
-      track(new CliProcess(['run', NODE_PIPELINE, '--data-dir', dir, '--set', `sources.node.frames=${FRAMES}`, '--set', `sources.node.sample_rate_hz=${rateHz}`], { env: { ...env, NODE: name, SEED: String(seed) } }));
+      track(new CliProcess(['run', NODE_PIPELINE, '--data-dir', dir, '--set', `sources.node.frames=${FRAMES}`, '--set', `sources.node.sample_rate_hz=${rateHz}`], { env: { ...env, NODE_NAME: name, SEED: String(seed) } }));
     return { dir, nats, nc, central, node };
   }
 
