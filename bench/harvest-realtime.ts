@@ -9,7 +9,6 @@
 //   node --import tsx bench/harvest-realtime.ts
 //   BENCH_HARVEST_SECONDS=20 BENCH_REPEATS=1 BENCH_BASELINE=/work/main node --import tsx bench/harvest-realtime.ts
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +17,7 @@ import { DATA_DIR } from './reference-input.js';
 import { compiledRunner } from './support/compiled.js';
 import { measure } from './support/measure.js';
 import { median, report } from './support/report.js';
+import { freePort } from './support/free-port.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_HARVEST_SECONDS ?? 30);
@@ -32,14 +32,6 @@ const checkouts: Checkout[] = [{ name: 'this checkout', root: path.resolve(HERE,
 if (BASELINE) checkouts.push({ name: `baseline (${BASELINE})`, root: path.resolve(BASELINE) });
 
 const runners = new Map(checkouts.map((c) => [c, compiledRunner(c.root, c === checkouts[0] ? 'dist' : 'dist-baseline')]));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function directoryBytes(dir: string, suffix: string): number {
   let total = 0;

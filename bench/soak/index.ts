@@ -8,7 +8,6 @@
 // Not a benchmark of `npm run bench` (it takes an hour) and not part of CI.
 import { fork } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,6 +17,7 @@ import { parseDurationMs } from '../../src/core/options.js';
 import { DATA_DIR } from '../reference-input.js';
 import { median, report, RESULTS_DIR } from '../support/report.js';
 import { drift } from './drift.js';
+import { freePort } from '../support/free-port.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -30,15 +30,6 @@ const workDir = path.join(DATA_DIR, 'soak');
 // Each soak starts from an empty folder, so recordings of earlier soaks do not pile up.
 rmSync(workDir, { recursive: true, force: true });
 mkdirSync(workDir, { recursive: true });
-
-/** A free port on 127.0.0.1 for each live-view sink, so the soak never collides with a running demo. */
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const doc = parse(readFileSync(pipelineFile, 'utf8')) as { sinks?: Record<string, { type: string }> };
 const overrides: string[] = [];
