@@ -13,13 +13,18 @@ const BENCH = path.resolve(HERE, '..');
 /** The runner of bench/support/run-pipeline.ts (same arguments, same JSON line), on compiled code. */
 const RUN_SCRIPT = `import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultRegistry } from './components.js';
+import { existsSync } from 'node:fs';
 import { loadPipelineFile } from './core/config/load.js';
 import { silentLogger } from './core/log.js';
 import { parseDurationMs } from './core/options.js';
 import { Runner } from './core/runner/runner.js';
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'data-dir': { type: 'string' }, duration: { type: 'string' }, set: { type: 'string', multiple: true } } });
-const plan = loadPipelineFile(positionals[0], defaultRegistry(), { overrides: values.set ?? [] });
+const load = (registry) => loadPipelineFile(positionals[0], registry, { overrides: values.set ?? [] });
+// As \`pipeline run\` does: load only the components the file names; a checkout older than the
+// catalog loads them all.
+const plan = existsSync(new URL('./catalog.js', import.meta.url))
+  ? await (await import('./catalog.js')).catalogRegistry().resolve(load)
+  : load((await import('./components.js')).defaultRegistry());
 const runner = new Runner(plan, { log: silentLogger, dataDir: path.resolve(values['data-dir'] ?? process.cwd()) });
 const cpuBefore = process.cpuUsage();
 const started = performance.now();

@@ -17,7 +17,7 @@ export const arrowSink = defineSink({
   defaultWhenFull: 'block',
   options: z.strictObject(recordingOptions('arrows')),
   async create(options, context) {
-    // Imported here: the recorder brings apache-arrow, parquet-wasm and DuckDB, which `validate` and `list` do not need.
+    // Imported here: the recorder brings apache-arrow and its encoder thread, which `validate` and `list` do not need.
     const { openRecording } = await import('./recording/resume.js');
     return openRecording(sharedConfig(options, 'arrow'), context);
   },

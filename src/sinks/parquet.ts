@@ -46,7 +46,7 @@ export const parquetSink = defineSink({
       .meta({ description: 'Journal every batch (Arrow IPC, synced every flush_interval) so `pipeline recover` can rebuild a file cut by a crash.', examples: [true, false] }),
   }),
   async create(options, context) {
-    // Imported here: the recorder brings apache-arrow, parquet-wasm and DuckDB, which `validate` and `list` do not need.
+    // Imported here: the recorder brings apache-arrow and its encoder thread parquet-wasm, which `validate` and `list` do not need.
     const { openRecording } = await import('./recording/resume.js');
     return openRecording(
       {

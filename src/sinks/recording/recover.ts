@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { fileError, publish, writeFully } from './ipc-file.js';
 import { END_OF_STREAM, type ScannedStream, scanIpcStream, selfContained } from './ipc.js';
 import { META } from './metadata.js';
@@ -118,6 +117,8 @@ export async function recoverDirectory(dir: string): Promise<RecoveryResult[]> {
  */
 async function holdsJournal(finalPath: string, scanned: ScannedStream): Promise<boolean> {
   if (!fs.lstatSync(finalPath).isFile()) return false;
+  // DuckDB (a large native library) loads only when a leftover file has to be read.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {

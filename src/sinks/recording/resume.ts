@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { Batch } from '../../core/batch.js';
 import type { ComponentContext, RecordedQuery, SinkEnding, SinkInstance } from '../../core/component.js';
 import { confinePath } from '../../core/paths.js';
@@ -239,6 +238,8 @@ const sqlString = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /** Values of the key column in `files` (only this sink's) within the query's range, with their row counts. */
 async function heldValues(files: readonly string[], owner: Owner, query: RecordedQuery): Promise<Map<number, number>> {
+  // DuckDB (a large native library) loads only when a leftover file has to be read.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
