@@ -17,6 +17,7 @@ import { parseDurationMs } from '../../src/core/options.js';
 import { DATA_DIR } from '../reference-input.js';
 import { median, report, RESULTS_DIR } from '../support/report.js';
 import { drift } from './drift.js';
+import { compiledRunner } from '../support/compiled.js';
 import { freePort } from '../support/free-port.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -39,8 +40,9 @@ for (const [id, sink] of Object.entries(doc.sinks ?? {})) {
 const sinkTypes = Object.values(doc.sinks ?? {}).map((s) => s.type);
 
 const log = openSync(path.join(workDir, 'pipeline.log'), 'w');
-const child = fork(path.join(HERE, 'child.ts'), [pipelineFile, '--data-dir', workDir, '--interval', String(intervalMs), ...overrides.flatMap((o) => ['--set', o])], {
-  execArgv: ['--import', 'tsx'],
+// Compiled JavaScript, as the installed `pipeline` runs (tsx would add its compiler to every thread).
+const child = fork(compiledRunner(), [pipelineFile, '--data-dir', workDir, '--memory-interval', String(intervalMs), '--log-level', 'warn', ...overrides.flatMap((o) => ['--set', o])], {
+  execArgv: [],
   cwd: ROOT,
   stdio: ['ignore', log, log, 'ipc'],
 });

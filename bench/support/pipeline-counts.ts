@@ -9,7 +9,7 @@ export interface PipelineCounts {
 }
 
 /**
- * Reads the counts from run-pipeline.ts's output: bytes out of the sources, frames out of the last
+ * Reads the counts from run-pipeline.mjs's output: bytes out of the sources, frames out of the last
  * frames step (crc, else frame), CRC failures counted by any component, rows into the sinks (the
  * first sink: every harvest bench pipeline has one).
  */
