@@ -40,8 +40,10 @@ for (const [id, sink] of Object.entries(doc.sinks ?? {})) {
 const sinkTypes = Object.values(doc.sinks ?? {}).map((s) => s.type);
 
 const log = openSync(path.join(workDir, 'pipeline.log'), 'w');
-// Compiled JavaScript, as the installed `pipeline` runs (tsx would add its compiler to every thread).
-const child = fork(compiledRunner(), [pipelineFile, '--data-dir', workDir, '--memory-interval', String(intervalMs), '--log-level', 'warn', ...overrides.flatMap((o) => ['--set', o])], {
+// Compiled JavaScript, as the installed `pipeline` runs (tsx would add its compiler to every thread),
+// in a folder of its own: other benchmarks recompile bench/build/dist, and an hour-long run loads
+// modules (the encoder thread of each new file) long after it started.
+const child = fork(compiledRunner(undefined, 'dist-soak'), [pipelineFile, '--data-dir', workDir, '--memory-interval', String(intervalMs), '--log-level', 'warn', ...overrides.flatMap((o) => ['--set', o])], {
   execArgv: [],
   cwd: ROOT,
   stdio: ['ignore', log, log, 'ipc'],
