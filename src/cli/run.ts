@@ -35,7 +35,7 @@ export const runHelp = registerCommandHelp({
 });
 
 /**
- * Runs a pipeline until its sources end, --duration passes, or SIGINT/SIGTERM: then sources stop,
+ * Runs a pipeline until its sources end, --duration passes, or SIGINT/SIGTERM/SIGHUP: then sources stop,
  * operators flush, sinks close, the counters are printed and the exit code is 0. A second signal
  * exits at once. A failing component is named and the exit code is 1.
  */
@@ -82,6 +82,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A closed terminal or SSH session (SIGHUP) would otherwise end the process at once, before the
+  // sinks flush: it is a clean stop like the others.
+  process.on('SIGHUP', onSignal);
   // A closed stdout stops only the stdout sinks; when they are all the pipeline has, nothing is left to do.
   if (plan.sinks.every((sink) => sink.definition.type === 'stdout')) {
     standardOutput().onReaderGone(() => {
@@ -113,6 +116,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     cancelDuration?.();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
     process.stderr.off('error', ignoreStderrError);
     log.flush?.();
   }

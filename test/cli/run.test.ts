@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, waitForOutput } from '../helpers/cli.js';
 
@@ -20,6 +21,30 @@ describe('pipeline run', () => {
       expect(result.stderr).toMatch(/^console\s+stdout\s+\d+\s+0/m);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('on SIGHUP (the terminal closed) flushes the recording like Ctrl-C and exits 0', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'run-hup-'));
+    const { child, done } = startCli(['run', 'pipelines/harvest.yml', '--data-dir', dir, '--log-level', 'warn'], { env: { RECORDINGS_DIR: 'recordings' } });
+    try {
+      await waitForOutput(child.stdout!, (text) => text.split('\n').filter((l) => l.includes('| node ')).length >= 2);
+      child.kill('SIGHUP');
+      const result = await done;
+      expect(result.code).toBe(0);
+      const recorded = Number(/^recording\s+parquet\s+(\d+)\s+0\b/m.exec(result.stderr)?.[1]);
+      expect(recorded).toBeGreaterThan(0);
+      // The file is complete (its final name, readable) and holds every row the sink took.
+      const files = readdirSync(path.join(dir, 'recordings'));
+      expect(files.filter((f) => f.endsWith('.partial') || f.includes('journal'))).toEqual([]);
+      const instance = await DuckDBInstance.create(':memory:');
+      const connection = await instance.connect();
+      const rows = (await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet('${path.join(dir, 'recordings', '*.parquet')}')`)).getRowObjects();
+      connection.closeSync();
+      expect(rows[0].n).toBe(recorded);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
