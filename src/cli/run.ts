@@ -85,6 +85,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   // A closed terminal or SSH session (SIGHUP) would otherwise end the process at once, before the
   // sinks flush: it is a clean stop like the others.
   process.on('SIGHUP', onSignal);
+  // Started by a supervisor with an IPC channel (`pipeline testbed`): the supervisor gone is a stop.
+  const onSupervisorGone = () => {
+    log.info('the process that started this pipeline is gone: stopping');
+    runner.stop();
+  };
+  if (process.channel) process.once('disconnect', onSupervisorGone);
   // A closed stdout stops only the stdout sinks; when they are all the pipeline has, nothing is left to do.
   if (plan.sinks.every((sink) => sink.definition.type === 'stdout')) {
     standardOutput().onReaderGone(() => {
@@ -117,6 +123,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
+    process.off('disconnect', onSupervisorGone);
+    // The channel would keep the process alive after the run.
+    if (process.channel) process.disconnect();
     process.stderr.off('error', ignoreStderrError);
     log.flush?.();
   }

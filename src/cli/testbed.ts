@@ -40,13 +40,13 @@ export async function testbedCommand(argv: string[]): Promise<number> {
   const store = mkdtempSync(path.join(tmpdir(), 'testbed-jetstream-'));
   let broker: NatsServerProcess;
   try {
-    broker = await NatsServerProcess.start(store);
+    broker = await NatsServerProcess.start(store, { ownProcessGroup: true });
   } catch (error) {
     rmSync(store, { recursive: true, force: true });
     process.stderr.write(`error: ${(error as Error).message}\n`);
     return 1;
   }
-  process.stderr.write(`testbed: broker ${broker.url} (store ${store}), ${nodes} nodes, central live page http://${values.live}/\n`);
+  process.stderr.write(`testbed: broker ${broker.url} (pid ${broker.pid}, store ${store}), ${nodes} nodes, central live page http://${values.live}/\n`);
   const env = { ...process.env, NATS_URL: broker.url };
   const dataDir = values['data-dir'] ? ['--data-dir', values['data-dir']] : [];
   // Only the nodes run for --duration; the central pipeline stops once it has recorded all they sent.
@@ -65,19 +65,36 @@ export async function testbedCommand(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // The children are in process groups of their own (Ctrl-C reaches only this process, which stops
+  // them in order); if this process ends some other way, none of them is left running.
+  const killLeftovers = () => {
+    for (const pid of [...children.map((c) => c.child.pid), central.child.pid, broker.pid]) {
+      try {
+        if (pid !== undefined) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.once('exit', killLeftovers);
   const nodeCodes = await Promise.all(children.map((c) => c.exited));
   await stop();
   const codes = [await central.exited, ...nodeCodes];
   await broker.stop();
+  process.off('exit', killLeftovers);
   rmSync(store, { recursive: true, force: true });
   const failed = codes.filter((code) => code !== 0).length;
   if (failed > 0) process.stderr.write(`testbed: ${failed} of ${codes.length} pipelines exited with an error (their output is above)\n`);
   return failed > 0 ? 1 : 0;
 }
 
-/** Runs `pipeline ARGS` as a child, its output prefixed with its name. */
+/**
+ * Runs `pipeline ARGS` as a child, its output prefixed with its name: in a process group of its own,
+ * so a terminal's Ctrl-C does not stop it before its turn, and with an IPC channel, whose loss (this
+ * process gone) the run command takes as a clean stop.
+ */
 function start(name: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; exited: Promise<number> } {
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
   const prefix = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line) stream.write(`[${name}] ${line}\n`);
   };

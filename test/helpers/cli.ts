@@ -21,6 +21,8 @@ export interface StartOptions {
   wrapper?: readonly string[];
   /** Where the CLI's stdout goes: a pipe the test reads (default) or an open file descriptor (/dev/full). */
   stdout?: 'pipe' | number;
+  /** A process group of its own, which the test can signal as a terminal's Ctrl-C signals its foreground group. */
+  detached?: boolean;
 }
 
 /** Starts the `pipeline` command from source (no build needed) as a real child process. */
@@ -32,6 +34,7 @@ export function startCli(args: string[], options: StartOptions = {}): { child: C
     // and recordings of example pipelines go to a gitignored folder instead of recordings/.
     env: { LIVE_LISTEN: '127.0.0.1:0', RECORDINGS_DIR: 'test-artifacts/recordings', ...process.env, ...options.env },
     stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   let stdout = '';
   let stderr = '';

@@ -13,6 +13,7 @@ export class NatsServerProcess {
     readonly port: number,
     readonly storeDir: string,
     private readonly binary: string,
+    private readonly ownProcessGroup: boolean,
   ) {}
 
   get url(): string {
@@ -23,10 +24,14 @@ export class NatsServerProcess {
     return this.child?.pid;
   }
 
-  /** Starts a server on `port` (a free loopback port when 0) with its JetStream store in `storeDir`. */
-  static async start(storeDir: string, options: { port?: number; binary?: string; timeoutMs?: number } = {}): Promise<NatsServerProcess> {
+  /**
+   * Starts a server on `port` (a free loopback port when 0) with its JetStream store in `storeDir`.
+   * `ownProcessGroup` keeps a terminal's Ctrl-C (sent to the whole foreground group) from reaching
+   * it, so the caller decides when it stops.
+   */
+  static async start(storeDir: string, options: { port?: number; binary?: string; timeoutMs?: number; ownProcessGroup?: boolean } = {}): Promise<NatsServerProcess> {
     const port = options.port || (await freeLoopbackPort());
-    const server = new NatsServerProcess(port, storeDir, options.binary ?? defaultBinary());
+    const server = new NatsServerProcess(port, storeDir, options.binary ?? defaultBinary(), options.ownProcessGroup ?? false);
     await server.launch(options.timeoutMs ?? 10_000);
     return server;
   }
@@ -50,7 +55,7 @@ export class NatsServerProcess {
 
   private launch(timeoutMs: number): Promise<void> {
     const args = ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir];
-    const child = spawn(this.binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(this.binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: this.ownProcessGroup });
     this.child = child;
     return new Promise((resolve, reject) => {
       let log = '';
