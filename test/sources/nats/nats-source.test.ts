@@ -37,10 +37,10 @@ describe('nats source', () => {
     return nats;
   }
 
-  /** Publishes through a nats sink; returns the number of messages the broker acknowledged. */
+  /** Publishes through a nats sink, one message per batch (or more, split); returns the number of messages the broker acknowledged. */
   async function publish(url: string, node: string, batches: Iterable<RecordsBatch>): Promise<number> {
     const context = standaloneContext(`uplink-${node}`, { kind: 'sink', type: 'nats' });
-    const sink = await natsSink.create(natsSink.options.parse({ url, node }), context);
+    const sink = await natsSink.create(natsSink.options.parse({ url, node, linger: 0 }), context);
     for (const b of batches) await sink.write(b);
     await sink.close();
     return context.metrics.counters.get('acked_messages') ?? 0;
