@@ -7,6 +7,9 @@
 //   npm run bench -- scale-out
 //   SCALE_NODES=1,10 SCALE_WINDOW_S=15 SCALE_PROFILE=1 node --import tsx bench/scale-out.ts
 // SCALE_PROFILE=1 runs the central pipeline with --cpu-prof and prints its top functions.
+// Every process runs the compiled `pipeline` command (bench/support/compiled.ts), as users run it.
+// SCALE_BASELINE=DIR runs the command and pipeline files of another checkout instead (a worktree at
+// the commit to compare with), compiled the same way, so two versions are measured alike.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -16,10 +19,14 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { NatsServerProcess } from '../src/core/nats/server-process.js';
+import { compiledRunner } from './support/compiled.js';
 import { report } from './support/report.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'src/cli.ts');
+const BASELINE = process.env.SCALE_BASELINE ? path.resolve(process.env.SCALE_BASELINE) : undefined;
+/** The checkout whose command and pipeline files run. */
+const MEASURED = BASELINE ?? ROOT;
+const CLI = path.join(path.dirname(BASELINE ? compiledRunner(BASELINE, 'dist-baseline') : compiledRunner()), 'cli.js');
 const NODE_COUNTS = (process.env.SCALE_NODES ?? '1,10,30').split(',').map(Number);
 const WINDOW_S = Number(process.env.SCALE_WINDOW_S ?? 10);
 const PROFILE = process.env.SCALE_PROFILE === '1';
@@ -35,7 +42,7 @@ interface Proc {
 }
 
 function startPipeline(args: string[], env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Proc {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlags, CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const proc: Proc = { child, output: '', exited: new Promise((resolve) => child.once('close', (code) => resolve(code))) };
   const keep = (chunk: Buffer) => {
     proc.output = (proc.output + chunk.toString()).slice(-20_000);
@@ -97,11 +104,11 @@ async function runOnce(nodes: number): Promise<{ row: Record<string, string | nu
   const notes: string[] = [];
   const procs: Proc[] = [];
   try {
-    const central = startPipeline(['run', path.join(ROOT, 'pipelines/testbed-central.yml'), '--data-dir', dir, '--log-level', 'warn'], env, PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(dir, 'profile')] : []);
+    const central = startPipeline(['run', path.join(MEASURED, 'pipelines/testbed-central.yml'), '--data-dir', dir, '--log-level', 'warn'], env, PROFILE ? ['--cpu-prof', '--cpu-prof-dir', path.join(dir, 'profile')] : []);
     procs.push(central);
     await until(async () => (await jsm.consumers.info('TESTBED', 'central').catch(() => undefined)) !== undefined, 60);
     const nodeProcs = Array.from({ length: nodes }, (_, i) =>
-      startPipeline(['run', path.join(ROOT, 'pipelines/testbed-node.yml'), '--data-dir', dir, '--log-level', 'warn'], { ...env, NODE_NAME: `node-${i + 1}`, SEED: String(i + 1) }),
+      startPipeline(['run', path.join(MEASURED, 'pipelines/testbed-node.yml'), '--data-dir', dir, '--log-level', 'warn'], { ...env, NODE_NAME: `node-${i + 1}`, SEED: String(i + 1) }),
     );
     procs.push(...nodeProcs);
     if (!(await until(async () => (await nodesPublishing(jsm)) === nodes, 180))) throw new Error(`only ${await nodesPublishing(jsm)} of ${nodes} nodes published within 180 s`);
@@ -210,7 +217,7 @@ async function datasetStats(dir: string, acks: readonly [number, number][], w0: 
 }
 
 const rows: Record<string, string | number>[] = [];
-const notes: string[] = [`load before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; window ${WINDOW_S} s per N; real time = drained within ${DRAIN_LIMIT_S} s, nothing lost or doubled, >= 98 % of the offered rate recorded in the window, p99 < 2 s`];
+const notes: string[] = [...(BASELINE ? [`baseline: ${BASELINE}`] : []), `load before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; window ${WINDOW_S} s per N; real time = drained within ${DRAIN_LIMIT_S} s, nothing lost or doubled, >= 98 % of the offered rate recorded in the window, p99 < 2 s`];
 for (const n of NODE_COUNTS) {
   const started = Date.now();
   try {

@@ -23,10 +23,10 @@ function batch(first: number): RecordsBatch {
   return recordsBatch('node', [{ name: 'seq', type: 'u32' }, { name: 'value', type: 'f64' }], { seq, value }, ROWS_PER_MESSAGE);
 }
 
-/** Publishes every node's rows, seq 0.. per node, through the real `nats` sink. */
+/** Publishes every node's rows, seq 0.. per node, through the real `nats` sink, one message per batch. */
 async function publishAll(url: string): Promise<void> {
   for (const node of NODES) {
-    const sink = await natsSink.create(natsSink.options.parse({ url, node }), standaloneContext(`uplink-${node}`, { kind: 'sink', type: 'nats' }));
+    const sink = await natsSink.create(natsSink.options.parse({ url, node, linger: 0 }), standaloneContext(`uplink-${node}`, { kind: 'sink', type: 'nats' }));
     for (let m = 0; m < MESSAGES_PER_NODE; m++) await sink.write(batch(m * ROWS_PER_MESSAGE));
     await sink.close();
   }

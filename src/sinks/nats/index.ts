@@ -7,7 +7,14 @@ import { MESSAGE_HEADERS, messageId, newRunId } from '../../core/nats/headers.js
 import { ensureStream } from '../../core/nats/stream.js';
 import { sliceRows } from '../../core/records/slice.js';
 import { natsSinkOptions, renderSubject, streamSubject } from './options.js';
+import { Linger } from './linger.js';
 import { type OutgoingMessage, PublishWindow } from './publisher.js';
+
+/**
+ * Rows are held until they take this share of max_message_bytes (as counted in memory; the encoded
+ * message is about as large), so most held runs encode into one message below the limit.
+ */
+const LINGER_FILL = 0.75;
 
 /**
  * Publishes records batches to a NATS JetStream stream, for a central pipeline (the `nats` source)
@@ -69,30 +76,65 @@ export const natsSink = defineSink({
       return out;
     };
 
+    /** Encodes and publishes one batch (split below max_message_bytes); resolves once its messages are in flight. */
+    const publish = async (batch: RecordsBatch): Promise<void> => {
+      const subject = renderSubject(options.subject, { pipeline, node, stream: subjectToken(batch.source) });
+      const { encodeRecordsMessage, schemaFingerprint } = await arrowMessage;
+      const fingerprint = schemaFingerprint(batch);
+      for (const { data, rows } of encode(batch, encodeRecordsMessage)) {
+        const seq = sequence++;
+        const message: OutgoingMessage = {
+          subject,
+          data,
+          rows,
+          id: messageId(node, run, seq),
+          headers: { [MESSAGE_HEADERS.node]: node, [MESSAGE_HEADERS.run]: run, [MESSAGE_HEADERS.seq]: String(seq), [MESSAGE_HEADERS.schema]: fingerprint, [MESSAGE_HEADERS.rows]: String(rows), [MESSAGE_HEADERS.stream]: batch.source },
+        };
+        await window.send(message);
+        context.metrics.count('published_messages');
+      }
+    };
+    // Publishes go out one batch after the other (message sequence, order per source), whether a
+    // write or the linger timer starts them.
+    let tail: Promise<void> = Promise.resolve();
+    const inOrder = (batch: RecordsBatch): Promise<void> => {
+      const published = tail.then(() => publish(batch));
+      tail = published.catch(() => undefined);
+      return published;
+    };
+    // A batch the linger timer could not publish fails the next write, sync or close.
+    let lingerFailure: unknown;
+    const throwLingerFailure = () => {
+      const error = lingerFailure;
+      lingerFailure = undefined;
+      if (error !== undefined) throw error;
+    };
+    const linger = new Linger(options.max_message_bytes * LINGER_FILL, options.linger, context.scheduler, (batch) => {
+      inOrder(batch).catch((error: unknown) => (lingerFailure ??= error));
+    });
+    const publishHeld = async () => {
+      await Promise.all(linger.takeAll().map(inOrder));
+      await tail;
+      throwLingerFailure();
+    };
+
     return {
       async write(batch: Batch) {
         if (batch.kind !== 'records') throw new Error(`nats: takes records batches, got ${batch.kind}`);
+        throwLingerFailure();
         if (batch.length === 0) return;
-        const subject = renderSubject(options.subject, { pipeline, node, stream: subjectToken(batch.source) });
-        const { encodeRecordsMessage, schemaFingerprint } = await arrowMessage;
-        const fingerprint = schemaFingerprint(batch);
-        for (const { data, rows } of encode(batch, encodeRecordsMessage)) {
-          const seq = sequence++;
-          const message: OutgoingMessage = {
-            subject,
-            data,
-            rows,
-            id: messageId(node, run, seq),
-            headers: { [MESSAGE_HEADERS.node]: node, [MESSAGE_HEADERS.run]: run, [MESSAGE_HEADERS.seq]: String(seq), [MESSAGE_HEADERS.schema]: fingerprint, [MESSAGE_HEADERS.rows]: String(rows), [MESSAGE_HEADERS.stream]: batch.source },
-          };
-          await window.send(message);
-          context.metrics.count('published_messages');
-        }
+        await Promise.all(linger.add(batch).map(inOrder));
       },
-      sync: () => window.settled(),
+      async sync() {
+        await publishHeld();
+        await window.settled();
+      },
       async close() {
         try {
+          // What is in flight is still waited for when a held batch could not be published.
+          const failure = await publishHeld().then(() => undefined, (error: unknown) => error ?? new Error('nats: publishing held rows failed'));
           await window.drain();
+          if (failure !== undefined) throw failure;
         } finally {
           stop.abort();
           await link.close();

@@ -4,7 +4,7 @@ import { arrowSchema, recordsToArrow, schemaKey } from '../../core/arrow.js';
 import type { Batch, RecordsBatch } from '../../core/batch.js';
 import type { ComponentContext, SinkInstance } from '../../core/component.js';
 import type { TimeUnit } from '../../core/int64-time.js';
-import { canJoin, joinRecords } from './coalesce.js';
+import { canJoin, joinRecords } from '../../core/records/join.js';
 import { batchToIpcChunk } from './ipc.js';
 import { META, recordingMetadata } from './metadata.js';
 import { fileError } from './ipc-file.js';
@@ -51,7 +51,7 @@ interface OpenRecording {
   readonly path: string;
   readonly openedAtNs: number;
   bytes: number;
-  /** Slices waiting for the worker, sent as one chunk (see coalesce.ts). */
+  /** Slices waiting for the worker, sent as one chunk (see core/records/join.ts). */
   pending: RecordsBatch[];
   pendingRows: number;
 }

@@ -10,6 +10,10 @@ import { ensureStream } from '../../core/nats/stream.js';
 import { ensureConsumer } from './consumer.js';
 import { Redeliveries } from './dedup.js';
 import { type NatsSourceOptions, natsSourceOptions } from './options.js';
+import { isPullFull, pullOptions } from './pull.js';
+
+/** The server's max_payload when its INFO did not say (nats-server's default). */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 /**
  * Reads records published by `nats` sinks from a JetStream durable pull consumer. Each message
@@ -81,9 +85,13 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
     const ackLoop = acks.run(options.ack_interval, stop).catch((error: unknown) => {
       ackFailure = error;
     });
+    // Set when a pull by bytes could not bring the next message (larger than the pull): the next pull
+    // asks for that one message alone.
+    let oneMessage = false;
     /** One pull: every message is passed on, removed as seen or recorded, or dead-lettered. */
     const pull = async (): Promise<void> => {
-      const messages = await consumer.fetch({ max_messages: Math.min(options.fetch_max, options.max_ack_pending - acks.pending), expires: 1_000 }).catch((error: Error) => {
+      const bounds = { messages: oneMessage ? 1 : Math.min(options.fetch_max, options.max_ack_pending - acks.pending), bytes: options.fetch_bytes, maxPayload: connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD };
+      const messages = await consumer.fetch(pullOptions(bounds, 1_000)).catch((error: Error) => {
         metrics.error('fetch_failed');
         log.warn(`nats: fetch failed (${error.message}); retrying`);
         return undefined;
@@ -93,8 +101,10 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
         await sleep(options.backoff.initial, { signal: stop, scheduler: context.scheduler });
         return;
       }
+      let received = 0;
       try {
         for await (const m of messages) {
+          received++;
           const node = m.headers?.get(MESSAGE_HEADERS.node) ?? '';
           const run = m.headers?.get(MESSAGE_HEADERS.run) ?? '';
           const seq = Number(m.headers?.get(MESSAGE_HEADERS.seq));
@@ -142,7 +152,13 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
           emit(batch);
           acks.add(m);
         }
+        oneMessage = false;
       } catch (error) {
+        if (isPullFull(error)) {
+          oneMessage = received === 0;
+          if (oneMessage) log.warn(`nats: the next message is larger than a pull of ${options.fetch_bytes} bytes; pulling it alone`);
+          return;
+        }
         // Missed heartbeats or a lost connection end this pull; unacknowledged messages come again.
         metrics.error('pull_interrupted');
         log.warn(`nats: pull interrupted (${(error as Error).message}); pulling again`);

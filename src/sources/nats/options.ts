@@ -33,7 +33,11 @@ export const natsSourceOptions = z.strictObject({
     .prefault('8MiB')
     .refine((n) => n >= 1024 && n <= 64 * 1024 * 1024, 'must be between 1KiB and 64MiB')
     .meta({ description: 'Largest message decoded; a larger one is moved to the dead-letter subject (counted as dead_letter_too_large), so a peer cannot make the pipeline decode without bound.', examples: ['8MiB', '2MiB'] }),
-  fetch_max: z.number().int().min(1).max(10_000).default(256).meta({ description: 'Messages asked for per pull.', examples: [256, 64] }),
+  fetch_max: z.number().int().min(1).max(10_000).default(256).meta({ description: 'Most messages one pull brings (also bounded by max_ack_pending and fetch_bytes).', examples: [256, 64] }),
+  fetch_bytes: byteSizeOption()
+    .prefault('8MiB')
+    .refine((n) => n >= 64 * 1024 && n <= 64 * 1024 * 1024, 'must be between 64KiB and 64MiB (the server closes a connection with more than its max_pending, 64MiB by default, queued)')
+    .meta({ description: "Most bytes one pull brings (raised to the server's max_payload if smaller, so every message fits). The server queues a whole pull on the connection at once; keep it well below its max_pending (64MiB) and the buffer.max_bytes of the sinks downstream.", examples: ['8MiB', '2MiB'] }),
   ack_interval: duration()
     .prefault('200ms')
     .meta({ description: 'How often rows that reached every sink are made durable and their messages acknowledged.', examples: ['200ms', '1s'] }),

@@ -99,7 +99,7 @@ describe('nats sink', () => {
     cleanups.push(() => rmSync(store, { recursive: true, force: true }));
     const port = (await import('../../../src/core/nats/server-process.js')).freeLoopbackPort;
     const p = await port();
-    const { sink: s, context } = sink(`nats://127.0.0.1:${p}`, { max_in_flight: 2 });
+    const { sink: s, context } = sink(`nats://127.0.0.1:${p}`, { max_in_flight: 2, linger: 0 });
     const writes = (async () => {
       for (let i = 0; i < 5; i++) await s.write(batch(i * 100, 100));
     })();
@@ -114,7 +114,7 @@ describe('nats sink', () => {
 
   it('keeps every row across a broker restart mid-stream, counting the retries and the reconnect', async () => {
     const nats = await server();
-    const { sink: s, context } = sink(nats.url, { ack_timeout: '500ms', max_in_flight: 4 });
+    const { sink: s, context } = sink(nats.url, { ack_timeout: '500ms', max_in_flight: 4, linger: 0 });
     let next = 0;
     for (let i = 0; i < 20; i++, next += 50) await s.write(batch(next, 50));
     const restart = nats.restart();
@@ -155,9 +155,41 @@ describe('nats sink', () => {
     expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
+  it('joins small batches of a source into one message, published after linger without another write, in order', async () => {
+    const nats = await server();
+    const { sink: s, context } = sink(nats.url, { linger: '50ms' });
+    for (let i = 0; i < 5; i++) await s.write(batch(i * 10, 10));
+    await s.write(batch(1000, 7, 'other')); // another source: a run of its own
+    await waitFor(() => context.metrics.counters.get('acked_messages') === 2, 'both runs published once linger passed', 5_000);
+    // A batch with other columns cannot join the run before it: that run goes first, then it.
+    await s.write(batch(50, 10));
+    await s.write(recordsBatch('node', [{ name: 'seq', type: 'u32' }], { seq: Uint32Array.from({ length: 10 }, (_, i) => 60 + i) }, 10));
+    await s.close();
+    const { messages, seqs } = await stored(nats.url);
+    expect(messages.map((m) => [m.subject, Number(m.headers['Tm-Rows'])])).toEqual([
+      ['tm.test.n1.node', 50],
+      ['tm.test.n1.other', 7],
+      ['tm.test.n1.node', 10],
+      ['tm.test.n1.node', 10],
+    ]);
+    expect(seqs).toEqual([...Array.from({ length: 50 }, (_, i) => i), ...Array.from({ length: 7 }, (_, i) => 1000 + i), ...Array.from({ length: 20 }, (_, i) => 50 + i)]);
+    expect(messages.map((m) => Number(m.headers['Tm-Seq']))).toEqual([0, 1, 2, 3]);
+  });
+
+  it('sync publishes held rows at once and resolves only once the broker acknowledged them', async () => {
+    const nats = await server();
+    const { sink: s, context } = sink(nats.url, { linger: '1h' });
+    for (let i = 0; i < 3; i++) await s.write(batch(i * 10, 10));
+    expect(context.metrics.counters.get('published_messages') ?? 0).toBe(0);
+    await s.sync!();
+    expect(context.metrics.counters.get('acked_rows')).toBe(30);
+    await s.close();
+    expect((await stored(nats.url)).seqs).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
   it('sync resolves only once the broker acknowledged every message written before it', async () => {
     const nats = await server();
-    const { sink: s, context } = sink(nats.url, { ack_timeout: '300ms', max_in_flight: 64 });
+    const { sink: s, context } = sink(nats.url, { ack_timeout: '300ms', max_in_flight: 64, linger: 0 });
     for (let i = 0; i < 5; i++) await s.write(batch(i * 10, 10));
     await s.sync!();
     expect(context.metrics.counters.get('acked_messages')).toBe(5);

@@ -37,11 +37,13 @@ describe('nats source', () => {
     return nats;
   }
 
-  async function publish(url: string, node: string, batches: RecordsBatch[]) {
+  /** Publishes through a nats sink, one message per batch (or more, split); returns the number of messages the broker acknowledged. */
+  async function publish(url: string, node: string, batches: Iterable<RecordsBatch>): Promise<number> {
     const context = standaloneContext(`uplink-${node}`, { kind: 'sink', type: 'nats' });
-    const sink = await natsSink.create(natsSink.options.parse({ url, node }), context);
+    const sink = await natsSink.create(natsSink.options.parse({ url, node, linger: 0 }), context);
     for (const b of batches) await sink.write(b);
     await sink.close();
+    return context.metrics.counters.get('acked_messages') ?? 0;
   }
 
   /** Starts the source; `durable` decides when its rows count as durable. Returns what it emitted. */
@@ -73,6 +75,28 @@ describe('nats source', () => {
     };
     cleanups.push(stop);
     return { rows, sources, context: base, stop };
+  }
+
+  /**
+   * Runs a central pipeline (nats source into a partitioned parquet recording) in this process until
+   * the source has acknowledged `messages` messages, then stops it; returns the recording's folder
+   * and the final metrics of both components.
+   */
+  async function recordUntilAcked(url: string, messages: number, timeoutMs: number) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nats-central-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const plan = loadPipelineText(`
+name: central
+sources: { nodes: { type: nats, url: "${url}", ack_interval: 50ms } }
+sinks: { recording: { type: parquet, inputs: [nodes], path: "rec/{start}.parquet", partition_by: [node] } }
+`, defaultRegistry(), { dataDir: dir });
+    const runner = new Runner(plan, { log: silentLogger, dataDir: dir });
+    const done = runner.run();
+    const metrics = (id: string) => runner.metrics.snapshot().find((m) => m.id === id)!;
+    await waitFor(() => metrics('nodes').counters.acked === messages, `${messages} messages acknowledged`, timeoutMs);
+    runner.stop();
+    expect((await done).reason).toBe('stopped');
+    return { dir, source: metrics('nodes'), recording: metrics('recording') };
   }
 
   it('reads every row of several nodes once, with a node column and one stream key per node', async () => {
@@ -194,25 +218,38 @@ describe('nats source', () => {
     await nc.close();
   }, 60_000);
 
+  it('drains a backlog larger than the server lets one connection queue, without a reconnect, every row once', async () => {
+    const nats = await server();
+    // 200,000 rows of 65 columns: about 100 MiB in 200 messages of 512 KiB, so a pull of 256 messages
+    // would have the server queue more than its max_pending (64 MiB) on the connection at once.
+    const ROWS = 200_000;
+    const PER_BATCH = 10_000;
+    const fields = [{ name: 'seq', type: 'u32' as const }, ...Array.from({ length: 64 }, (_, c) => ({ name: `v${c}`, type: 'f64' as const }))];
+    function* wide() {
+      for (let first = 0; first < ROWS; first += PER_BATCH) {
+        const columns: Record<string, Uint32Array | Float64Array> = { seq: new Uint32Array(PER_BATCH).map((_, i) => first + i) };
+        for (let c = 0; c < 64; c++) columns[`v${c}`] = new Float64Array(PER_BATCH).map((_, i) => first + i + c / 64);
+        yield recordsBatch('node', fields, columns, PER_BATCH);
+      }
+    }
+    const messages = await publish(nats.url, 'n1', wide());
+    expect(messages).toBeGreaterThan(150);
+    const { dir, source } = await recordUntilAcked(nats.url, messages, 90_000);
+    const { counters, errors } = source;
+    expect({ disconnects: counters.disconnects ?? 0, reconnects: counters.reconnects ?? 0, redelivered: counters.redelivered ?? 0, pull_interrupted: errors.pull_interrupted ?? 0 }).toEqual({ disconnects: 0, reconnects: 0, redelivered: 0, pull_interrupted: 0 });
+    expect(counters.messages).toBe(messages);
+    const [counts] = await withDuckDB((db) => query(db, `SELECT count(*)::BIGINT AS n, count(DISTINCT seq)::BIGINT AS d, min(seq)::BIGINT AS lo, max(seq)::BIGINT AS hi, sum(v63)::DOUBLE AS s FROM read_parquet('${dir}/rec/**/*.parquet')`));
+    expect({ n: Number(counts.n), d: Number(counts.d), lo: Number(counts.lo), hi: Number(counts.hi) }).toEqual({ n: ROWS, d: ROWS, lo: 0, hi: ROWS - 1 });
+    expect(counts.s).toBe((ROWS * (ROWS - 1)) / 2 + (ROWS * 63) / 64);
+  }, 120_000);
+
   it('records a schema change mid-stream into a new file, without failing', async () => {
     const nats = await server();
     const wide = (first: number, rows: number) =>
       recordsBatch('node', [{ name: 'seq', type: 'u32' }, { name: 'extra', type: 'f64' }], { seq: new Uint32Array(rows).map((_, i) => first + i), extra: new Float64Array(rows).fill(1.5) }, rows);
     await publish(nats.url, 'n1', [batch(0, 100), wide(100, 100), batch(200, 100)]);
-    const dir = mkdtempSync(path.join(tmpdir(), 'nats-schema-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const plan = loadPipelineText(`
-name: central
-sources: { nodes: { type: nats, url: "${nats.url}", ack_interval: 50ms } }
-sinks: { recording: { type: parquet, inputs: [nodes], path: "rec/{start}.parquet", partition_by: [node] } }
-`, defaultRegistry(), { dataDir: dir });
-    const runner = new Runner(plan, { log: silentLogger, dataDir: dir });
-    const done = runner.run();
-    await waitFor(() => runner.metrics.snapshot().find((m) => m.id === 'nodes')?.counters.acked === 3, 'three messages acknowledged', 20_000);
-    runner.stop();
-    const result = await done;
-    expect(result.reason).toBe('stopped');
-    expect(runner.metrics.snapshot().find((m) => m.id === 'recording')?.counters.schema_changes).toBe(2);
+    const { dir, recording } = await recordUntilAcked(nats.url, 3, 20_000);
+    expect(recording.counters.schema_changes).toBe(2);
     const files = (readdirSync(path.join(dir, 'rec/node=n1')) as string[]).filter((f) => f.endsWith('.parquet'));
     expect(files.length).toBe(3);
     const rows = await withDuckDB((db) => query(db, `SELECT seq::BIGINT AS seq, extra FROM read_parquet('${dir}/rec/**/*.parquet', union_by_name = true) ORDER BY seq`));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordsBatch } from '../../../src/core/batch.js';
-import { canJoin, joinRecords } from '../../../src/sinks/recording/coalesce.js';
-import { HARVEST_FIELDS, harvestBatch } from './fixtures.js';
+import { canJoin, joinRecords } from '../../../src/core/records/join.js';
+import { HARVEST_FIELDS, harvestBatch } from '../../sinks/recording/fixtures.js';
 
 describe('joining records batches for the encoder', () => {
   it('joins batches of one schema and shared dictionaries, in order, without touching the inputs', () => {
