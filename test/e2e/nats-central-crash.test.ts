@@ -125,6 +125,31 @@ describe('central recording from JetStream, with real processes', () => {
     console.log(`central kill -9: ${atKill.num_ack_pending} messages unacknowledged at the kill, ${skipped} of them already recorded and skipped after the restart; ${result.rows} rows for ${TOTAL_ROWS} published`);
   }, 180_000);
 
+  it('stops promptly when the broker is gone at its stop, and the next run records the rest, every row once', async () => {
+    const { dir, nats, nc, pipeline } = await setup();
+    const first = central(pipeline, dir);
+    await waitForConsumer(nc, (i) => i.ack_floor.stream_seq >= 20 && i.num_pending > 50, 'acknowledgements mid-run');
+    await nc.close();
+    await nats.stop();
+    await first.waitFor(/nats: disconnected/);
+    // Nothing to wait for: the stop ends without the broker (bounded by the test's timeout, not ack_wait).
+    const stoppedAt = Date.now();
+    expect(await first.stop('SIGTERM'), first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/the broker is unreachable at stop/);
+    expect(first.stderr).toMatch(/unreachable_at_stop=1/);
+    console.log(`central stop without a broker took ${Date.now() - stoppedAt} ms`);
+
+    await nats.restart();
+    const nc2 = await connect({ servers: nats.url });
+    cleanups.push(() => nc2.close());
+    const second = central(pipeline, dir);
+    await waitForConsumer(nc2, (i) => i.num_pending === 0 && i.num_ack_pending === 0 && i.ack_floor.stream_seq === NODES.length * MESSAGES_PER_NODE, 'every message acknowledged');
+    expect(await second.stop('SIGTERM')).toBe(0);
+    const result = await countRows(dir);
+    expect(result.perNode).toEqual(everyRow);
+    expect(result.rows).toBe(TOTAL_ROWS);
+  }, 180_000);
+
   it('acknowledges nothing while the recording cannot be written, and a restart gets every message again', async () => {
     const { dir, nc, pipeline } = await setup();
     // A file size limit of 1 KiB: the first journal write fails (EFBIG), before any row is durable.

@@ -12,6 +12,8 @@ import type { MetricsDeclaration } from '../metrics.js';
 export interface NatsLink {
   /** Resolves with the connection once the first connect succeeded; rejects if the run stopped first. */
   readonly ready: Promise<NatsConnection>;
+  /** False between a disconnect and the reconnect (and before the first connect, and once closed). */
+  readonly connected: boolean;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export const NATS_LINK_METRICS = {
 export function openNatsLink(url: string, backoff: Backoff, context: ComponentContext, stop: AbortSignal): NatsLink {
   const { log, metrics } = context;
   let connection: NatsConnection | undefined;
+  const state = { connected: false };
   const ready = (async () => {
     // The NATS client loads when the component starts, not with its definition (`validate`, `list`).
     const { connect } = await import('@nats-io/transport-node');
@@ -39,7 +42,8 @@ export function openNatsLink(url: string, backoff: Backoff, context: ComponentCo
           pingInterval: 10_000,
         });
         log.info(`nats: connected to ${url}`);
-        void watchStatus(connection, context);
+        state.connected = true;
+        void watchStatus(connection, context, state);
         return connection;
       } catch (error) {
         metrics.count('connect_failures');
@@ -52,18 +56,26 @@ export function openNatsLink(url: string, backoff: Backoff, context: ComponentCo
   ready.catch(() => undefined);
   return {
     ready,
+    get connected() {
+      return state.connected && connection !== undefined && !connection.isClosed();
+    },
     async close() {
-      if (connection && !connection.isClosed()) await connection.drain().catch(() => connection!.close());
+      if (!connection || connection.isClosed()) return;
+      // Draining needs the broker; without it, close at once (nothing sent now could arrive).
+      if (!state.connected) return void (await connection.close());
+      await connection.drain().catch(() => connection!.close());
     },
   };
 }
 
-async function watchStatus(connection: NatsConnection, context: ComponentContext): Promise<void> {
+async function watchStatus(connection: NatsConnection, context: ComponentContext, state: { connected: boolean }): Promise<void> {
   for await (const status of connection.status()) {
     if (status.type === 'disconnect') {
+      state.connected = false;
       context.metrics.count('disconnects');
       context.log.warn(`nats: disconnected from ${status.server}; reconnecting`);
     } else if (status.type === 'reconnect') {
+      state.connected = true;
       context.metrics.count('reconnects');
       context.log.info(`nats: reconnected to ${status.server}`);
     } else if (status.type === 'error') {

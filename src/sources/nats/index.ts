@@ -26,7 +26,7 @@ const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 export const natsSource = defineSource({
   type: 'nats',
   metrics: declareMetrics(NATS_LINK_METRICS, {
-    errors: { 'dead_letter_*': 'events', fetch_failed: 'events', pull_interrupted: 'events', partially_recorded: 'events' },
+    errors: { 'dead_letter_*': 'events', fetch_failed: 'events', pull_interrupted: 'events', partially_recorded: 'events', unreachable_at_stop: 'events' },
     counters: { messages: 'events', pulls: 'requests', redelivered: 'events', duplicates_removed: 'events', already_recorded: 'events', acked: 'events', progress_acks: 'events' },
   }),
   summary: 'Reads records from NATS JetStream (durable consumer), acknowledging each message once its rows are durable downstream.',
@@ -88,8 +88,13 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
     // Set when a pull by bytes could not bring the next message (larger than the pull): the next pull
     // asks for that one message alone.
     let oneMessage = false;
-    /** One pull: every message is passed on, removed as seen or recorded, or dead-lettered. */
-    const pull = async (): Promise<void> => {
+    /**
+     * One pull: every message is passed on, removed as seen or recorded, or dead-lettered. `until` ends
+     * it early: while the broker is unreachable the client waits for a reconnect and a pull would never
+     * end by itself, so a stop must cut it.
+     */
+    const pull = async (until: AbortSignal): Promise<void> => {
+      if (until.aborted) return;
       const bounds = { messages: oneMessage ? 1 : Math.min(options.fetch_max, options.max_ack_pending - acks.pending), bytes: options.fetch_bytes, maxPayload: connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD };
       const messages = await consumer.fetch(pullOptions(bounds, 1_000)).catch((error: Error) => {
         metrics.error('fetch_failed');
@@ -98,9 +103,11 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
       });
       metrics.count('pulls');
       if (messages === undefined) {
-        await sleep(options.backoff.initial, { signal: stop, scheduler: context.scheduler });
+        await sleep(options.backoff.initial, { signal: until, scheduler: context.scheduler });
         return;
       }
+      const cut = () => messages.stop();
+      until.addEventListener('abort', cut, { once: true });
       let received = 0;
       try {
         for await (const m of messages) {
@@ -159,9 +166,12 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
           if (oneMessage) log.warn(`nats: the next message is larger than a pull of ${options.fetch_bytes} bytes; pulling it alone`);
           return;
         }
+        if (until.aborted) return;
         // Missed heartbeats or a lost connection end this pull; unacknowledged messages come again.
         metrics.error('pull_interrupted');
         log.warn(`nats: pull interrupted (${(error as Error).message}); pulling again`);
+      } finally {
+        until.removeEventListener('abort', cut);
       }
     };
     while (!stop.aborted && ackFailure === undefined) {
@@ -170,21 +180,37 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
         await sleep(options.ack_interval, { signal: stop, scheduler: context.scheduler });
         continue;
       }
-      await pull();
+      await pull(stop);
     }
     await ackLoop;
     if (ackFailure !== undefined) throw ackFailure;
     // A clean stop tells the recording that no earlier run's rows wait for an acknowledgement. Messages
     // delivered before a reconnect may still be unacknowledged on the broker: they come again after
     // ack_wait, are removed as seen and acknowledged; wait for that, at most ack_wait and a little.
-    const settleBy = context.scheduler.now() + options.ack_wait + 5_000;
-    for (let round = 0; ; round++) {
-      await acks.flush(true);
-      const left = (await jsm.consumers.info(options.stream, options.consumer)).num_ack_pending;
-      if (left === 0) break;
-      if (context.scheduler.now() > settleBy) throw new Error(`${left} messages delivered to this run are still unacknowledged on the broker; the next run checks the recording for them`);
-      if (round === 0) log.info(`nats: stopping once ${left} messages delivered before a reconnect are redelivered and acknowledged (at most ack_wait)`);
-      await pull();
+    // A broker that cannot be reached at stop ends the wait at once: nothing is lost (the rows are
+    // durable, the next run finds them in the recording), but there is nobody to wait for.
+    const settleMs = options.ack_wait + 5_000;
+    const settleBy = context.scheduler.now() + settleMs;
+    const settled = new AbortController();
+    const settleTimer = setTimeout(() => settled.abort(), settleMs);
+    try {
+      for (let round = 0; ; round++) {
+        if (!link.connected) {
+          // Not a failure of this run: every row it passed on is durable downstream; only the broker's
+          // confirmation of the last acknowledgements is missing, and the next run checks for those.
+          metrics.error('unreachable_at_stop');
+          log.warn('nats: the broker is unreachable at stop; messages whose acknowledgement it did not confirm come again to the next run, which finds their rows in the recording and does not write them twice');
+          break;
+        }
+        await acks.flush(true);
+        const left = (await jsm.consumers.info(options.stream, options.consumer)).num_ack_pending;
+        if (left === 0) break;
+        if (context.scheduler.now() > settleBy || settled.signal.aborted) throw new Error(`${left} messages delivered to this run are still unacknowledged on the broker; the next run checks the recording for them`);
+        if (round === 0) log.info(`nats: stopping once ${left} messages delivered before a reconnect are redelivered and acknowledged (at most ack_wait)`);
+        await pull(settled.signal);
+      }
+    } finally {
+      clearTimeout(settleTimer);
     }
   } finally {
     await link.close();
