@@ -18,23 +18,24 @@ const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 15);
 if (!haveGnuTime()) throw new Error('bench/startup.ts needs /usr/bin/time (Debian package "time") for peak RSS');
 if (!existsSync(cli)) throw new Error(`no ${path.relative(root, cli)}: run "npm run build" first`);
 
-const commands: Record<string, string[]> = {
-  'node -e 0 (floor)': ['-e', '0'],
-  'pipeline list': [cli, 'list'],
-  'pipeline validate pipelines/harvest.yml': [cli, 'validate', 'pipelines/harvest.yml'],
+// Each checkout validates its own pipelines/harvest.yml (the file's keys follow its code).
+const commands: Record<string, { args: string[]; cwd: string }> = {
+  'node -e 0 (floor)': { args: ['-e', '0'], cwd: root },
+  'pipeline list': { args: [cli, 'list'], cwd: root },
+  'pipeline validate pipelines/harvest.yml': { args: [cli, 'validate', 'pipelines/harvest.yml'], cwd: root },
 };
 const baseline = process.env.BENCH_STARTUP_BASELINE;
 if (baseline) {
   const other = path.resolve(baseline, 'dist/cli.js');
   if (!existsSync(other)) throw new Error(`BENCH_STARTUP_BASELINE: no ${other}`);
-  commands['baseline: pipeline list'] = [other, 'list'];
-  commands['baseline: pipeline validate pipelines/harvest.yml'] = [other, 'validate', 'pipelines/harvest.yml'];
+  commands['baseline: pipeline list'] = { args: [other, 'list'], cwd: path.resolve(baseline) };
+  commands['baseline: pipeline validate pipelines/harvest.yml'] = { args: [other, 'validate', 'pipelines/harvest.yml'], cwd: path.resolve(baseline) };
 }
 
 const runs = new Map<string, Measured[]>(Object.keys(commands).map((name) => [name, []]));
 const loadBefore = os.loadavg()[0];
 for (let i = 0; i < RUNS; i++) {
-  for (const [name, args] of Object.entries(commands)) runs.get(name)!.push(await measure(process.execPath, args, { cwd: root, timeoutMs: 60_000 }));
+  for (const [name, { args, cwd }] of Object.entries(commands)) runs.get(name)!.push(await measure(process.execPath, args, { cwd, timeoutMs: 60_000 }));
 }
 const loadAfter = os.loadavg()[0];
 

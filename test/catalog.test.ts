@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CATALOG, catalogRegistry } from '../src/catalog.js';
@@ -30,6 +32,22 @@ describe('the component catalog', () => {
     // crc is absorbed into frame in the plan, but the file names it, so it is loaded too.
     expect(loaded.sort()).toEqual([...new Set([...named.map((d) => `${d.role}/${d.type}`), 'operator/crc'])].sort());
     expect(loaded.length).toBeLessThan(CATALOG.length / 2);
+  });
+
+  it('loads no heavy library with the definitions: list and validate stay light', () => {
+    // Every definition, as `pipeline list` loads them, in a fresh process that records what it resolves.
+    const dir = mkdtempSync(path.join(tmpdir(), 'catalog-imports-'));
+    const out = path.join(dir, 'imports.txt');
+    try {
+      const script = "const { catalogRegistry } = await import('./src/catalog.ts'); await catalogRegistry().loadAll();";
+      const run = spawnSync(process.execPath, ['--import', 'tsx', '--import', './test/helpers/record-imports.mjs', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, RECORD_IMPORTS_TO: out } });
+      expect(run.status, run.stderr).toBe(0);
+      const packages = new Set(readFileSync(out, 'utf8').split('\n').flatMap((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? []));
+      expect(packages.has('zod')).toBe(true); // the check sees packages at all
+      for (const heavy of ['apache-arrow', 'parquet-wasm', '@duckdb/node-api', '@nats-io/transport-node', '@nats-io/jetstream', 'serialport', 'ws', 'rxjs']) expect(packages, heavy).not.toContain(heavy);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports an unknown type with every type of its role, loaded or not', async () => {

@@ -1,7 +1,7 @@
 import * as arrow from 'apache-arrow';
-import { type ColumnData, type ColumnType, type Field, type NumericColumn, type RecordsBatch, recordsBatch } from './batch.js';
+import { type ColumnData, type ColumnType, type Field, type NumericColumn, type RecordsBatch, recordsBatch, schemaKey } from './batch.js';
 import type { Clock } from './clock.js';
-import { recordsToArrow, schemaKey } from './arrow.js';
+import { recordsToArrow } from './arrow.js';
 
 /**
  * Records batches as self-contained Arrow IPC streams (schema, one record batch, end marker), the

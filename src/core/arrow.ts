@@ -122,7 +122,3 @@ export function recordsToArrow(batch: RecordsBatch, clock: Clock, options: Arrow
   return new arrow.RecordBatch(schema, struct);
 }
 
-/** A key identifying a records schema's layout (names, types, time bases), for cheap equality checks. */
-export function schemaKey(schema: Schema): string {
-  return schema.fields.map((f) => `${f.name}:${f.type}:${f.time ?? ''}`).join(',');
-}

@@ -238,3 +238,12 @@ export function frameView(batch: FramesBatch, index: number): Buffer {
   const offset = batch.offsets[index];
   return batch.buffer.subarray(offset, offset + batch.lengths[index]);
 }
+
+/**
+ * A key identifying a records schema's layout (names, types, time bases), for cheap equality checks.
+ * Here rather than with the Arrow conversion, so components that only compare layouts do not load
+ * apache-arrow with their definition.
+ */
+export function schemaKey(schema: Schema): string {
+  return schema.fields.map((f) => `${f.name}:${f.type}:${f.time ?? ''}`).join(',');
+}

@@ -1,5 +1,4 @@
-import { type ColumnData, type NumericColumn, type RecordsBatch, isBinaryColumn, isStringColumn, recordsBatch } from '../batch.js';
-import { schemaKey } from '../arrow.js';
+import { type ColumnData, type NumericColumn, type RecordsBatch, isBinaryColumn, isStringColumn, recordsBatch, schemaKey } from '../batch.js';
 
 /**
  * Joining small records batches into one, for sinks that pay a cost per batch on top of their cost

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type * as arrow from 'apache-arrow';
-import { arrowSchema, recordsToArrow, schemaKey } from '../../core/arrow.js';
-import type { Batch, RecordsBatch } from '../../core/batch.js';
+import { arrowSchema, recordsToArrow } from '../../core/arrow.js';
+import { type Batch, type RecordsBatch, schemaKey } from '../../core/batch.js';
 import type { ComponentContext, SinkInstance } from '../../core/component.js';
 import type { TimeUnit } from '../../core/int64-time.js';
 import { canJoin, joinRecords } from '../../core/records/join.js';
