@@ -35,7 +35,7 @@ export const natsSinkOptions = z.strictObject({
     .meta({ description: 'Largest message; batches are split by rows to stay below it. Keep it well below the server\'s max_payload.', examples: ['512KiB', '256KiB'] }),
   linger: duration()
     .prefault('100ms')
-    .meta({ description: 'Longest a batch waits to be joined with the next ones of its source into one larger message (up to three quarters of max_message_bytes): fewer, larger messages cost the node and the central less per row. 0 publishes every batch as it comes.', examples: ['100ms', '0'] }),
+    .meta({ description: 'Longest a batch waits to be joined with the next ones of its source into one larger message (up to three quarters of max_message_bytes): fewer, larger messages cost the node and the central less per row. 0 publishes every batch as it comes.', examples: ['100ms', 0] }),
   max_in_flight: z.number().int().min(1).max(1024).default(32).meta({ description: 'Publishes awaiting their acknowledgement at once; beyond that the sink waits (and `when_full` applies).', examples: [32, 128] }),
   ack_timeout: duration()
     .prefault('5s')

@@ -196,11 +196,11 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
     try {
       for (let round = 0; ; round++) {
         if (!link.connected) {
-          // Not a failure of this run: every row it passed on is durable downstream; only the broker's
-          // confirmation of the last acknowledgements is missing, and the next run checks for those.
+          // Every row passed on is durable downstream; only the broker's confirmation of the last
+          // acknowledgements is missing. Ending with an error (at once: nobody is there to wait for)
+          // keeps the recording's unclean marker, so the next run checks the recording for them.
           metrics.error('unreachable_at_stop');
-          log.warn('nats: the broker is unreachable at stop; messages whose acknowledgement it did not confirm come again to the next run, which finds their rows in the recording and does not write them twice');
-          break;
+          throw new Error('the broker is unreachable at stop; messages whose acknowledgement it did not confirm come again to the next run, which finds their rows in the recording and does not write them twice');
         }
         await acks.flush(true);
         const left = (await jsm.consumers.info(options.stream, options.consumer)).num_ack_pending;
