@@ -15,7 +15,6 @@
 //   BENCH_HARVEST_SECONDS=20 BENCH_REPEATS=1 BENCH_BASELINE=/work/main node --import tsx bench/harvest-realtime.ts
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,29 +60,35 @@ interface Run {
   readonly framesSent: number;
 }
 
-/** The simulated device in its own process, serving its bytes on a free loopback port. */
+/**
+ * The simulated device in its own process, serving its bytes on a loopback port it picks (port 0)
+ * and announces on stderr; ready once it has. No probe connection: the simulator produces only while
+ * a client is connected, so a probe would start the device before the pipeline.
+ */
 async function deviceProcess(checkout: Checkout): Promise<{ port: number; stop(): Promise<number> }> {
-  const port = await freePort();
   const cli = path.join(path.dirname(runners.get(checkout)!), 'cli.js');
-  const child = spawn(process.execPath, [cli, 'simulate', '--tcp', `127.0.0.1:${port}`, '--rate', 'realtime', '--duration', `${SECONDS + 30}s`], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const child = spawn(process.execPath, [cli, 'simulate', '--tcp', '127.0.0.1:0', '--rate', 'realtime', '--duration', `${SECONDS + 30}s`], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
-  // Listening once a connect succeeds; bounded to 10 s.
-  for (let tries = 0; ; tries++) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      }).once('error', () => resolve(false));
-    });
-    if (open) break;
-    if (tries >= 100) {
+  const port = await new Promise<number>((resolve, reject) => {
+    let stderr = '';
+    let listening = false;
+    const fail = (why: string) => {
+      if (listening) return;
       child.kill('SIGKILL');
-      throw new Error(`pipeline simulate --tcp did not listen on ${port} within 10 s: ${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+      reject(new Error(`pipeline simulate --tcp ${why}: ${stderr}`));
+    };
+    const timer = setTimeout(() => fail('did not listen within 10 s'), 10_000);
+    void exited.then(() => fail('exited before listening'));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const match = /simulator listening on [^\s]+:(\d+)/.exec(stderr);
+      if (match && !listening) {
+        listening = true;
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+  });
   return {
     port,
     stop: async () => {
