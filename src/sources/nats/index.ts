@@ -187,12 +187,9 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
     // A clean stop tells the recording that no earlier run's rows wait for an acknowledgement. Messages
     // delivered before a reconnect may still be unacknowledged on the broker: they come again after
     // ack_wait, are removed as seen and acknowledged; wait for that, at most ack_wait and a little.
-    // A broker that cannot be reached at stop ends the wait at once: nothing is lost (the rows are
-    // durable, the next run finds them in the recording), but there is nobody to wait for.
-    const settleMs = options.ack_wait + 5_000;
-    const settleBy = context.scheduler.now() + settleMs;
+    // One deadline ends both the wait and a pull in progress.
     const settled = new AbortController();
-    const settleTimer = setTimeout(() => settled.abort(), settleMs);
+    const deadline = context.scheduler.schedule(() => settled.abort(), options.ack_wait + 5_000);
     try {
       for (let round = 0; ; round++) {
         if (!link.connected) {
@@ -205,12 +202,12 @@ async function consume(options: NatsSourceOptions, context: ComponentContext, em
         await acks.flush(true);
         const left = (await jsm.consumers.info(options.stream, options.consumer)).num_ack_pending;
         if (left === 0) break;
-        if (context.scheduler.now() > settleBy || settled.signal.aborted) throw new Error(`${left} messages delivered to this run are still unacknowledged on the broker; the next run checks the recording for them`);
+        if (settled.signal.aborted) throw new Error(`${left} messages delivered to this run are still unacknowledged on the broker; the next run checks the recording for them`);
         if (round === 0) log.info(`nats: stopping once ${left} messages delivered before a reconnect are redelivered and acknowledged (at most ack_wait)`);
         await pull(settled.signal);
       }
     } finally {
-      clearTimeout(settleTimer);
+      deadline.unsubscribe();
     }
   } finally {
     await link.close();
